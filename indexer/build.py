@@ -1,0 +1,332 @@
+"""Build the index of a corpus, incrementally.
+
+Each document has a fingerprint (its bytes, its metadata, the chunking settings and the
+model): an unchanged document is copied from the published generation without being read,
+chunked or embedded, and a passage whose embedded text is unchanged keeps its vectors. Only
+when something changed is a new generation written and published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from indexer import __version__
+from indexer.chunking import ChunkingOptions, chunk
+from indexer.documents import DocumentError, discover, load, sha256_file
+from indexer.embedding import Embedder
+from indexer.metadata import Manifest, MetadataError, derive, slug
+from indexer.store import Generation, GenerationWriter, IndexError_, current_generation
+
+log = logging.getLogger(__name__)
+
+CHUNKER_VERSION = 1
+
+
+@dataclass
+class BuildReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    passages: int = 0
+    embedded: int = 0  # passages whose vectors were computed in this build
+    reused: int = 0  # passages whose vectors came from the previous generation
+    seconds: float = 0.0
+    generation: str | None = None
+    published: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Planned:
+    source: str
+    doc_id: str
+    values: dict
+    content_sha256: str
+    fingerprint: str
+
+
+@dataclass
+class _Prepared:
+    """A changed document, read and chunked, waiting for its new vectors."""
+
+    row: dict
+    passages: list[dict]
+    vectors: np.ndarray
+    sentence_vectors: list[np.ndarray]
+    todo: list[int]  # passages whose vectors must be computed
+    inputs: list[str]
+    spans: list[list[tuple[int, int]]]
+
+
+def embed_context(title: str, section: str | None) -> str:
+    """What is prepended to a passage when it is embedded, so that "Tuvalu ... 2019" or
+    "Session Four" in a question meets the passage that lies under that title."""
+    return f"{title} — {section}" if section and section != title else title
+
+
+def build(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    options: ChunkingOptions | None = None,
+    max_file_bytes: int | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+    force: bool = False,
+    batch_passages: int = 512,
+) -> BuildReport:
+    """Index `corpus_dir` into a new generation under `index_dir` when anything changed.
+
+    `progress(documents_done, documents_total, passages_embedded)` is called as work goes."""
+    started = time.perf_counter()
+    options = options or ChunkingOptions(max_tokens=embedder.max_tokens)
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist")
+    report = BuildReport()
+    previous = _open_previous(index_dir)
+    settings_key = json.dumps(
+        {"chunker": CHUNKER_VERSION, "options": asdict(options), "model": embedder.name},
+        sort_keys=True,
+    )
+    try:
+        manifest = Manifest.load(corpus_dir)
+        sources, report.skipped = discover(corpus_dir)
+        old_docs = _previous_documents(previous)
+        planned = _plan(corpus_dir, sources, manifest, settings_key, report)
+        unchanged = {
+            p.doc_id
+            for p in planned
+            if not force and p.doc_id in old_docs and old_docs[p.doc_id] == p.fingerprint
+        }
+        for p in planned:
+            if p.doc_id in unchanged:
+                report.unchanged.append(p.source)
+            else:
+                (report.updated if p.doc_id in old_docs else report.added).append(p.source)
+        current_ids = {p.doc_id for p in planned}
+        report.removed = sorted(
+            previous_source
+            for doc_id, previous_source in _previous_sources(previous).items()
+            if doc_id not in current_ids
+        )
+        if previous is not None and not report.changed and not force:
+            report.passages = previous.manifest["counts"]["passages"]
+            report.generation = previous.name
+            return report
+
+        writer = GenerationWriter(index_dir, embedder.dimension)
+        try:
+            pending: list[_Prepared] = []
+
+            def flush() -> None:
+                _embed_pending(embedder, pending, report)
+                for prepared in pending:
+                    writer.add_document(prepared.row, prepared.passages, prepared.vectors)
+                pending.clear()
+
+            for done, item in enumerate(planned, start=1):
+                if item.doc_id in unchanged:
+                    _copy_document(writer, previous, item.doc_id, report)
+                else:
+                    prepared = _prepare(item, corpus_dir, embedder, options, previous, report,
+                                        max_file_bytes)  # fmt: skip
+                    if prepared is not None:
+                        pending.append(prepared)
+                    if sum(len(p.todo) for p in pending) >= batch_passages:
+                        flush()
+                if progress:
+                    progress(done, len(planned), report.embedded)
+            flush()
+            gen_path = writer.publish(
+                {
+                    "model": embedder.name,
+                    "embed_context": "title — section",
+                    "chunking": asdict(options),
+                    "chunker_version": CHUNKER_VERSION,
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "counts": {"documents": writer.document_count},
+                    "versions": {"confsearch": __version__},
+                }
+            )
+        except BaseException:
+            writer.abort()
+            raise
+        report.generation = gen_path.name
+        report.published = True
+        return report
+    finally:
+        if previous is not None:
+            previous.close()
+        report.seconds = round(time.perf_counter() - started, 3)
+
+
+def _open_previous(index_dir: Path) -> Generation | None:
+    if current_generation(index_dir) is None:
+        return None
+    try:
+        return Generation.open_current(index_dir)
+    except (IndexError_, RuntimeError, OSError, ValueError) as exc:
+        log.warning("previous index unreadable, rebuilding from scratch: %s", exc)
+        return None
+
+
+def _previous_documents(previous: Generation | None) -> dict[str, str]:
+    """id → fingerprint of the documents in the published generation."""
+    if previous is None:
+        return {}
+    return dict(previous.db.execute("SELECT id, fingerprint FROM documents").fetchall())
+
+
+def _previous_sources(previous: Generation | None) -> dict[str, str]:
+    if previous is None:
+        return {}
+    return dict(previous.db.execute("SELECT id, source FROM documents").fetchall())
+
+
+def _plan(corpus_dir, sources, manifest, settings_key, report) -> list[_Planned]:
+    planned: list[_Planned] = []
+    owners: dict[str, str] = {}
+    for source in sources:
+        try:
+            content_sha = sha256_file(corpus_dir / source)
+            values = manifest.lookup(corpus_dir, source)
+        except (OSError, MetadataError) as exc:
+            report.skipped.append((source, str(exc)))
+            continue
+        doc_id = str(values.get("id") or slug(source))
+        if doc_id in owners:
+            report.skipped.append((source, f"document id {doc_id!r} is already used by "
+                                           f"{owners[doc_id]}"))  # fmt: skip
+            continue
+        owners[doc_id] = source
+        fingerprint = hashlib.sha256(
+            json.dumps([content_sha, values, settings_key], sort_keys=True).encode()
+        ).hexdigest()
+        planned.append(_Planned(source, doc_id, values, content_sha, fingerprint))
+    return planned
+
+
+def _copy_document(writer: GenerationWriter, previous: Generation, doc_id: str, report) -> None:
+    doc = dict(previous.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone())
+    doc.pop("passage_count")
+    rows = previous.db.execute(
+        "SELECT * FROM passages WHERE document_id = ? ORDER BY ordinal", (doc_id,)
+    ).fetchall()
+    passages = [{k: r[k] for k in r.keys() if k != "id"} for r in rows]  # noqa: SIM118
+    vectors = np.asarray(previous.embeddings[[r["id"] for r in rows]], dtype=np.float32)
+    writer.add_document(doc, passages, vectors)
+    report.passages += len(rows)
+    report.reused += len(rows)
+
+
+def _prepare(item, corpus_dir, embedder, options, previous, report, max_file_bytes):
+    """Read, describe and chunk a changed document; re-use the vectors of passages whose
+    embedded text the previous generation already has."""
+    try:
+        loaded = load(corpus_dir, item.source, max_file_bytes)
+        document = derive(item.values, item.source, loaded.text, loaded.html_title)
+    except (DocumentError, MetadataError, OSError, RecursionError) as exc:
+        _skip(report, item.source, str(exc))
+        return None
+    report.warnings.extend((item.source, w) for w in loaded.warnings)
+
+    def context(section: str | None) -> str:
+        return embed_context(document.title, section)
+
+    passages = [p for p in chunk(loaded.text, embedder.count_tokens, options, context) if p.text]
+    if not passages:
+        _skip(report, item.source, "no passages: the document has no text")
+        return None
+    inputs = [f"{context(p.section)}\n{p.text}" for p in passages]
+    keys = [hashlib.sha256(f"{embedder.name}\0{t}".encode()).hexdigest() for t in inputs]
+    dim = embedder.dimension
+    vectors = np.zeros((len(passages), dim), dtype=np.float32)
+    sentence_vectors = [np.zeros((0, dim), dtype=np.float32)] * len(passages)
+    todo = []
+    for i, key in enumerate(keys):
+        row = _lookup(previous, key)
+        if row is None:
+            todo.append(i)
+            continue
+        vectors[i] = previous.embeddings[row["id"]]
+        sentence_vectors[i] = np.frombuffer(row["sentence_vectors"], np.float16).reshape(-1, dim)
+        report.reused += 1
+    rows = [
+        {
+            "document_id": document.id,
+            "ordinal": p.ordinal,
+            "section": p.section,
+            "page": p.page,
+            "page_end": p.page_end,
+            "start": p.start,
+            "end": p.end,
+            "text": p.text,
+            "text_sha": hashlib.sha256(" ".join(p.text.split()).encode()).hexdigest(),
+            "embed_key": key,
+            "sentences": json.dumps(p.sentences),
+            "sentence_vectors": b"",
+        }
+        for p, key in zip(passages, keys, strict=True)
+    ]
+    doc_row = {
+        **{k: v for k, v in document.to_dict().items() if k != "extra"},
+        "extra": json.dumps(document.extra, sort_keys=True),
+        "content_sha256": item.content_sha256,
+        "fingerprint": item.fingerprint,
+        "text": loaded.text.text,
+    }
+    # The embedded text starts with the context line: sentence spans move with it.
+    spans = []
+    for p, text in zip(passages, inputs, strict=True):
+        shift = len(text) - len(p.text)
+        spans.append([(s + shift, e + shift) for s, e in p.sentences])
+    report.passages += len(rows)
+    return _Prepared(doc_row, rows, vectors, sentence_vectors, todo, inputs, spans)
+
+
+def _embed_pending(embedder: Embedder, pending: list[_Prepared], report: BuildReport) -> None:
+    """Embed the passages of several documents in one call: larger, length-sorted batches."""
+    jobs = [(p, i) for p in pending for i in p.todo]
+    if jobs:
+        vectors, sentences = embedder.embed_with_sentences(
+            [p.inputs[i] for p, i in jobs], [p.spans[i] for p, i in jobs]
+        )
+        for (prepared, i), vector, sentence_rows in zip(jobs, vectors, sentences, strict=True):
+            prepared.vectors[i] = vector
+            prepared.sentence_vectors[i] = sentence_rows
+        report.embedded += len(jobs)
+    for prepared in pending:
+        for row, sentence_rows in zip(prepared.passages, prepared.sentence_vectors, strict=True):
+            row["sentence_vectors"] = np.asarray(sentence_rows, dtype=np.float16).tobytes()
+
+
+def _skip(report: BuildReport, source: str, reason: str) -> None:
+    report.skipped.append((source, reason))
+    for bucket in (report.added, report.updated):
+        if source in bucket:
+            bucket.remove(source)
+
+
+def _lookup(previous: Generation | None, key: str):
+    if previous is None:
+        return None
+    return previous.db.execute(
+        "SELECT id, sentence_vectors FROM passages WHERE embed_key = ? LIMIT 1", (key,)
+    ).fetchone()

@@ -1,0 +1,137 @@
+"""Document metadata: written by users in `manifest.csv` or sidecars, derived where missing.
+
+Rows of `corpus/manifest.csv` apply in order to every file their `path` (a path or a glob)
+matches, later non-empty values overriding earlier ones; a sidecar `FILE.meta.json` next to a
+document overrides the manifest. Nothing here knows particular files.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from indexer.normalise import NormalisedText
+
+FIELDS = (
+    "id", "title", "organisation", "conference", "year", "date", "place", "doc_type",
+    "country", "country_name", "language",
+)  # fmt: skip
+MANIFEST = "manifest.csv"
+SIDECAR_SUFFIX = ".meta.json"
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+class MetadataError(ValueError):
+    pass
+
+
+@dataclass
+class Document:
+    id: str
+    source: str  # path relative to the corpus root, forward slashes
+    title: str
+    organisation: str | None = None
+    conference: str | None = None
+    year: int | None = None
+    date: str | None = None
+    place: str | None = None
+    doc_type: str = "document"
+    country: str | None = None
+    country_name: str | None = None
+    language: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Manifest:
+    """The metadata users wrote for a corpus."""
+
+    def __init__(self, rows: list[tuple[str, dict]]) -> None:
+        self.rows = rows
+
+    @classmethod
+    def load(cls, root: Path) -> Manifest:
+        path = root / MANIFEST
+        if not path.exists():
+            return cls([])
+        rows = []
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            for number, row in enumerate(csv.DictReader(handle), start=2):
+                pattern = (row.pop("path", None) or "").strip()
+                if not pattern:
+                    raise MetadataError(f"{MANIFEST} line {number}: the path column is empty")
+                values = {k.strip(): v.strip() for k, v in row.items() if k and v and v.strip()}
+                rows.append((pattern, values))
+        return cls(rows)
+
+    def lookup(self, root: Path, source: str) -> dict:
+        values: dict = {}
+        for pattern, row in self.rows:
+            if pattern == source or fnmatchcase(source, pattern):
+                values.update(row)
+        sidecar = root / (source + SIDECAR_SUFFIX)
+        if sidecar.exists():
+            try:
+                data = json.loads(sidecar.read_text(encoding="utf-8-sig"))
+            except json.JSONDecodeError as exc:
+                raise MetadataError(f"{sidecar.name}: not valid JSON ({exc})") from exc
+            if not isinstance(data, dict):
+                raise MetadataError(f"{sidecar.name}: expected a JSON object")
+            values.update({k: v for k, v in data.items() if v not in (None, "")})
+        return values
+
+
+def slug(source: str) -> str:
+    """A readable, URL-safe id from the path: `ungdc-pacific/TUV_74_2019.txt` →
+    `ungdc-pacific-tuv_74_2019-txt`."""
+    return re.sub(r"[^a-z0-9_]+", "-", source.lower()).strip("-")
+
+
+def derive(
+    values: dict, source: str, text: NormalisedText, html_title: str | None = None
+) -> Document:
+    """A Document from user metadata, filling title and year from the text when missing."""
+    values = dict(values)
+    known = {k: values.pop(k) for k in list(values) if k in FIELDS}
+    title = known.get("title") or html_title or _first_heading(text) or _title_from(source)
+    year = known.get("year")
+    if year not in (None, ""):
+        try:
+            year = int(str(year).strip())
+        except ValueError as exc:
+            raise MetadataError(f"year {year!r} is not a whole number") from exc
+    else:
+        match = _YEAR.search(known.get("date") or "") or _YEAR.search(text.text[:3000])
+        year = int(match.group(1)) if match else None
+    return Document(
+        id=known.get("id") or slug(source),
+        source=source,
+        title=title,
+        organisation=known.get("organisation"),
+        conference=known.get("conference"),
+        year=year,
+        date=known.get("date"),
+        place=known.get("place"),
+        doc_type=known.get("doc_type") or "document",
+        country=(known.get("country") or "").upper() or None,
+        country_name=known.get("country_name"),
+        language=known.get("language"),
+        extra={k: v for k, v in values.items() if isinstance(v, str | int | float | bool)},
+    )
+
+
+def _first_heading(text: NormalisedText) -> str | None:
+    for block in text.blocks[:5]:
+        if block.kind == "heading":
+            return block.text
+    return None
+
+
+def _title_from(source: str) -> str:
+    return re.sub(r"[_-]+", " ", Path(source).stem).strip().capitalize()

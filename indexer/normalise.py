@@ -1,0 +1,272 @@
+"""Turn raw document text into clean prose blocks: headings, labelled items and paragraphs.
+
+Documents arrive hard-wrapped (old UN speeches break every few words), wrapped mid-sentence
+(the communiqué), with byte-order marks, CRLF, PDF hyphenation and running footers. The
+chunker works on the blocks produced here, so every passage reads as prose and knows the
+page it starts on.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+
+TERMINAL = tuple('.!?;:"”’)')
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"), None)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
+_BULLET = re.compile(r"^(?:[-*•▪◦–]|\d{1,2}[.)]|\([a-z0-9]{1,3}\))\s+")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+# "Session Four: ...", "Opening Ceremony: ...": a short capitalised label, a colon, then text.
+_LABEL = re.compile(
+    r"^(?P<label>[A-Z0-9][\w'’&/()-]*(?:[ ][\w'’&/()-]+){0,5}?)[ ]?:[ ]+(?P<body>\S.*)$"
+)
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+(?:of|/)\s+\d{1,4})?$", re.IGNORECASE)
+_WORD3 = re.compile(r"[^\W\d_]{3,}")
+_WORD_HYPHEN_END = re.compile(r"(\w+)-$")
+_WORD_START = re.compile(r"^([a-z]\w*)")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A heading, a labelled item or a paragraph, with its place in the normalised text."""
+
+    kind: str  # "heading" | "item" | "paragraph"
+    text: str
+    start: int
+    end: int
+    page: int | None = None
+    label: str | None = None  # for items: "Session Four"
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    text: str
+    blocks: list[Block]
+
+    def page_at(self, offset: int) -> int | None:
+        page = None
+        for block in self.blocks:
+            if block.start > offset:
+                break
+            page = block.page
+        return page
+
+
+@dataclass
+class _Line:
+    text: str
+    page: int | None
+    raw_len: int
+
+
+def clean(text: str) -> str:
+    """Strip byte-order marks and invisible characters; unify newlines and spaces."""
+    text = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
+    # A form feed is an old page break: the sentence goes on across it.
+    text = text.replace("\f", "").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    return "\n".join(_SPACES.sub(" ", line).rstrip() for line in text.split("\n"))
+
+
+def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Drop page numbers and headers/footers repeated on most pages of a PDF."""
+    if len(pages) < 2:
+        return [[ln for ln in p if not _PAGE_NUMBER.match(ln.strip())] for p in pages]
+
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", line.strip().lower())
+
+    edge_counts: Counter[str] = Counter()
+    for lines in pages:
+        content = [ln for ln in lines if ln.strip()]
+        edges = {key(ln) for ln in content[:2] + content[-2:]}
+        edge_counts.update(edges)
+    threshold = max(2, (len(pages) + 1) // 2)
+    running = {k for k, n in edge_counts.items() if n >= threshold}
+    return [
+        [
+            ln
+            for ln in lines
+            if not (ln.strip() and (key(ln) in running or _PAGE_NUMBER.match(ln.strip())))
+        ]
+        for lines in pages
+    ]
+
+
+def _is_hard_wrapped(lines: list[_Line]) -> bool:
+    body = [ln.text for ln in lines if ln.text.strip()]
+    if len(body) < 8:
+        return False
+    unterminated = sum(1 for t in body if not t.rstrip().endswith(TERMINAL))
+    return unterminated / len(body) > 0.4 and statistics.median(len(t) for t in body) < 120
+
+
+def _join(previous: str, line: str, vocabulary: set[str]) -> str:
+    """Join a wrapped line to the one before, undoing end-of-line hyphenation."""
+    line = line.strip()
+    hyphen = _WORD_HYPHEN_END.search(previous)
+    start = _WORD_START.match(line)
+    if hyphen and start:
+        head, tail = hyphen.group(1), start.group(1)
+        # Keep the hyphen when the document spells the word with one elsewhere ("e-commerce").
+        if f"{head}-{tail}".lower() in vocabulary or (
+            len(head) <= 2 and (head + tail).lower() not in vocabulary
+        ):
+            return previous + line
+        return previous[:-1] + line
+    return f"{previous} {line}"
+
+
+def _starts_new_line(current: str, prev: str, line: str, hard_wrapped: bool, width: float) -> bool:
+    """Decide whether physical `line` opens a new logical line after `current` (`prev` is the
+    physical line before it)."""
+    stripped = line.strip()
+    if _BULLET.match(stripped) or _MD_HEADING.match(stripped):
+        return True
+    prev_ends = prev.rstrip().endswith(TERMINAL)
+    label = _LABEL.match(_EMPHASIS.sub(r"\2", stripped))
+    if prev_ends and label and _is_label(label.group("label")):
+        return True
+    # A heading stands on its own line: nothing joins it, it joins nothing.
+    if _looks_like_heading(current, width, hard_wrapped) and not stripped[:1].islower():
+        return True
+    if prev_ends and _looks_like_heading(stripped, width, hard_wrapped):
+        return True
+    if hard_wrapped:
+        # A sentence that ends well short of the wrap width closes its paragraph.
+        return prev_ends and len(prev.rstrip()) < 0.75 * width
+    return prev_ends and not line[:1].isspace() and not stripped[:1].islower()
+
+
+def _title_case(words: list[str], share: float) -> bool:
+    content = [w.strip("()[]\"'“‘") for w in words if len(w) > 3]
+    capitalised = sum(1 for w in content if w[:1].isupper() or w[:1].isdigit())
+    return bool(content) and capitalised / len(content) >= share
+
+
+def _is_label(label: str) -> bool:
+    return (len(label) <= 50 and _title_case(label.split(), 0.99)) or len(label.split()) == 1
+
+
+def _looks_like_heading(text: str, width: float, strict: bool = False) -> bool:
+    """A short, title-cased line without closing punctuation, or a short line ending in ':'.
+
+    `strict` (hard-wrapped text, where any line may be a sentence fragment) asks for fully
+    title-cased short lines only."""
+    text = _EMPHASIS.sub(r"\2", text.strip())
+    if not text or _BULLET.match(text):
+        return False
+    if _MD_HEADING.match(text):
+        return True
+    words = text.rstrip(":").split()
+    if not words or len(text) > 90 or len(words) > 12 or len(text) > 0.8 * max(width, 60):
+        return False
+    if text.endswith(":"):
+        return len(words) <= 8 and words[0][:1].isupper()
+    if text.endswith((".", "!", "?", ";", ",")) or not (text[0].isupper() or text[0].isdigit()):
+        return False
+    if strict:
+        return len(words) <= 6 and len(text) < 0.6 * width and _title_case(words, 0.99)
+    return _title_case(words, 0.7)
+
+
+def _vocabulary(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"\w+(?:-\w+)+|\w+", text)}
+
+
+def normalise(pages: list[str], paged: bool = False) -> NormalisedText:
+    """Normalise raw text (one string per page for PDFs) into prose blocks.
+
+    `paged` marks real page numbers (PDF): blocks then carry the 1-based page they start on.
+    """
+    cleaned = [clean(p) for p in pages]
+    page_lines = [p.split("\n") for p in cleaned]
+    if paged:
+        page_lines = _strip_running_lines(page_lines)
+    lines: list[_Line] = []
+    for number, page in enumerate(page_lines, start=1):
+        if paged:  # a page break is not a paragraph break: trim the page's blank edges
+            while page and not page[-1].strip():
+                page = page[:-1]
+            while page and not page[0].strip():
+                page = page[1:]
+        for raw in page:
+            if raw.strip() and not _WORD3.search(raw):
+                continue  # page numbers, document symbols ("4 05-51226"): no words, no prose
+            lines.append(_Line(raw, number if paged else None, len(raw)))
+        if paged:
+            lines.append(_Line("\f", number, 0))  # page break: joins like a wrapped line
+
+    vocabulary = _vocabulary("\n".join(cleaned))
+    hard_wrapped = _is_hard_wrapped(lines)
+    lengths = sorted(len(ln.text.strip()) for ln in lines if ln.text.strip())
+    width = float(lengths[int(0.75 * (len(lengths) - 1))]) if lengths else 80.0
+
+    # Logical lines: wrapped lines joined, blank lines as paragraph breaks.
+    logical: list[_Line] = []
+    current: _Line | None = None
+    previous = ""
+    for line in lines:
+        if line.text == "\f":
+            continue
+        if not line.text.strip():
+            if current:
+                logical.append(current)
+            current = None
+            if logical and logical[-1].text != "":
+                logical.append(_Line("", line.page, 0))
+            continue
+        if current is None:
+            current = _Line(line.text.strip(), line.page, line.raw_len)
+        elif _starts_new_line(current.text, previous, line.text, hard_wrapped, width):
+            logical.append(current)
+            current = _Line(line.text.strip(), line.page, line.raw_len)
+        else:
+            current = _Line(_join(current.text, line.text, vocabulary), current.page, 0)
+        previous = line.text
+    if current:
+        logical.append(current)
+
+    return _to_blocks(logical, width, hard_wrapped)
+
+
+def _to_blocks(logical: list[_Line], width: float, hard_wrapped: bool) -> NormalisedText:
+    parts: list[str] = []
+    blocks: list[Block] = []
+    offset = 0
+    for i, line in enumerate(logical):
+        if not line.text:
+            continue
+        text = _EMPHASIS.sub(r"\2", line.text).strip()
+        kind, label = "paragraph", None
+        md = _MD_HEADING.match(text)
+        if md:
+            kind, text = "heading", md.group(2).rstrip(":").strip()
+        else:
+            bullet = _BULLET.match(text)
+            if bullet:
+                text = text[bullet.end() :]
+            label_match = _LABEL.match(text)
+            if label_match and _is_label(label_match.group("label")):
+                kind, label = "item", label_match.group("label").strip()
+            elif not bullet and _looks_like_heading(
+                text, width, hard_wrapped and not _standalone(logical, i)
+            ):
+                kind, text = "heading", text.rstrip(":").strip()
+        if not text:
+            continue
+        if parts:
+            offset += 2  # "\n\n" between blocks
+        blocks.append(Block(kind, text, offset, offset + len(text), line.page, label))
+        parts.append(text)
+        offset += len(text)
+    return NormalisedText("\n\n".join(parts), blocks)
+
+
+def _standalone(logical: list[_Line], i: int) -> bool:
+    """A line with blank lines on both sides is laid out on its own, as headings are."""
+    before = i == 0 or not logical[i - 1].text
+    after = i == len(logical) - 1 or not logical[i + 1].text
+    return before and after

@@ -1,0 +1,264 @@
+"""The index on disk: a folder of generations and a pointer to the published one.
+
+    INDEX_DIR/
+      CURRENT                 name of the published generation ("gen-20261128T041500-3f2a")
+      gen-.../manifest.json   format, model, dimension, counts, versions, SHA-256 of each file
+      gen-.../passages.sqlite documents, passages (text, section, page, offsets, sentence
+                              vectors for highlights)
+      gen-.../vectors.faiss   unit vectors, inner product = cosine; FAISS id = passage id
+      gen-.../embeddings.npy  the same vectors in float32, for re-use by the next build
+
+A build writes a new generation beside the published one, syncs it to disk and then replaces
+CURRENT atomically, so a reader never sees a half-written index. Published generations are
+never modified; the previous one is kept as a fallback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+FORMAT_VERSION = 1
+POINTER = "CURRENT"
+KEEP_GENERATIONS = 2
+FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy")
+
+SCHEMA = """
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    organisation TEXT, conference TEXT, year INTEGER, date TEXT, place TEXT,
+    doc_type TEXT NOT NULL, country TEXT, country_name TEXT, language TEXT,
+    extra TEXT NOT NULL DEFAULT '{}',
+    content_sha256 TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    text TEXT NOT NULL,
+    passage_count INTEGER NOT NULL
+);
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY,              -- row of the FAISS index
+    document_id TEXT NOT NULL REFERENCES documents(id),
+    ordinal INTEGER NOT NULL,
+    section TEXT, page INTEGER, page_end INTEGER,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    text_sha TEXT NOT NULL,             -- same text in two renditions collapses in results
+    embed_key TEXT NOT NULL,            -- model + embedded text: vectors re-used across builds
+    sentences TEXT NOT NULL,            -- JSON [[start, end], ...] relative to text
+    sentence_vectors BLOB NOT NULL      -- float16, one row per sentence
+);
+CREATE INDEX passages_document ON passages(document_id, ordinal);
+CREATE INDEX passages_embed_key ON passages(embed_key);
+CREATE INDEX documents_year ON documents(year);
+CREATE INDEX documents_country ON documents(country COLLATE NOCASE);
+CREATE INDEX documents_doc_type ON documents(doc_type COLLATE NOCASE);
+"""
+
+
+class IndexError_(Exception):
+    """The index is missing or unreadable; the message says what to do."""
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    pointer = index_dir / POINTER
+    try:
+        name = pointer.read_text().strip()
+    except FileNotFoundError:
+        return None
+    path = index_dir / name
+    return path if name and path.is_dir() else None
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class GenerationWriter:
+    """Writes one new generation; `publish` makes it the one readers open."""
+
+    def __init__(self, index_dir: Path, dimension: int) -> None:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        self.index_dir = index_dir
+        self.name = f"gen-{stamp}-{uuid.uuid4().hex[:6]}"
+        self.path = index_dir / f".building-{self.name}"
+        self.path.mkdir()
+        self.dimension = dimension
+        self.db = sqlite3.connect(self.path / "passages.sqlite")
+        self.db.executescript(SCHEMA)
+        self._vectors: list[np.ndarray] = []
+        self.passage_count = 0
+        self.document_count = 0
+
+    def add_document(self, doc: dict, passages: list[dict], vectors: np.ndarray) -> None:
+        """`doc` has the documents columns; each passage the passages columns but `id`."""
+        self.db.execute(
+            "INSERT INTO documents VALUES (:id, :source, :title, :organisation, :conference,"
+            " :year, :date, :place, :doc_type, :country, :country_name, :language, :extra,"
+            " :content_sha256, :fingerprint, :text, :passage_count)",
+            {**doc, "passage_count": len(passages)},
+        )
+        self.document_count += 1
+        rows = []
+        for passage in passages:
+            rows.append({**passage, "id": self.passage_count})
+            self.passage_count += 1
+        self.db.executemany(
+            'INSERT INTO passages (id, document_id, ordinal, section, page, page_end, start, "end",'
+            " text, text_sha, embed_key, sentences, sentence_vectors) VALUES (:id, :document_id,"
+            " :ordinal, :section, :page, :page_end, :start, :end, :text, :text_sha, :embed_key,"
+            " :sentences, :sentence_vectors)",
+            rows,
+        )
+        self._vectors.append(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension))
+
+    def publish(self, manifest: dict) -> Path:
+        self.db.commit()
+        self.db.execute("PRAGMA journal_mode=DELETE")
+        self.db.close()
+        vectors = (
+            np.concatenate(self._vectors)
+            if self._vectors
+            else np.zeros((0, self.dimension), dtype=np.float32)
+        )
+        np.save(self.path / "embeddings.npy", vectors, allow_pickle=False)
+        index = faiss.IndexFlatIP(self.dimension)
+        if len(vectors):
+            index.add(vectors)
+        faiss.write_index(index, str(self.path / "vectors.faiss"))
+        files = {name: sha256_of(self.path / name) for name in FILES}
+        manifest = {
+            **manifest,
+            "format_version": FORMAT_VERSION,
+            "generation": self.name,
+            "dimension": self.dimension,
+            "index_type": "Flat",
+            "metric": "inner_product",
+            "counts": {**manifest.get("counts", {}), "passages": len(vectors)},
+            "files": files,
+            "versions": {
+                "faiss": faiss.__version__,
+                "numpy": np.__version__,
+                "sqlite": sqlite3.sqlite_version,
+                **manifest.get("versions", {}),
+            },
+        }
+        (self.path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        for name in (*FILES, "manifest.json"):
+            _fsync_file(self.path / name)
+        _fsync_dir(self.path)
+        final = self.index_dir / self.name
+        os.replace(self.path, final)
+        tmp = self.index_dir / f".{POINTER}.tmp"
+        tmp.write_text(self.name + "\n")
+        _fsync_file(tmp)
+        os.replace(tmp, self.index_dir / POINTER)
+        _fsync_dir(self.index_dir)
+        prune(self.index_dir)
+        return final
+
+    def abort(self) -> None:
+        try:
+            self.db.close()
+        finally:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def prune(index_dir: Path, keep: int = KEEP_GENERATIONS) -> None:
+    """Remove unfinished builds and generations older than the last `keep`."""
+    current = current_generation(index_dir)
+    generations = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
+    keep_set = set(generations[-keep:]) | ({current} if current else set())
+    for path in generations:
+        if path not in keep_set:
+            shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.glob(".building-*"):
+        if path.is_dir() and time.time() - path.stat().st_mtime > 3600:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+class Generation:
+    """A published generation opened read-only; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            manifest = json.loads((path / "manifest.json").read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise IndexError_(f"index generation {path} has no readable manifest: {exc}") from exc
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexError_(
+                f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}:"
+                " rebuild it with `confsearch index`"
+            )
+        self.path = path
+        self.manifest = manifest
+        self.index = faiss.read_index(str(path / "vectors.faiss"))
+        self.embeddings = np.load(path / "embeddings.npy", mmap_mode="r", allow_pickle=False)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path) -> Generation:
+        return cls(path)
+
+    @classmethod
+    def open_current(cls, index_dir: Path) -> Generation:
+        path = current_generation(index_dir)
+        if path is None:
+            raise IndexError_(
+                f"no index in {index_dir}: build one with `confsearch index CORPUS_DIR`"
+            )
+        return cls(path)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's read-only connection (sqlite3 connections are not shared)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            uri = f"file:{self.path / 'passages.sqlite'}?mode=ro&immutable=1"
+            db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    @property
+    def name(self) -> str:
+        return self.path.name

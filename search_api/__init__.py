@@ -1,0 +1,1 @@
+"""confsearch search API: answer questions over an index built by `indexer`."""

@@ -1,0 +1,184 @@
+"""The `confsearch` command: index a corpus, search it, serve it.
+
+Options left out fall back to the same `CONFSEARCH_*` environment variables the server reads,
+through the one Settings object.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from tqdm import tqdm
+
+from indexer.build import BuildReport, build
+from indexer.chunking import ChunkingOptions
+from indexer.store import IndexError_
+from search_api.app import create_app, make_embedder
+from search_api.search import QueryError, Searcher
+from search_api.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+IndexDir = Annotated[
+    Path | None, typer.Option("--index-dir", help="Index folder [env CONFSEARCH_INDEX_DIR]")
+]
+Model = Annotated[str | None, typer.Option("--model", help="Model [env CONFSEARCH_MODEL]")]
+
+
+def _settings(**overrides) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def index(
+    corpus: Annotated[
+        Path | None, typer.Argument(help="Corpus folder [env CONFSEARCH_CORPUS_DIR]")
+    ] = None,
+    index_dir: IndexDir = None,
+    model: Model = None,
+    force: Annotated[bool, typer.Option(help="Re-read and re-chunk every document")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Index a corpus folder; only new or changed documents are read and embedded."""
+    settings = _settings(corpus_dir=corpus, index_dir=index_dir, model=model)
+    embedder = make_embedder(settings)
+    bar = tqdm(total=0, unit="doc", desc="indexing", disable=as_json or None, leave=False)
+    started = [0.0]
+
+    def progress(done: int, total: int, embedded: int) -> None:
+        import time
+
+        if not started[0]:
+            started[0] = time.perf_counter()
+        bar.total = total
+        bar.n = done
+        rate = embedded / max(time.perf_counter() - started[0], 1e-6)
+        bar.set_postfix(passages=embedded, per_s=f"{rate:.0f}", refresh=False)
+        bar.refresh()
+
+    try:
+        report = build(
+            settings.corpus_dir,
+            settings.index_dir,
+            embedder,
+            ChunkingOptions(max_tokens=embedder.max_tokens),
+            max_file_bytes=settings.max_file_bytes,
+            progress=progress,
+            force=force,
+        )
+    except (FileNotFoundError, ValueError, IndexError_) as exc:
+        bar.close()
+        _fail(str(exc))
+    bar.close()
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_report(report, settings)
+
+
+def _print_report(report: BuildReport, settings: Settings) -> None:
+    state = "published" if report.published else "unchanged, nothing to publish"
+    typer.echo(f"index {settings.index_dir}/{report.generation}: {state}")
+    typer.echo(
+        f"  documents: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.removed)} removed, {len(report.unchanged)} unchanged, "
+        f"{len(report.skipped)} skipped"
+    )
+    typer.echo(
+        f"  passages: {report.passages} in the index, {report.embedded} embedded, "
+        f"{report.reused} re-used; {report.seconds:.1f} s"
+    )
+    for source, reason in report.skipped:
+        typer.secho(f"  skipped {source}: {reason}", fg="yellow")
+    for source, warning in report.warnings:
+        typer.secho(f"  warning {source}: {warning}", fg="yellow")
+
+
+_RANGE = re.compile(r"^(-?\d*)\.\.(-?\d*)$")
+
+
+def parse_filter(items: list[str]) -> dict:
+    """`year=2019`, `year=2015..2019`, `country=TUV,FJI` → the API's filter object."""
+    filters: dict = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise QueryError(f"filter {item!r}: write FIELD=VALUE, e.g. year=2019")
+        name, value = name.strip(), value.strip()
+        bounds = _RANGE.match(value)
+        if bounds:
+            low, high = bounds.groups()
+            filters[name] = {k: v for k, v in (("gte", low), ("lte", high)) if v}
+        elif "," in value:
+            filters[name] = [v.strip() for v in value.split(",") if v.strip()]
+        else:
+            filters[name] = value
+    return filters
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="A question or keywords")],
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages")] = 5,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option("--filter", "-f", help="FIELD=VALUE, FIELD=A,B or year=2015..2019"),
+    ] = None,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    index_dir: IndexDir = None,
+    model: Model = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
+) -> None:
+    """Ask the index a question and print the passages that answer it."""
+    settings = _settings(index_dir=index_dir, model=model)
+    try:
+        searcher = Searcher(settings.index_dir, make_embedder(settings))
+        response = searcher.search(query, k, parse_filter(filters or []), offset)
+    except (IndexError_, QueryError, ValueError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(response, indent=2, ensure_ascii=False))
+        return
+    if not response["results"]:
+        typer.echo("No passages found.")
+    for rank, hit in enumerate(response["results"], start=offset + 1):
+        doc = hit["document"]
+        where = " · ".join(
+            str(x)
+            for x in (doc.get("year"), hit["section"], hit["page"] and f"p. {hit['page']}")
+            if x
+        )
+        typer.secho(f"{rank}. {doc['title']}", bold=True)
+        typer.echo(f"   {where}  ({hit['source']}, score {hit['score']:.3f})")
+        typer.secho(f"   » {hit['highlight']}", fg="green")
+        typer.echo(f"   {hit['text']}\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="[env CONFSEARCH_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="[env CONFSEARCH_PORT]")] = None,
+    index_dir: IndexDir = None,
+    model: Model = None,
+) -> None:
+    """Serve the search API (and OpenAPI docs at /docs)."""
+    import uvicorn
+
+    settings = _settings(host=host, port=port, index_dir=index_dir, model=model)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,79 @@
+"""One error shape for every failure: {"error": {"code": ..., "message": ...}}."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from search_api.search import NotFound, QueryError
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    422: "invalid_request",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+class ServiceUnavailable(Exception):
+    pass
+
+
+def error_response(status: int, message: str, code: str | None = None) -> JSONResponse:
+    body = {"error": {"code": code or _CODES.get(status, "error"), "message": message}}
+    return JSONResponse(body, status_code=status)
+
+
+def _describe(errors: list[dict]) -> str:
+    parts = []
+    for error in errors[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query"))
+        if error.get("type") == "json_invalid":
+            parts.append("the request body is not valid JSON")
+        elif error.get("type") == "missing":
+            parts.append(f"{where} is required")
+        elif error.get("type") == "extra_forbidden":
+            parts.append(f"unknown field {where!r}")
+        else:
+            parts.append(f"{where}: {error.get('msg', 'invalid value')}" if where else error["msg"])
+    return "; ".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        return error_response(422, _describe(exc.errors()))
+
+    @app.exception_handler(QueryError)
+    async def _query(request: Request, exc: QueryError):
+        return error_response(422, str(exc))
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound):
+        return error_response(404, str(exc))
+
+    @app.exception_handler(ServiceUnavailable)
+    async def _unavailable(request: Request, exc: ServiceUnavailable):
+        return error_response(503, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such endpoint: {request.url.path}; see /docs"
+        return error_response(exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s", request.url.path)
+        return error_response(500, "internal error; the server log has the details",
+                              "internal_error")  # fmt: skip

@@ -1,0 +1,124 @@
+"""HTTP routes: thin handlers over the Searcher."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from search_api.errors import ServiceUnavailable
+from search_api.schemas import (
+    DocumentDetail,
+    DocumentList,
+    ErrorResponse,
+    Health,
+    SearchRequest,
+    SearchResponse,
+)
+from search_api.search import QueryError, Searcher
+from search_api.settings import Settings
+
+ERRORS = {
+    404: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+    503: {"model": ErrorResponse},
+}
+router = APIRouter(responses=ERRORS)
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_searcher(request: Request) -> Searcher:
+    searcher = request.app.state.searcher
+    if searcher is None:
+        raise ServiceUnavailable(
+            request.app.state.unavailable or "the index is not loaded: run `confsearch index`"
+        )
+    return searcher
+
+
+SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _check(query: str, k: int, settings: Settings) -> None:
+    if not query.strip():
+        raise QueryError("the query is empty: type a question or some words")
+    if len(query) > settings.max_query_chars:
+        raise QueryError(f"the query is longer than {settings.max_query_chars} characters")
+    if k > settings.max_k:
+        raise QueryError(f"k must be at most {settings.max_k}")
+
+
+@router.post("/search", response_model=SearchResponse)
+async def search_post(body: SearchRequest, searcher: SearcherDep, settings: SettingsDep):
+    """Passages that answer a question, best first, with filters on document metadata."""
+    _check(body.query, body.k, settings)
+    return await run_in_threadpool(searcher.search, body.query, body.k, body.filters, body.offset)
+
+
+@router.get("/search", response_model=SearchResponse)
+async def search_get(
+    searcher: SearcherDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(description="A question or keywords")],
+    k: Annotated[int, Query(ge=1, le=50)] = 10,
+    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+    year: Annotated[list[int] | None, Query()] = None,
+    year_from: Annotated[int | None, Query(description="Earliest year")] = None,
+    year_to: Annotated[int | None, Query(description="Latest year")] = None,
+    country: Annotated[list[str] | None, Query(description="ISO 3166 alpha-3 code")] = None,
+    doc_type: Annotated[list[str] | None, Query()] = None,
+    organisation: Annotated[list[str] | None, Query()] = None,
+    conference: Annotated[list[str] | None, Query()] = None,
+    language: Annotated[list[str] | None, Query()] = None,
+    document_id: Annotated[list[str] | None, Query()] = None,
+):
+    """The same search for simple clients (links, the widget): repeat a filter parameter to
+    allow several values; `year_from`/`year_to` give a range."""
+    _check(q, k, settings)
+    filters: dict = {}
+    for name, values in (
+        ("year", year), ("country", country), ("doc_type", doc_type),
+        ("organisation", organisation), ("conference", conference), ("language", language),
+        ("document_id", document_id),
+    ):  # fmt: skip
+        if values:
+            filters[name] = values if len(values) > 1 else values[0]
+    if year_from is not None or year_to is not None:
+        if "year" in filters:
+            raise QueryError("give either year or year_from/year_to, not both")
+        bounds = {"gte": year_from, "lte": year_to}
+        filters["year"] = {op: v for op, v in bounds.items() if v is not None}
+    return await run_in_threadpool(searcher.search, q, k, filters or None, offset)
+
+
+@router.get("/documents", response_model=DocumentList)
+async def list_documents(
+    searcher: SearcherDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    year: int | None = None,
+    country: str | None = None,
+    doc_type: str | None = None,
+):
+    """Indexed documents with their metadata and passage counts, newest first."""
+    filters = {n: v for n, v in (("year", year), ("country", country), ("doc_type", doc_type))
+               if v is not None}  # fmt: skip
+    return await run_in_threadpool(searcher.documents, offset, limit, filters or None)
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentDetail)
+async def get_document(searcher: SearcherDep, doc_id: str, include_text: bool = False):
+    """One document's metadata; `include_text=true` adds its normalised text, which the
+    passages' `start`/`end` offsets point into."""
+    return await run_in_threadpool(searcher.document, doc_id, include_text)
+
+
+@router.get("/health", response_model=Health)
+async def health(searcher: SearcherDep):
+    """The published index generation being served and its size."""
+    return searcher.health()

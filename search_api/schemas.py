@@ -1,0 +1,92 @@
+"""Request and response models of the HTTP API (they are its OpenAPI schema)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FilterValue = int | str | list[int | str] | dict[str, int | str]
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(..., description="A question or keywords", examples=["e-commerce"])
+    k: int = Field(10, ge=1, le=50, description="How many passages to return")
+    offset: int = Field(0, ge=0, le=1000, description="Skip this many results (paging)")
+    filters: dict[str, FilterValue] | None = Field(
+        None,
+        description="Field → value, list of values, or range {gte, lte}. Fields: year, "
+        "country, doc_type, organisation, conference, place, language, document_id",
+        examples=[{"year": {"gte": 2015, "lte": 2019}, "country": ["TUV", "FJI"]}],
+    )
+
+
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    title: str
+    doc_type: str
+    year: int | None = None
+    date: str | None = None
+    organisation: str | None = None
+    conference: str | None = None
+    place: str | None = None
+    country: str | None = None
+    country_name: str | None = None
+    language: str | None = None
+    source: str
+
+
+class Result(BaseModel):
+    id: str = Field(..., description="document id # passage ordinal")
+    text: str
+    score: float = Field(..., description="Cosine similarity to the query")
+    source: str = Field(..., description="Path of the document relative to the corpus root")
+    section: str | None
+    page: int | None = Field(None, description="PDF page the passage starts on")
+    page_end: int | None
+    start: int = Field(..., description="Character offset in the document's text")
+    end: int
+    highlight: str = Field(..., description="The sentence(s) of the passage that best answer")
+    highlight_offsets: list[int] = Field(..., description="[start, end] of highlight in text")
+    also_in: list[str] = Field(..., description="Other documents with the same passage")
+    document: DocumentOut
+
+
+class SearchResponse(BaseModel):
+    query: str
+    took_ms: float
+    offset: int
+    k: int
+    results: list[Result]
+
+
+class DocumentDetail(DocumentOut):
+    passage_count: int
+    text: str | None = None
+
+
+class DocumentList(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    documents: list[DocumentDetail]
+
+
+class Health(BaseModel):
+    status: str
+    generation: str
+    model: str | None
+    documents: int | None
+    passages: int | None
+    created: str | None
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

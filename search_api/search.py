@@ -1,0 +1,351 @@
+"""The searcher: filters, dense retrieval, collapsing of duplicates, highlights.
+
+Filters select candidate passages in SQLite *before* ranking, so a filtered question returns
+k passages whenever k exist (post-filtering the top N of a vector search comes back short).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from indexer.embedding import Embedder
+from indexer.store import Generation, current_generation
+
+log = logging.getLogger(__name__)
+
+# Filterable document fields and their type.
+FILTER_FIELDS: dict[str, type] = {
+    "year": int,
+    "country": str,
+    "doc_type": str,
+    "organisation": str,
+    "conference": str,
+    "place": str,
+    "language": str,
+    "document_id": str,
+}
+_COLUMNS = {"document_id": "d.id"}
+EXACT_SCAN_LIMIT = 20_000  # below this many candidates, score them directly
+
+
+class QueryError(ValueError):
+    """A question or filter the searcher cannot run; the message says how to fix it."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+@dataclass
+class Hit:
+    passage_id: int
+    score: float
+    row: dict
+    highlight: str = ""
+    highlight_start: int = 0
+    highlight_end: int = 0
+    also_in: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        r = self.row
+        return {
+            "id": f"{r['document_id']}#{r['ordinal']}",
+            "text": r["text"],
+            "score": round(float(self.score), 4),
+            "source": r["source"],
+            "section": r["section"],
+            "page": r["page"],
+            "page_end": r["page_end"],
+            "start": r["start"],
+            "end": r["end"],
+            "highlight": self.highlight,
+            "highlight_offsets": [self.highlight_start, self.highlight_end],
+            "also_in": self.also_in,
+            "document": document_dict(r, prefix="doc_"),
+        }
+
+
+def document_dict(row: Any, prefix: str = "") -> dict:
+    def get(name: str):
+        return row[prefix + name]
+
+    return {
+        "id": get("id"),
+        "title": get("title"),
+        "doc_type": get("doc_type"),
+        "year": get("year"),
+        "date": get("date"),
+        "organisation": get("organisation"),
+        "conference": get("conference"),
+        "place": get("place"),
+        "country": get("country"),
+        "country_name": get("country_name"),
+        "language": get("language"),
+        "source": get("source"),
+        **json.loads(get("extra") or "{}"),
+    }
+
+
+def parse_filters(filters: dict | None) -> tuple[str, list]:
+    """SQL condition on documents `d` for {field: value | [values] | {"gte": x, "lte": y}}."""
+    if not filters:
+        return "", []
+    clauses, params = [], []
+    for name, value in filters.items():
+        if name not in FILTER_FIELDS:
+            allowed = ", ".join(sorted(FILTER_FIELDS))
+            raise QueryError(f"unknown filter field {name!r}; filter on one of: {allowed}")
+        kind = FILTER_FIELDS[name]
+        column = _COLUMNS.get(name, f"d.{name}")
+        collate = " COLLATE NOCASE" if kind is str else ""
+        if isinstance(value, dict):
+            unknown = set(value) - {"gte", "lte", "gt", "lt"}
+            if unknown or not value:
+                raise QueryError(
+                    f"filter {name!r}: a range takes gte, lte, gt or lt, not {sorted(unknown)}"
+                )
+            ops = {"gte": ">=", "lte": "<=", "gt": ">", "lt": "<"}
+            for op, bound in value.items():
+                clauses.append(f"{column} {ops[op]} ?")
+                params.append(_coerce(name, kind, bound))
+        elif isinstance(value, list):
+            if not value:
+                raise QueryError(f"filter {name!r}: the list of values is empty")
+            marks = ", ".join("?" for _ in value)
+            clauses.append(f"{column}{collate} IN ({marks})")
+            params.extend(_coerce(name, kind, v) for v in value)
+        else:
+            clauses.append(f"{column} = ?{collate}")
+            params.append(_coerce(name, kind, value))
+    return " AND ".join(clauses), params
+
+
+def _coerce(name: str, kind: type, value: Any):
+    if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+        raise QueryError(f"filter {name!r}: {value!r} is not a valid value")
+    if kind is int:
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise QueryError(f"filter {name!r}: {value!r} is not a whole number") from None
+    text = str(value).strip()
+    if not text:
+        raise QueryError(f"filter {name!r}: the value is empty")
+    return text
+
+
+_ROW_SQL = """
+SELECT p.id AS passage_id, p.document_id, p.ordinal, p.section, p.page, p.page_end,
+       p.start, p."end", p.text, p.text_sha, p.sentences, p.sentence_vectors,
+       d.source, d.id AS doc_id, d.title AS doc_title, d.doc_type AS doc_doc_type,
+       d.year AS doc_year, d.date AS doc_date, d.organisation AS doc_organisation,
+       d.conference AS doc_conference, d.place AS doc_place, d.country AS doc_country,
+       d.country_name AS doc_country_name, d.language AS doc_language,
+       d.source AS doc_source, d.extra AS doc_extra
+FROM passages p JOIN documents d ON d.id = p.document_id
+"""
+
+
+class Searcher:
+    """Answers questions from the published index generation, switching to a newer one when
+    the indexer publishes it."""
+
+    def __init__(self, index_dir: Path, embedder: Embedder, reload_check_seconds: float = 1.0):
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder
+        self.reload_check_seconds = reload_check_seconds
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._generation = Generation.open_current(self.index_dir)
+        self._check_model(self._generation)
+
+    def _check_model(self, generation: Generation) -> None:
+        built_with = generation.manifest.get("model")
+        if built_with != self.embedder.name or generation.manifest["dimension"] != (
+            self.embedder.dimension
+        ):
+            raise QueryError(
+                f"the index was built with model {built_with!r} but the server uses "
+                f"{self.embedder.name!r}: rebuild the index or set CONFSEARCH_MODEL={built_with}"
+            )
+
+    @property
+    def generation(self) -> Generation:
+        now = time.monotonic()
+        if now - self._checked >= self.reload_check_seconds:
+            self._checked = now
+            latest = current_generation(self.index_dir)
+            if latest is not None and latest != self._generation.path:
+                with self._lock:
+                    if latest != self._generation.path:
+                        self._switch(latest)
+        return self._generation
+
+    def _switch(self, path: Path) -> None:
+        try:
+            fresh = Generation.open(path)
+            self._check_model(fresh)
+        except Exception as exc:  # keep serving the generation we have
+            log.error("new index generation %s not opened, still serving %s: %s",
+                      path.name, self._generation.name, exc)  # fmt: skip
+            return
+        log.info("switched to index generation %s", fresh.name)
+        self._generation = fresh  # the old one is closed by the garbage collector
+
+    def close(self) -> None:
+        self._generation.close()
+
+    # -- search -------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, filters: dict | None = None, offset: int = 0) -> dict:
+        started = time.perf_counter()
+        query = " ".join(query.split())
+        if not query:
+            raise QueryError("the query is empty: type a question or some words")
+        where, params = parse_filters(filters)
+        gen = self.generation
+        candidates = self._candidates(gen, where, params)
+        qv = self.embedder.embed_batch([query])[0].astype(np.float32)
+        wanted = offset + k
+        hits: list[Hit] = []
+        available = gen.index.ntotal if candidates is None else len(candidates)
+        n = min(available, max(2 * wanted + 10, 20))
+        while True:
+            ids, scores = self._dense(gen, qv, n, candidates)
+            hits = self._collapse(gen, ids, scores)
+            if len(hits) >= wanted or n >= available:
+                break
+            n = min(available, n * 4)
+        page = hits[offset:wanted]
+        for hit in page:
+            self._highlight(hit, qv)
+        return {
+            "query": query,
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+            "offset": offset,
+            "k": k,
+            "results": [h.to_dict() for h in page],
+        }
+
+    def _candidates(self, gen: Generation, where: str, params: list) -> np.ndarray | None:
+        if not where:
+            return None
+        rows = gen.db.execute(
+            f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {where}",
+            params,
+        ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def _dense(self, gen, qv, n, candidates) -> tuple[np.ndarray, np.ndarray]:
+        if n <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if candidates is None:
+            scores, ids = gen.index.search(qv[None, :], n)
+            keep = ids[0] >= 0
+            return ids[0][keep], scores[0][keep]
+        if len(candidates) <= EXACT_SCAN_LIMIT:
+            scores = np.asarray(gen.embeddings[np.sort(candidates)]) @ qv
+            ordered = np.sort(candidates)
+            top = np.argsort(-scores, kind="stable")[:n]
+            return ordered[top], scores[top]
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(candidates))
+        scores, ids = gen.index.search(qv[None, :], n, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def _collapse(self, gen: Generation, ids: np.ndarray, scores: np.ndarray) -> list[Hit]:
+        """One hit per passage text (a PDF and a text rendition of one communiqué say the
+        same) and no two overlapping passages of one document."""
+        if len(ids) == 0:
+            return []
+        marks = ",".join(str(int(i)) for i in ids)
+        rows = {
+            r["passage_id"]: dict(r) for r in gen.db.execute(f"{_ROW_SQL} WHERE p.id IN ({marks})")
+        }
+        hits: list[Hit] = []
+        by_text: dict[str, Hit] = {}
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for pid, score in zip(ids.tolist(), scores.tolist(), strict=True):
+            row = rows[pid]
+            same = by_text.get(row["text_sha"])
+            if same is not None:
+                if row["source"] not in same.also_in and row["source"] != same.row["source"]:
+                    same.also_in.append(row["source"])
+                continue
+            taken = spans.setdefault(row["document_id"], [])
+            if any(row["start"] < e and s < row["end"] for s, e in taken):
+                continue
+            taken.append((row["start"], row["end"]))
+            hit = Hit(pid, score, row)
+            by_text[row["text_sha"]] = hit
+            hits.append(hit)
+        return hits
+
+    def _highlight(self, hit: Hit, qv: np.ndarray) -> None:
+        """The sentence (or two adjacent ones) of the passage closest to the question."""
+        row = hit.row
+        spans = json.loads(row["sentences"])
+        vectors = np.frombuffer(row["sentence_vectors"], dtype=np.float16)
+        if not spans or vectors.size != len(spans) * len(qv):
+            hit.highlight, hit.highlight_start, hit.highlight_end = row["text"], 0, len(row["text"])
+            return
+        scores = vectors.reshape(len(spans), -1).astype(np.float32) @ qv
+        best = int(np.argmax(scores))
+        start, end = spans[best]
+        # A short best sentence often needs its neighbour to make sense.
+        if end - start < 120 and len(spans) > 1:
+            neighbours = [i for i in (best - 1, best + 1) if 0 <= i < len(spans)]
+            other = max(neighbours, key=lambda i: scores[i])
+            if scores[other] >= scores[best] - 0.05:
+                start, end = min(start, spans[other][0]), max(end, spans[other][1])
+        hit.highlight = row["text"][start:end]
+        hit.highlight_start, hit.highlight_end = start, end
+
+    # -- documents ----------------------------------------------------------------------
+
+    def documents(self, offset: int = 0, limit: int = 50, filters: dict | None = None) -> dict:
+        where, params = parse_filters(filters)
+        clause = f"WHERE {where}" if where else ""
+        db = self.generation.db
+        total = db.execute(f"SELECT count(*) FROM documents d {clause}", params).fetchone()[0]
+        rows = db.execute(
+            f"SELECT * FROM documents d {clause} ORDER BY d.year DESC, d.title LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        return {
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "documents": [{**document_dict(r), "passage_count": r["passage_count"]} for r in rows],
+        }
+
+    def document(self, doc_id: str, include_text: bool = False) -> dict:
+        row = self.generation.db.execute(
+            "SELECT * FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no document with id {doc_id!r}; list them with GET /documents")
+        out = {**document_dict(row), "passage_count": row["passage_count"]}
+        if include_text:
+            out["text"] = row["text"]
+        return out
+
+    def health(self) -> dict:
+        gen = self.generation
+        return {
+            "status": "ok",
+            "generation": gen.name,
+            "model": gen.manifest.get("model"),
+            "documents": gen.manifest["counts"].get("documents"),
+            "passages": gen.manifest["counts"].get("passages"),
+            "created": gen.manifest.get("created"),
+        }
