@@ -180,6 +180,9 @@ class SentenceTransformerEmbedder(Embedder):
             if self._model is None:
                 import torch
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # one bar per load is noise in CLI output
 
                 log.info("loading model %s from %s (%s)", self.name, self.path, self.precision)
                 torch.set_num_threads(max(1, os.cpu_count() or 1))

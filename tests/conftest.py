@@ -1,0 +1,48 @@
+"""Shared fixtures: small corpora written into tmp_path, indexes built with the fake embedder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build
+from indexer.embedding import FakeEmbedder
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+COMMUNIQUE_TXT = "oco/oco-26th-annual-conference-2024-communique.txt"
+COMMUNIQUE_PDF = "oco/oco-26th-annual-conference-2024-communique.pdf"
+SPEECHES = ["TUV_74_2019.txt", "TUV_60_2005.txt", "FJI_74_2019.txt", "AUS_79_2024.txt"]
+
+
+def copy_corpus(target: Path, speeches: list[str] = SPEECHES, pdf: bool = True) -> Path:
+    """A slice of the real corpus, with its manifest, under `target`."""
+    (target / "oco").mkdir(parents=True)
+    shutil.copy(CORPUS / COMMUNIQUE_TXT, target / COMMUNIQUE_TXT)
+    if pdf:
+        shutil.copy(CORPUS / COMMUNIQUE_PDF, target / COMMUNIQUE_PDF)
+    (target / "ungdc-pacific").mkdir()
+    for name in speeches:
+        shutil.copy(CORPUS / "ungdc-pacific" / name, target / "ungdc-pacific" / name)
+    shutil.copy(CORPUS / "manifest.csv", target / "manifest.csv")
+    shutil.copy(CORPUS / ".confsearchignore", target / ".confsearchignore")
+    return target
+
+
+@pytest.fixture
+def embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    return copy_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture
+def built_index(tmp_path: Path, corpus_dir: Path, embedder: FakeEmbedder) -> Path:
+    index_dir = tmp_path / "index"
+    build(corpus_dir, index_dir, embedder)
+    return index_dir
