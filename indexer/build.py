@@ -109,7 +109,14 @@ def build(
         manifest = Manifest.load(corpus_dir)
         sources, report.skipped = discover(corpus_dir)
         old_docs = _previous_documents(previous)
+        old_skipped = _previous_skipped(previous)
         planned = _plan(corpus_dir, sources, manifest, settings_key, report)
+        # A file skipped before and unchanged since is skipped again without being re-read.
+        carried = [p for p in planned if old_skipped.get(p.source, ("",))[0] == p.fingerprint]
+        for p in carried:
+            report.skipped.append((p.source, old_skipped[p.source][1]))
+        skipped_records = [(p.source, p.fingerprint, old_skipped[p.source][1]) for p in carried]
+        planned = [p for p in planned if p not in carried]
         unchanged = {
             p.doc_id
             for p in planned
@@ -147,13 +154,18 @@ def build(
                 else:
                     prepared = _prepare(item, corpus_dir, embedder, options, previous, report,
                                         max_file_bytes)  # fmt: skip
-                    if prepared is not None:
+                    if isinstance(prepared, str):
+                        _skip(report, item.source, prepared)
+                        skipped_records.append((item.source, item.fingerprint, prepared))
+                    else:
                         pending.append(prepared)
                     if sum(len(p.todo) for p in pending) >= batch_passages:
                         flush()
                 if progress:
                     progress(done, len(planned), report.embedded)
             flush()
+            for record in skipped_records:
+                writer.add_skipped(*record)
             gen_path = writer.publish(
                 {
                     "model": embedder.name,
@@ -191,13 +203,22 @@ def _previous_documents(previous: Generation | None) -> dict[str, str]:
     """id → fingerprint of the documents in the published generation."""
     if previous is None:
         return {}
-    return dict(previous.db.execute("SELECT id, fingerprint FROM documents").fetchall())
+    return {r[0]: r[1] for r in previous.query("SELECT id, fingerprint FROM documents")}
+
+
+def _previous_skipped(previous: Generation | None) -> dict[str, tuple[str, str]]:
+    if previous is None:
+        return {}
+    return {
+        r[0]: (r[1], r[2])
+        for r in previous.query("SELECT source, fingerprint, reason FROM skipped")
+    }
 
 
 def _previous_sources(previous: Generation | None) -> dict[str, str]:
     if previous is None:
         return {}
-    return dict(previous.db.execute("SELECT id, source FROM documents").fetchall())
+    return {r[0]: r[1] for r in previous.query("SELECT id, source FROM documents")}
 
 
 def _plan(corpus_dir, sources, manifest, settings_key, report) -> list[_Planned]:
@@ -224,11 +245,11 @@ def _plan(corpus_dir, sources, manifest, settings_key, report) -> list[_Planned]
 
 
 def _copy_document(writer: GenerationWriter, previous: Generation, doc_id: str, report) -> None:
-    doc = dict(previous.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone())
+    doc = dict(previous.query_one("SELECT * FROM documents WHERE id = ?", (doc_id,)))
     doc.pop("passage_count")
-    rows = previous.db.execute(
+    rows = previous.query(
         "SELECT * FROM passages WHERE document_id = ? ORDER BY ordinal", (doc_id,)
-    ).fetchall()
+    )
     passages = [{k: r[k] for k in r.keys() if k != "id"} for r in rows]  # noqa: SIM118
     vectors = np.asarray(previous.embeddings[[r["id"] for r in rows]], dtype=np.float32)
     writer.add_document(doc, passages, vectors)
@@ -236,15 +257,16 @@ def _copy_document(writer: GenerationWriter, previous: Generation, doc_id: str, 
     report.reused += len(rows)
 
 
-def _prepare(item, corpus_dir, embedder, options, previous, report, max_file_bytes):
+def _prepare(
+    item, corpus_dir, embedder, options, previous, report, max_file_bytes
+) -> _Prepared | str:
     """Read, describe and chunk a changed document; re-use the vectors of passages whose
-    embedded text the previous generation already has."""
+    embedded text the previous generation already has. A string is the reason to skip it."""
     try:
         loaded = load(corpus_dir, item.source, max_file_bytes)
         document = derive(item.values, item.source, loaded.text, loaded.html_title)
     except (DocumentError, MetadataError, OSError, RecursionError) as exc:
-        _skip(report, item.source, str(exc))
-        return None
+        return str(exc)
     report.warnings.extend((item.source, w) for w in loaded.warnings)
 
     def context(section: str | None) -> str:
@@ -252,9 +274,8 @@ def _prepare(item, corpus_dir, embedder, options, previous, report, max_file_byt
 
     passages = [p for p in chunk(loaded.text, embedder.count_tokens, options, context) if p.text]
     if not passages:
-        _skip(report, item.source, "no passages: the document has no text")
-        return None
-    inputs = [f"{context(p.section)}\n{p.text}" for p in passages]
+        return "no passages: the document has no text"
+    inputs = [p.embed_text for p in passages]
     keys = [hashlib.sha256(f"{embedder.name}\0{t}".encode()).hexdigest() for t in inputs]
     dim = embedder.dimension
     vectors = np.zeros((len(passages), dim), dtype=np.float32)
@@ -327,6 +348,6 @@ def _skip(report: BuildReport, source: str, reason: str) -> None:
 def _lookup(previous: Generation | None, key: str):
     if previous is None:
         return None
-    return previous.db.execute(
+    return previous.query_one(
         "SELECT id, sentence_vectors FROM passages WHERE embed_key = ? LIMIT 1", (key,)
-    ).fetchone()
+    )

@@ -38,6 +38,11 @@ class Passage:
     page_end: int | None
     text: str
     sentences: list[tuple[int, int]] = field(default_factory=list)  # relative to text
+    context: str = ""  # what is prepended when embedding, cut to fit `context_tokens`
+
+    @property
+    def embed_text(self) -> str:
+        return f"{self.context}\n{self.text}" if self.context else self.text
 
 
 @dataclass
@@ -103,13 +108,23 @@ def chunk(
 
     passages: list[Passage] = []
     for section in sections(doc, is_long_item):
-        prefix = context(section.name) if context else ""
-        prefix_tokens = min(count_tokens([prefix])[0] - 2 if prefix else 0, options.context_tokens)
-        budget = options.max_tokens - 2 - prefix_tokens - 1
+        prefix = _fit_context(context(section.name) if context else "", count_tokens, options)
+        prefix_tokens = count_tokens([prefix])[0] - 2 if prefix else 0
+        budget = options.max_tokens - 2 - prefix_tokens - 1  # -1: the newline after it
         target = min(options.target_tokens, budget)
         for start, end in _pack(text, section.blocks, tokens, target, budget, options):
-            passages.append(_passage(doc, len(passages), section.name, start, end))
+            passage = _passage(doc, len(passages), section.name, start, end)
+            passage.context = prefix
+            passages.append(passage)
     return passages
+
+
+def _fit_context(prefix: str, count_tokens: TokenCounter, options: ChunkingOptions) -> str:
+    """The context line, cut at a word boundary to at most `context_tokens` word pieces."""
+    words = prefix.split()
+    while words and count_tokens([" ".join(words)])[0] - 2 > options.context_tokens:
+        words = words[: max(1, len(words) * 3 // 4)] if len(words) > 1 else []
+    return " ".join(words)
 
 
 def _passage(doc: NormalisedText, ordinal: int, section: str | None, start: int, end: int):

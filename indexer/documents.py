@@ -38,8 +38,19 @@ def _ignore_patterns(root: Path) -> list[str]:
 
 
 def _ignored(source: str, patterns: list[str]) -> bool:
+    """gitignore-style: `name` anywhere, `dir/` a folder anywhere, `a/b*` from the root."""
     name = source.rsplit("/", 1)[-1]
+    folders = source.split("/")[:-1]
     for pattern in patterns:
+        if pattern.endswith("/"):
+            folder = pattern.strip("/")
+            if "/" in folder:
+                if source.startswith(folder + "/"):
+                    return True
+            elif any(fnmatchcase(part, folder) for part in folders):
+                return True
+            continue
+        pattern = pattern.lstrip("/")
         bare = pattern.removeprefix("**/")
         if fnmatchcase(source, pattern) or ("/" not in bare and fnmatchcase(name, bare)):
             return True

@@ -16,12 +16,15 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self.title = ""
         self._skip = 0
+        self._svg = 0
         self._in_title = False
 
     def handle_starttag(self, tag, attrs):
+        if tag == "svg":
+            self._svg += 1
         if tag in _SKIP:
             self._skip += 1
-        elif tag == "title":
+        elif tag == "title" and not self._svg:  # an icon's <title> is not the page's
             self._in_title = True
         elif tag in _HEADINGS:
             self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
@@ -31,6 +34,8 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n\n")
 
     def handle_endtag(self, tag):
+        if tag == "svg":
+            self._svg = max(0, self._svg - 1)
         if tag in _SKIP:
             self._skip = max(0, self._skip - 1)
         elif tag == "title":

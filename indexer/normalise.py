@@ -8,10 +8,12 @@ page it starts on.
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TERMINAL = tuple('.!?;:"”’)')
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"), None)
@@ -45,14 +47,12 @@ class Block:
 class NormalisedText:
     text: str
     blocks: list[Block]
+    # (offset, page) where each page's text begins, ascending; empty when not paged
+    page_starts: list[tuple[int, int]] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
-        page = None
-        for block in self.blocks:
-            if block.start > offset:
-                break
-            page = block.page
-        return page
+        index = bisect.bisect_right(self.page_starts, (offset, float("inf"))) - 1
+        return self.page_starts[index][1] if index >= 0 else None
 
 
 @dataclass
@@ -60,12 +60,15 @@ class _Line:
     text: str
     page: int | None
     raw_len: int
+    # pages starting inside a joined line: (offset in text, first characters there, page)
+    marks: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 def clean(text: str) -> str:
     """Strip byte-order marks and invisible characters; unify newlines and spaces."""
     text = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
     # A form feed is an old page break: the sentence goes on across it.
+    text = re.sub(r"\n[ \t]*\f[ \t]*(?=\n)", "", text)
     text = text.replace("\f", "").replace("\u2028", "\n").replace("\u2029", "\n\n")
     return "\n".join(_SPACES.sub(" ", line).rstrip() for line in text.split("\n"))
 
@@ -83,8 +86,14 @@ def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
         content = [ln for ln in lines if ln.strip()]
         edges = {key(ln) for ln in content[:2] + content[-2:]}
         edge_counts.update(edges)
-    threshold = max(2, (len(pages) + 1) // 2)
-    running = {k for k, n in edge_counts.items() if n >= threshold}
+    threshold = max(2, math.ceil(0.6 * len(pages)))
+    # A running header or footer is on most pages and is not the end of a sentence
+    # (a short last line such as "members." may close several pages by chance).
+    running = {
+        k
+        for k, n in edge_counts.items()
+        if n >= threshold and (not k.rstrip().endswith((".", "!", "?")) or "#" in k)
+    }
     return [
         [
             ln
@@ -111,8 +120,10 @@ def _join(previous: str, line: str, vocabulary: set[str]) -> str:
     if hyphen and start:
         head, tail = hyphen.group(1), start.group(1)
         # Keep the hyphen when the document spells the word with one elsewhere ("e-commerce").
+        joined = (head + tail).lower()
         if f"{head}-{tail}".lower() in vocabulary or (
-            len(head) <= 2 and (head + tail).lower() not in vocabulary
+            joined not in vocabulary
+            and (len(head) <= 2 or (head.lower() in vocabulary and tail.lower() in vocabulary))
         ):
             return previous + line
         return previous[:-1] + line
@@ -164,7 +175,7 @@ def _looks_like_heading(text: str, width: float, strict: bool = False) -> bool:
     if not words or len(text) > 90 or len(words) > 12 or len(text) > 0.8 * max(width, 60):
         return False
     if text.endswith(":"):
-        return len(words) <= 8 and words[0][:1].isupper()
+        return len(words) <= 8 and words[0][:1].isupper() and _title_case(words, 0.7)
     if text.endswith((".", "!", "?", ";", ",")) or not (text[0].isupper() or text[0].isdigit()):
         return False
     if strict:
@@ -172,7 +183,16 @@ def _looks_like_heading(text: str, width: float, strict: bool = False) -> bool:
     return _title_case(words, 0.7)
 
 
+def _unterminated(lines: list[_Line]) -> bool:
+    for line in reversed(lines):
+        if line.text.strip():
+            return not line.text.rstrip().endswith(TERMINAL)
+    return False
+
+
 def _vocabulary(text: str) -> set[str]:
+    """Words the document spells whole, leaving out those split by a line-end hyphen."""
+    text = re.sub(r"\w+-[ \t]*\n\s*\w+", " ", text)
     return {w.lower() for w in re.findall(r"\w+(?:-\w+)+|\w+", text)}
 
 
@@ -192,9 +212,14 @@ def normalise(pages: list[str], paged: bool = False) -> NormalisedText:
                 page = page[:-1]
             while page and not page[0].strip():
                 page = page[1:]
+        dropped = False
         for raw in page:
             if raw.strip() and not _WORD3.search(raw):
-                continue  # page numbers, document symbols ("4 05-51226"): no words, no prose
+                dropped = True  # page numbers, document symbols ("4 05-51226"): no words
+                continue
+            if not raw.strip() and dropped and _unterminated(lines):
+                continue  # the blank line beside a dropped page number is no paragraph end
+            dropped = dropped and not raw.strip()
             lines.append(_Line(raw, number if paged else None, len(raw)))
         if paged:
             lines.append(_Line("\f", number, 0))  # page break: joins like a wrapped line
@@ -208,6 +233,7 @@ def normalise(pages: list[str], paged: bool = False) -> NormalisedText:
     logical: list[_Line] = []
     current: _Line | None = None
     previous = ""
+    current_page = None
     for line in lines:
         if line.text == "\f":
             continue
@@ -224,7 +250,13 @@ def normalise(pages: list[str], paged: bool = False) -> NormalisedText:
             logical.append(current)
             current = _Line(line.text.strip(), line.page, line.raw_len)
         else:
-            current = _Line(_join(current.text, line.text, vocabulary), current.page, 0)
+            marks = list(current.marks)
+            joined = _join(current.text, line.text, vocabulary)
+            if line.page != current_page:
+                snippet = line.text.strip()[:12]
+                marks.append((joined.rfind(snippet), snippet, line.page))
+            current = _Line(joined, current.page, 0, marks)
+        current_page = line.page
         previous = line.text
     if current:
         logical.append(current)
@@ -235,6 +267,7 @@ def normalise(pages: list[str], paged: bool = False) -> NormalisedText:
 def _to_blocks(logical: list[_Line], width: float, hard_wrapped: bool) -> NormalisedText:
     parts: list[str] = []
     blocks: list[Block] = []
+    page_starts: list[tuple[int, int]] = []
     offset = 0
     for i, line in enumerate(logical):
         if not line.text:
@@ -260,9 +293,18 @@ def _to_blocks(logical: list[_Line], width: float, hard_wrapped: bool) -> Normal
         if parts:
             offset += 2  # "\n\n" between blocks
         blocks.append(Block(kind, text, offset, offset + len(text), line.page, label))
+        if line.page is not None:
+            if not page_starts or page_starts[-1][1] != line.page:
+                page_starts.append((offset, line.page))
+            # Markup and bullets removed above shift offsets left by at most `removed`.
+            removed = len(line.text) - len(text)
+            for position, snippet, page in line.marks:
+                found = text.find(snippet, max(0, position - removed - 1))
+                at = found if found >= 0 else max(0, min(position - removed, len(text) - 1))
+                page_starts.append((offset + at, page))
         parts.append(text)
         offset += len(text)
-    return NormalisedText("\n\n".join(parts), blocks)
+    return NormalisedText("\n\n".join(parts), blocks, page_starts)
 
 
 def _standalone(logical: list[_Line], i: int) -> bool:

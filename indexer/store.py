@@ -28,7 +28,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
 FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy")
@@ -57,6 +57,11 @@ CREATE TABLE passages (
     embed_key TEXT NOT NULL,            -- model + embedded text: vectors re-used across builds
     sentences TEXT NOT NULL,            -- JSON [[start, end], ...] relative to text
     sentence_vectors BLOB NOT NULL      -- float16, one row per sentence
+);
+CREATE TABLE skipped (               -- files left out, so an unchanged one is not retried
+    source TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    reason TEXT NOT NULL
 );
 CREATE INDEX passages_document ON passages(document_id, ordinal);
 CREATE INDEX passages_embed_key ON passages(embed_key);
@@ -108,7 +113,8 @@ class GenerationWriter:
         index_dir.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         self.index_dir = index_dir
-        self.name = f"gen-{stamp}-{uuid.uuid4().hex[:6]}"
+        # The sequence number orders generations even when two builds share a second.
+        self.name = f"gen-{next_sequence(index_dir):06d}-{stamp}-{uuid.uuid4().hex[:6]}"
         self.path = index_dir / f".building-{self.name}"
         self.path.mkdir()
         self.dimension = dimension
@@ -139,6 +145,11 @@ class GenerationWriter:
             rows,
         )
         self._vectors.append(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension))
+
+    def add_skipped(self, source: str, fingerprint: str, reason: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO skipped VALUES (?, ?, ?)", (source, fingerprint, reason)
+        )
 
     def publish(self, manifest: dict) -> Path:
         self.db.commit()
@@ -192,6 +203,15 @@ class GenerationWriter:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
+def next_sequence(index_dir: Path) -> int:
+    numbers = [0]
+    for path in index_dir.glob("*gen-*"):
+        part = path.name.split("gen-", 1)[1].split("-", 1)[0]
+        if part.isdigit():
+            numbers.append(int(part))
+    return max(numbers) + 1
+
+
 def prune(index_dir: Path, keep: int = KEEP_GENERATIONS) -> None:
     """Remove unfinished builds and generations older than the last `keep`."""
     current = current_generation(index_dir)
@@ -222,8 +242,12 @@ class Generation:
         self.manifest = manifest
         self.index = faiss.read_index(str(path / "vectors.faiss"))
         self.embeddings = np.load(path / "embeddings.npy", mmap_mode="r", allow_pickle=False)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        # One connection opened now: the files stay readable even if a later build prunes
+        # this generation while it is still being served. Queries are short; a lock
+        # serialises them.
+        uri = f"file:{path / 'passages.sqlite'}?mode=ro&immutable=1"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
 
     @classmethod
@@ -239,25 +263,17 @@ class Generation:
             )
         return cls(path)
 
-    @property
-    def db(self) -> sqlite3.Connection:
-        """This thread's read-only connection (sqlite3 connections are not shared)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            uri = f"file:{self.path / 'passages.sqlite'}?mode=ro&immutable=1"
-            db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            db.row_factory = sqlite3.Row
-            self._local.db = db
-            with self._lock:
-                self._connections.append(db)
-        return db
+    def query(self, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: tuple | list = ()) -> sqlite3.Row | None:
+        with self._lock:
+            return self._db.execute(sql, params).fetchone()
 
     def close(self) -> None:
         with self._lock:
-            for db in self._connections:
-                db.close()
-            self._connections.clear()
-        self._local = threading.local()
+            self._db.close()
 
     @property
     def name(self) -> str:

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from indexer import __version__
-from indexer.embedding import Embedder, load_embedder
-from indexer.store import IndexError_
+from indexer.embedding import Embedder
 from search_api import errors
+from search_api.lifecycle import make_embedder, open_searcher
 from search_api.routes import router
-from search_api.search import QueryError, Searcher
 from search_api.settings import Settings
 
-log = logging.getLogger(__name__)
-
-
-def make_embedder(settings: Settings) -> Embedder:
-    return load_embedder(
-        settings.model,
-        device=settings.device,
-        batch_size=settings.batch_size,
-        precision=settings.precision,
-    )
+__all__ = ["create_app", "make_embedder"]
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
@@ -33,16 +22,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.searcher = None
-        app.state.unavailable = None
-        try:
-            model = embedder or make_embedder(settings)
-            searcher = Searcher(settings.index_dir, model, settings.reload_check_seconds)
-            model.embed_batch(["warm up"])  # load the model now, not on the first question
-            app.state.searcher = searcher
-        except (IndexError_, QueryError, ValueError) as exc:
-            log.error("search unavailable: %s", exc)
-            app.state.unavailable = str(exc)
+        open_searcher(app)
         yield
         if app.state.searcher is not None:
             app.state.searcher.close()
@@ -55,8 +35,10 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.embedder = embedder
     app.state.searcher = None
     app.state.unavailable = "starting"
+    app.state.last_attempt = float("-inf")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -108,8 +108,12 @@ def _print_report(report: BuildReport, settings: Settings) -> None:
 _RANGE = re.compile(r"^(-?\d*)\.\.(-?\d*)$")
 
 
+_FREE_TEXT = {"place", "organisation", "conference"}  # values that may hold commas
+
+
 def parse_filter(items: list[str]) -> dict:
-    """`year=2019`, `year=2015..2019`, `country=TUV,FJI` → the API's filter object."""
+    """`year=2019`, `year=2015..2019`, `country=TUV,FJI` → the API's filter object; a
+    repeated field collects its values into a list."""
     filters: dict = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -120,10 +124,16 @@ def parse_filter(items: list[str]) -> dict:
         if bounds:
             low, high = bounds.groups()
             filters[name] = {k: v for k, v in (("gte", low), ("lte", high)) if v}
-        elif "," in value:
-            filters[name] = [v.strip() for v in value.split(",") if v.strip()]
+            continue
+        if "," in value and name not in _FREE_TEXT:
+            values = [v.strip() for v in value.split(",") if v.strip()]
         else:
-            filters[name] = value
+            values = [value]
+        if name in filters:
+            previous = filters[name]
+            filters[name] = [*(previous if isinstance(previous, list) else [previous]), *values]
+        else:
+            filters[name] = values if len(values) > 1 else values[0]
     return filters
 
 

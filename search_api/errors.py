@@ -36,9 +36,14 @@ def error_response(status: int, message: str, code: str | None = None) -> JSONRe
 def _describe(errors: list[dict]) -> str:
     parts = []
     for error in errors[:5]:
-        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query"))
+        loc = list(error.get("loc", ()))
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:]  # where the value came from; the field name follows
+        where = ".".join(str(p) for p in loc)
         if error.get("type") == "json_invalid":
             parts.append("the request body is not valid JSON")
+        elif error.get("type") == "missing" and not where:
+            parts.append('a JSON body is required, e.g. {"query": "e-commerce"}')
         elif error.get("type") == "missing":
             parts.append(f"{where} is required")
         elif error.get("type") == "extra_forbidden":

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from search_api.errors import ServiceUnavailable
+from search_api.lifecycle import open_searcher
 from search_api.schemas import (
     DocumentDetail,
     DocumentList,
@@ -16,7 +17,7 @@ from search_api.schemas import (
     SearchRequest,
     SearchResponse,
 )
-from search_api.search import QueryError, Searcher
+from search_api.search import FILTER_FIELDS, QueryError, Searcher, check_query
 from search_api.settings import Settings
 
 ERRORS = {
@@ -32,7 +33,7 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_searcher(request: Request) -> Searcher:
-    searcher = request.app.state.searcher
+    searcher = request.app.state.searcher or open_searcher(request.app)
     if searcher is None:
         raise ServiceUnavailable(
             request.app.state.unavailable or "the index is not loaded: run `confsearch index`"
@@ -45,12 +46,12 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def _check(query: str, k: int, settings: Settings) -> None:
-    if not query.strip():
-        raise QueryError("the query is empty: type a question or some words")
-    if len(query) > settings.max_query_chars:
-        raise QueryError(f"the query is longer than {settings.max_query_chars} characters")
+    check_query(query, settings.max_query_chars)
     if k > settings.max_k:
         raise QueryError(f"k must be at most {settings.max_k}")
+
+
+_GET_PARAMETERS = {"q", "k", "offset", "year_from", "year_to", *FILTER_FIELDS}
 
 
 @router.post("/search", response_model=SearchResponse)
@@ -62,29 +63,36 @@ async def search_post(body: SearchRequest, searcher: SearcherDep, settings: Sett
 
 @router.get("/search", response_model=SearchResponse)
 async def search_get(
+    request: Request,
     searcher: SearcherDep,
     settings: SettingsDep,
     q: Annotated[str, Query(description="A question or keywords")],
     k: Annotated[int, Query(ge=1, le=50)] = 10,
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
-    year: Annotated[list[int] | None, Query()] = None,
-    year_from: Annotated[int | None, Query(description="Earliest year")] = None,
-    year_to: Annotated[int | None, Query(description="Latest year")] = None,
+    year: Annotated[list[int] | None, Query(description="Year; repeat for several")] = None,
+    year_from: Annotated[int | None, Query(ge=0, le=9999, description="Earliest year")] = None,
+    year_to: Annotated[int | None, Query(ge=0, le=9999, description="Latest year")] = None,
     country: Annotated[list[str] | None, Query(description="ISO 3166 alpha-3 code")] = None,
     doc_type: Annotated[list[str] | None, Query()] = None,
     organisation: Annotated[list[str] | None, Query()] = None,
     conference: Annotated[list[str] | None, Query()] = None,
+    place: Annotated[list[str] | None, Query()] = None,
     language: Annotated[list[str] | None, Query()] = None,
     document_id: Annotated[list[str] | None, Query()] = None,
 ):
     """The same search for simple clients (links, the widget): repeat a filter parameter to
     allow several values; `year_from`/`year_to` give a range."""
+    unknown = sorted(set(request.query_params) - _GET_PARAMETERS)
+    if unknown:
+        # A misspelt filter silently ignored would return unfiltered results.
+        allowed = ", ".join(sorted(_GET_PARAMETERS))
+        raise QueryError(f"unknown parameter {unknown[0]!r}; use one of: {allowed}")
     _check(q, k, settings)
     filters: dict = {}
     for name, values in (
         ("year", year), ("country", country), ("doc_type", doc_type),
-        ("organisation", organisation), ("conference", conference), ("language", language),
-        ("document_id", document_id),
+        ("organisation", organisation), ("conference", conference), ("place", place),
+        ("language", language), ("document_id", document_id),
     ):  # fmt: skip
         if values:
             filters[name] = values if len(values) > 1 else values[0]
@@ -99,9 +107,9 @@ async def search_get(
 @router.get("/documents", response_model=DocumentList)
 async def list_documents(
     searcher: SearcherDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    year: int | None = None,
+    year: Annotated[int | None, Query(ge=0, le=9999)] = None,
     country: str | None = None,
     doc_type: str | None = None,
 ):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-FilterValue = int | str | list[int | str] | dict[str, int | str]
+# Strict: JSON true must not become year 1.
+Scalar = StrictInt | StrictStr
+FilterValue = Scalar | list[Scalar] | dict[str, Scalar]
 
 
 class SearchRequest(BaseModel):

@@ -45,6 +45,20 @@ class NotFound(LookupError):
     pass
 
 
+def check_query(query: str, max_chars: int | None = None) -> str:
+    """The query with its whitespace collapsed, or a QueryError saying what is wrong."""
+    query = " ".join(query.split())
+    if not query:
+        raise QueryError("the query is empty: type a question or some words")
+    if max_chars is not None and len(query) > max_chars:
+        raise QueryError(f"the query is longer than {max_chars} characters")
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryError("the query is not valid text (unpaired surrogate)") from None
+    return query
+
+
 @dataclass
 class Hit:
     passage_id: int
@@ -134,9 +148,12 @@ def _coerce(name: str, kind: type, value: Any):
         raise QueryError(f"filter {name!r}: {value!r} is not a valid value")
     if kind is int:
         try:
-            return int(str(value).strip())
+            number = int(str(value).strip())
         except ValueError:
             raise QueryError(f"filter {name!r}: {value!r} is not a whole number") from None
+        if not -(2**63) <= number < 2**63:
+            raise QueryError(f"filter {name!r}: {value!r} is out of range")
+        return number
     text = str(value).strip()
     if not text:
         raise QueryError(f"filter {name!r}: the value is empty")
@@ -208,9 +225,7 @@ class Searcher:
 
     def search(self, query: str, k: int = 10, filters: dict | None = None, offset: int = 0) -> dict:
         started = time.perf_counter()
-        query = " ".join(query.split())
-        if not query:
-            raise QueryError("the query is empty: type a question or some words")
+        query = check_query(query)
         where, params = parse_filters(filters)
         gen = self.generation
         candidates = self._candidates(gen, where, params)
@@ -239,10 +254,10 @@ class Searcher:
     def _candidates(self, gen: Generation, where: str, params: list) -> np.ndarray | None:
         if not where:
             return None
-        rows = gen.db.execute(
+        rows = gen.query(
             f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {where}",
             params,
-        ).fetchall()
+        )
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def _dense(self, gen, qv, n, candidates) -> tuple[np.ndarray, np.ndarray]:
@@ -268,9 +283,7 @@ class Searcher:
         if len(ids) == 0:
             return []
         marks = ",".join(str(int(i)) for i in ids)
-        rows = {
-            r["passage_id"]: dict(r) for r in gen.db.execute(f"{_ROW_SQL} WHERE p.id IN ({marks})")
-        }
+        rows = {r["passage_id"]: dict(r) for r in gen.query(f"{_ROW_SQL} WHERE p.id IN ({marks})")}
         hits: list[Hit] = []
         by_text: dict[str, Hit] = {}
         spans: dict[str, list[tuple[int, int]]] = {}
@@ -315,12 +328,12 @@ class Searcher:
     def documents(self, offset: int = 0, limit: int = 50, filters: dict | None = None) -> dict:
         where, params = parse_filters(filters)
         clause = f"WHERE {where}" if where else ""
-        db = self.generation.db
-        total = db.execute(f"SELECT count(*) FROM documents d {clause}", params).fetchone()[0]
-        rows = db.execute(
+        gen = self.generation
+        total = gen.query_one(f"SELECT count(*) FROM documents d {clause}", params)[0]
+        rows = gen.query(
             f"SELECT * FROM documents d {clause} ORDER BY d.year DESC, d.title LIMIT ? OFFSET ?",
             [*params, limit, offset],
-        ).fetchall()
+        )
         return {
             "total": total,
             "offset": offset,
@@ -329,9 +342,7 @@ class Searcher:
         }
 
     def document(self, doc_id: str, include_text: bool = False) -> dict:
-        row = self.generation.db.execute(
-            "SELECT * FROM documents WHERE id = ?", (doc_id,)
-        ).fetchone()
+        row = self.generation.query_one("SELECT * FROM documents WHERE id = ?", (doc_id,))
         if row is None:
             raise NotFound(f"no document with id {doc_id!r}; list them with GET /documents")
         out = {**document_dict(row), "passage_count": row["passage_count"]}

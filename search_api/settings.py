@@ -30,7 +30,6 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, gt=0, description="Larger files are skipped, with a reason")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    default_k: int = Field(10, ge=1)
     max_k: int = Field(50, ge=1)
     max_query_chars: int = Field(1000, ge=1)
     cors_origins: Annotated[list[str], NoDecode] = Field(

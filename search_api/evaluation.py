@@ -1,0 +1,162 @@
+"""Retrieval evaluation over a labelled question set.
+
+Each question names the document(s) that answer it and evidence phrases; a returned passage
+is correct when it comes from one of those documents (or says the same as one, `also_in`)
+and contains an evidence phrase. Metrics per question kind and per mode: Recall@1/5/10 (the
+share of questions with a correct passage in the top k), MRR@10 and nDCG@10 (binary gains,
+ideal ranking from the number of distinct correct passages in the index).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from search_api.search import Searcher
+
+KINDS_ORDER = ("paraphrase", "exact", "filtered")
+METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10")
+
+
+@dataclass
+class Question:
+    id: str
+    kind: str
+    question: str
+    documents: list[str]
+    evidence: list[str]
+    filters: dict | None = None
+
+
+@dataclass
+class Outcome:
+    question: Question
+    mode: str
+    ranks: list[int] = field(default_factory=list)  # 1-based ranks of correct results
+    relevant_total: int = 1
+
+    def metrics(self) -> dict[str, float]:
+        first = min(self.ranks) if self.ranks else None
+        dcg = sum(1 / math.log2(r + 1) for r in self.ranks if r <= 10)
+        ideal = sum(1 / math.log2(r + 1) for r in range(1, min(self.relevant_total, 10) + 1))
+        return {
+            "R@1": float(first is not None and first <= 1),
+            "R@5": float(first is not None and first <= 5),
+            "R@10": float(first is not None and first <= 10),
+            "MRR@10": 1 / first if first and first <= 10 else 0.0,
+            "nDCG@10": dcg / ideal if ideal else 0.0,
+        }
+
+
+def load_questions(path: Path) -> list[Question]:
+    questions = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            questions.append(
+                Question(
+                    id=str(data["id"]),
+                    kind=data["kind"],
+                    question=data["question"],
+                    documents=list(data["documents"]),
+                    evidence=list(data["evidence"]),
+                    filters=data.get("filters"),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path} line {number}: not a question ({exc})") from exc
+    return questions
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("’", "'").replace("‘", "'").split()).lower()
+
+
+def is_correct(result: dict, question: Question) -> bool:
+    sources = {result["source"], *result.get("also_in", [])}
+    if not sources & set(question.documents):
+        return False
+    text = _norm(result["text"])
+    return any(_norm(phrase) in text for phrase in question.evidence)
+
+
+def relevant_total(searcher: Searcher, question: Question) -> int:
+    """Distinct passages in the index that count as correct (the ideal ranking's length)."""
+    marks = ",".join("?" for _ in question.documents)
+    rows = searcher.generation.query(
+        f"SELECT p.text, p.text_sha FROM passages p JOIN documents d ON d.id = p.document_id "
+        f"WHERE d.source IN ({marks})",
+        question.documents,
+    )
+    phrases = [_norm(p) for p in question.evidence]
+    return max(1, len({sha for text, sha in rows if any(p in _norm(text) for p in phrases)}))
+
+
+def evaluate(
+    searcher: Searcher, questions: Iterable[Question], modes: Iterable[str], k: int = 10
+) -> list[Outcome]:
+    outcomes = []
+    for question in questions:
+        total = relevant_total(searcher, question)
+        for mode in modes:
+            response = searcher.search(question.question, k=k, filters=question.filters, mode=mode)
+            ranks = [
+                rank
+                for rank, result in enumerate(response["results"], start=1)
+                if is_correct(result, question)
+            ]
+            outcomes.append(Outcome(question, mode, ranks, total))
+    return outcomes
+
+
+def summarise(outcomes: list[Outcome]) -> dict[str, dict[str, dict[str, float]]]:
+    """{kind (and "all"): {mode: {metric: mean}}}, with "n" the number of questions."""
+    buckets: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
+    for outcome in outcomes:
+        metrics = outcome.metrics()
+        buckets[(outcome.question.kind, outcome.mode)].append(metrics)
+        buckets[("all", outcome.mode)].append(metrics)
+    table: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    for (kind, mode), rows in buckets.items():
+        means = {m: sum(r[m] for r in rows) / len(rows) for m in METRICS}
+        table[kind][mode] = {**means, "n": len(rows)}
+    return dict(table)
+
+
+def _kinds(table: dict) -> list[str]:
+    known = [k for k in KINDS_ORDER if k in table]
+    return [*known, *sorted(k for k in table if k not in known and k != "all"), "all"]
+
+
+def format_table(table: dict, modes: list[str], markdown: bool = False) -> str:
+    header = ["kind", "n", "mode", *METRICS]
+    rows = []
+    for kind in _kinds(table):
+        for mode in modes:
+            cell = table[kind].get(mode)
+            if cell:
+                rows.append([kind, str(cell["n"]), mode, *(f"{cell[m]:.3f}" for m in METRICS)])
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in [header, *rows]
+    )
+
+
+def misses(outcomes: list[Outcome], mode: str, cutoff: int = 5) -> list[str]:
+    """Questions whose first correct passage is not in the top `cutoff`, for inspection."""
+    out = []
+    for o in outcomes:
+        if o.mode == mode and not (o.ranks and min(o.ranks) <= cutoff):
+            first = min(o.ranks) if o.ranks else "-"
+            out.append(f"{o.question.id} [{o.question.kind}] rank {first}: {o.question.question}")
+    return out

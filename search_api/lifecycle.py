@@ -1,0 +1,57 @@
+"""Opening the searcher: at start-up, and later if the index did not exist yet.
+
+A server started before the first `confsearch index` answers 503 until an index is
+published, then serves it without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from fastapi import FastAPI
+
+from indexer.embedding import Embedder, load_embedder
+from indexer.store import IndexError_
+from search_api.search import QueryError, Searcher
+from search_api.settings import Settings
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    return load_embedder(
+        settings.model,
+        device=settings.device,
+        batch_size=settings.batch_size,
+        precision=settings.precision,
+    )
+
+
+def open_searcher(app: FastAPI) -> Searcher | None:
+    """The app's searcher, opened now if possible; None (with `app.state.unavailable` saying
+    why) when there is no usable index. Retries at most once per reload interval."""
+    state = app.state
+    settings: Settings = state.settings
+    with _lock:
+        if state.searcher is not None:
+            return state.searcher
+        now = time.monotonic()
+        if now - state.last_attempt < settings.reload_check_seconds:
+            return None
+        state.last_attempt = now
+        try:
+            if state.embedder is None:
+                state.embedder = make_embedder(settings)
+            searcher = Searcher(settings.index_dir, state.embedder, settings.reload_check_seconds)
+            state.embedder.embed_batch(["warm up"])  # load the model now, not on a question
+        except (IndexError_, QueryError, ValueError) as exc:
+            if state.unavailable != str(exc):
+                log.error("search unavailable: %s", exc)
+            state.unavailable = str(exc)
+            return None
+        state.searcher = searcher
+        state.unavailable = None
+        return searcher
