@@ -28,7 +28,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
 FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy")
@@ -57,6 +57,10 @@ CREATE TABLE passages (
     embed_key TEXT NOT NULL,            -- model + embedded text: vectors re-used across builds
     sentences TEXT NOT NULL,            -- JSON [[start, end], ...] relative to text
     sentence_vectors BLOB NOT NULL      -- float16, one row per sentence
+);
+-- The keyword leg: bm25 over title, section and text (contentless: the text is in passages).
+CREATE VIRTUAL TABLE passages_fts USING fts5(
+    title, section, text, content='', tokenize='porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE skipped (               -- files left out, so an unchanged one is not retried
     source TEXT PRIMARY KEY,
@@ -137,6 +141,10 @@ class GenerationWriter:
         for passage in passages:
             rows.append({**passage, "id": self.passage_count})
             self.passage_count += 1
+        self.db.executemany(
+            "INSERT INTO passages_fts (rowid, title, section, text) VALUES (?, ?, ?, ?)",
+            [(r["id"], doc["title"], r["section"] or "", r["text"]) for r in rows],
+        )
         self.db.executemany(
             'INSERT INTO passages (id, document_id, ordinal, section, page, page_end, start, "end",'
             " text, text_sha, embed_key, sentences, sentence_vectors) VALUES (:id, :document_id,"

@@ -146,6 +146,7 @@ def search(
         typer.Option("--filter", "-f", help="FIELD=VALUE, FIELD=A,B or year=2015..2019"),
     ] = None,
     offset: Annotated[int, typer.Option(min=0)] = 0,
+    mode: Annotated[str, typer.Option(help="hybrid, semantic or keyword")] = "hybrid",
     index_dir: IndexDir = None,
     model: Model = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
@@ -154,7 +155,7 @@ def search(
     settings = _settings(index_dir=index_dir, model=model)
     try:
         searcher = Searcher(settings.index_dir, make_embedder(settings))
-        response = searcher.search(query, k, parse_filter(filters or []), offset)
+        response = searcher.search(query, k, parse_filter(filters or []), offset, mode)
     except (IndexError_, QueryError, ValueError) as exc:
         _fail(str(exc))
     if as_json:
@@ -173,6 +174,43 @@ def search(
         typer.echo(f"   {where}  ({hit['source']}, score {hit['score']:.3f})")
         typer.secho(f"   » {hit['highlight']}", fg="green")
         typer.echo(f"   {hit['text']}\n")
+
+
+@app.command("eval")
+def evaluate_command(
+    questions: Annotated[Path, typer.Argument(help="Labelled questions, JSON lines")] = Path(
+        "eval/questions.jsonl"
+    ),
+    modes: Annotated[
+        list[str] | None, typer.Option("--mode", help="Modes to compare [all three]")
+    ] = None,
+    index_dir: IndexDir = None,
+    model: Model = None,
+    markdown: Annotated[bool, typer.Option(help="Print a Markdown table")] = False,
+    show_misses: Annotated[bool, typer.Option("--misses", help="List questions missed")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON")] = False,
+) -> None:
+    """Recall@1/5/10, MRR@10 and nDCG@10 per question kind, for each mode side by side."""
+    from search_api.evaluation import evaluate, format_table, load_questions, misses, summarise
+    from search_api.search import MODES
+
+    settings = _settings(index_dir=index_dir, model=model)
+    modes = modes or list(MODES)
+    try:
+        items = load_questions(questions)
+        searcher = Searcher(settings.index_dir, make_embedder(settings))
+        outcomes = evaluate(searcher, items, modes)
+    except (OSError, IndexError_, QueryError, ValueError) as exc:
+        _fail(str(exc))
+    table = summarise(outcomes)
+    if as_json:
+        typer.echo(json.dumps(table, indent=2))
+        return
+    typer.echo(format_table(table, modes, markdown=markdown))
+    if show_misses:
+        for mode in modes:
+            for line in misses(outcomes, mode):
+                typer.echo(f"miss@5 {mode}: {line}")
 
 
 @app.command()

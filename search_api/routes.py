@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -51,17 +51,30 @@ def _check(query: str, k: int, settings: Settings) -> None:
         raise QueryError(f"k must be at most {settings.max_k}")
 
 
-_GET_PARAMETERS = {"q", "k", "offset", "year_from", "year_to", *FILTER_FIELDS}
+_GET_PARAMETERS = {
+    "q", "k", "offset", "mode", "group_by", "per_document", "facets", "year_from", "year_to",
+    *FILTER_FIELDS,
+}  # fmt: skip
 
 
-@router.post("/search", response_model=SearchResponse)
+@router.post("/search", response_model=SearchResponse, response_model_exclude_unset=True)
 async def search_post(body: SearchRequest, searcher: SearcherDep, settings: SettingsDep):
     """Passages that answer a question, best first, with filters on document metadata."""
     _check(body.query, body.k, settings)
-    return await run_in_threadpool(searcher.search, body.query, body.k, body.filters, body.offset)
+    return await run_in_threadpool(
+        searcher.search,
+        body.query,
+        body.k,
+        body.filters,
+        body.offset,
+        body.mode,
+        body.group_by,
+        body.per_document,
+        body.facets,
+    )
 
 
-@router.get("/search", response_model=SearchResponse)
+@router.get("/search", response_model=SearchResponse, response_model_exclude_unset=True)
 async def search_get(
     request: Request,
     searcher: SearcherDep,
@@ -69,6 +82,10 @@ async def search_get(
     q: Annotated[str, Query(description="A question or keywords")],
     k: Annotated[int, Query(ge=1, le=50)] = 10,
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+    mode: Annotated[Literal["hybrid", "semantic", "keyword"], Query()] = "hybrid",
+    group_by: Annotated[Literal["document"] | None, Query()] = None,
+    per_document: Annotated[int, Query(ge=1, le=10)] = 3,
+    facets: bool = False,
     year: Annotated[list[int] | None, Query(description="Year; repeat for several")] = None,
     year_from: Annotated[int | None, Query(ge=0, le=9999, description="Earliest year")] = None,
     year_to: Annotated[int | None, Query(ge=0, le=9999, description="Latest year")] = None,
@@ -101,7 +118,9 @@ async def search_get(
             raise QueryError("give either year or year_from/year_to, not both")
         bounds = {"gte": year_from, "lte": year_to}
         filters["year"] = {op: v for op, v in bounds.items() if v is not None}
-    return await run_in_threadpool(searcher.search, q, k, filters or None, offset)
+    return await run_in_threadpool(
+        searcher.search, q, k, filters or None, offset, mode, group_by, per_document, facets
+    )
 
 
 @router.get("/documents", response_model=DocumentList)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 # Strict: JSON true must not become year 1.
@@ -21,6 +23,14 @@ class SearchRequest(BaseModel):
         "country, doc_type, organisation, conference, place, language, document_id",
         examples=[{"year": {"gte": 2015, "lte": 2019}, "country": ["TUV", "FJI"]}],
     )
+    mode: Literal["hybrid", "semantic", "keyword"] = Field(
+        "hybrid", description="hybrid: meaning and exact words fused; or one leg alone"
+    )
+    group_by: Literal["document"] | None = Field(
+        None, description="document: k documents, each with its best passages"
+    )
+    per_document: int = Field(3, ge=1, le=10, description="Passages per document when grouped")
+    facets: bool = Field(False, description="Count matching documents by doc_type, year, country")
 
 
 class DocumentOut(BaseModel):
@@ -43,7 +53,8 @@ class DocumentOut(BaseModel):
 class Result(BaseModel):
     id: str = Field(..., description="document id # passage ordinal")
     text: str
-    score: float = Field(..., description="Cosine similarity to the query")
+    score: float = Field(..., description="Rank score (fused reciprocal rank in hybrid mode)")
+    similarity: float | None = Field(None, description="Cosine similarity to the query")
     source: str = Field(..., description="Path of the document relative to the corpus root")
     section: str | None
     page: int | None = Field(None, description="PDF page the passage starts on")
@@ -56,12 +67,22 @@ class Result(BaseModel):
     document: DocumentOut
 
 
+class Group(BaseModel):
+    document: DocumentOut
+    results: list[Result]
+
+
 class SearchResponse(BaseModel):
     query: str
+    mode: str
     took_ms: float
     offset: int
     k: int
-    results: list[Result]
+    results: list[Result] = Field(..., description="Passages, best first (all groups' in order)")
+    groups: list[Group] | None = Field(None, description="With group_by=document")
+    facets: dict[str, dict[str, int]] | None = Field(
+        None, description="With facets=true: {doc_type|year|country: {value: documents}}"
+    )
 
 
 class DocumentDetail(DocumentOut):

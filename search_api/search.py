@@ -19,6 +19,8 @@ import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.store import Generation, current_generation
+from search_api.fusion import reciprocal_rank
+from search_api.keyword import fts_query, terms
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ FILTER_FIELDS: dict[str, type] = {
 }
 _COLUMNS = {"document_id": "d.id"}
 EXACT_SCAN_LIMIT = 20_000  # below this many candidates, score them directly
+MODES = ("hybrid", "semantic", "keyword")
 
 
 class QueryError(ValueError):
@@ -68,13 +71,15 @@ class Hit:
     highlight_start: int = 0
     highlight_end: int = 0
     also_in: list[str] = field(default_factory=list)
+    similarity: float | None = None
 
     def to_dict(self) -> dict:
         r = self.row
         return {
             "id": f"{r['document_id']}#{r['ordinal']}",
             "text": r["text"],
-            "score": round(float(self.score), 4),
+            "score": round(float(self.score), 5),
+            "similarity": None if self.similarity is None else round(self.similarity, 4),
             "source": r["source"],
             "section": r["section"],
             "page": r["page"],
@@ -86,6 +91,37 @@ class Hit:
             "also_in": self.also_in,
             "document": document_dict(r, prefix="doc_"),
         }
+
+
+def _best_sentence(blob: bytes, qv: np.ndarray) -> float:
+    vectors = np.frombuffer(blob, dtype=np.float16)
+    if vectors.size == 0 or vectors.size % len(qv):
+        return -1.0
+    return float((vectors.reshape(-1, len(qv)).astype(np.float32) @ qv).max())
+
+
+def _group(hits: list[Hit], per_document: int) -> list[list[Hit]]:
+    """Hits grouped by document, groups in the order of their best hit."""
+    groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        group = groups.setdefault(hit.row["document_id"], [])
+        if len(group) < per_document:
+            group.append(hit)
+    return list(groups.values())
+
+
+def _facets(hits: list[Hit]) -> dict[str, dict[str, int]]:
+    """Documents among the matches, counted by doc_type, year and country."""
+    documents = {h.row["document_id"]: h.row for h in hits}
+    out: dict[str, dict[str, int]] = {}
+    for name in ("doc_type", "year", "country"):
+        counts: dict[str, int] = {}
+        for row in documents.values():
+            value = row[f"doc_{name}"]
+            if value is not None:
+                counts[str(value)] = counts.get(str(value), 0) + 1
+        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
 
 
 def document_dict(row: Any, prefix: str = "") -> dict:
@@ -176,8 +212,22 @@ class Searcher:
     """Answers questions from the published index generation, switching to a newer one when
     the indexer publishes it."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder, reload_check_seconds: float = 1.0):
+    def __init__(
+        self,
+        index_dir: Path,
+        embedder: Embedder,
+        reload_check_seconds: float = 1.0,
+        depth: int = 100,
+        rrf_k: int = 5,
+        sentence_weight: float = 0.5,
+    ):
         self.index_dir = Path(index_dir)
+        # Chosen on eval/questions.jsonl (docs/evaluation.md): each leg brings `depth`
+        # candidates; a small RRF k lets the top of each leg count; the dense score mixes
+        # passage and best-sentence similarity.
+        self.depth = depth
+        self.rrf_k = rrf_k
+        self.sentence_weight = sentence_weight
         self.embedder = embedder
         self.reload_check_seconds = reload_check_seconds
         self._lock = threading.Lock()
@@ -223,33 +273,112 @@ class Searcher:
 
     # -- search -------------------------------------------------------------------------
 
-    def search(self, query: str, k: int = 10, filters: dict | None = None, offset: int = 0) -> dict:
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: dict | None = None,
+        offset: int = 0,
+        mode: str = "hybrid",
+        group_by: str | None = None,
+        per_document: int = 3,
+        facets: bool = False,
+    ) -> dict:
+        """Passages answering `query`, best first. `mode`: hybrid (dense + keyword, fused),
+        semantic or keyword. `group_by="document"` returns k documents, each with up to
+        `per_document` passages. `facets` counts documents by doc_type, year and country
+        among the matches."""
         started = time.perf_counter()
         query = check_query(query)
+        if mode not in MODES:
+            raise QueryError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if group_by not in (None, "document"):
+            raise QueryError(f"group_by must be 'document', not {group_by!r}")
         where, params = parse_filters(filters)
         gen = self.generation
         candidates = self._candidates(gen, where, params)
-        qv = self.embedder.embed_batch([query])[0].astype(np.float32)
+        qv = None
+        if mode != "keyword":
+            qv = self.embedder.embed_batch([query])[0].astype(np.float32)
+        match = fts_query(query) if mode != "semantic" else None
+        if mode == "keyword" and match is None:
+            raise QueryError("the query has no word to search for; try mode=semantic")
         wanted = offset + k
-        hits: list[Hit] = []
-        available = gen.index.ntotal if candidates is None else len(candidates)
-        n = min(available, max(2 * wanted + 10, 20))
+        depth = max(self.depth, 2 * wanted + 10)
         while True:
-            ids, scores = self._dense(gen, qv, n, candidates)
-            hits = self._collapse(gen, ids, scores)
-            if len(hits) >= wanted or n >= available:
+            legs, exhausted = [], True
+            if qv is not None:
+                ids = self._dense_leg(gen, qv, depth, candidates)
+                legs.append(ids)
+                exhausted &= len(ids) < depth
+            if match is not None:
+                ids = self._keyword(gen, match, depth, where, params)
+                legs.append(ids)
+                exhausted &= len(ids) < depth
+            fused = reciprocal_rank(legs, k=self.rrf_k)
+            hits = self._collapse(gen, fused)
+            units = _group(hits, per_document) if group_by else hits
+            if len(units) >= wanted or exhausted:
                 break
-            n = min(available, n * 4)
-        page = hits[offset:wanted]
-        for hit in page:
-            self._highlight(hit, qv)
-        return {
-            "query": query,
-            "took_ms": round((time.perf_counter() - started) * 1000, 2),
-            "offset": offset,
-            "k": k,
-            "results": [h.to_dict() for h in page],
+            depth *= 4
+        if qv is not None and hits:
+            similarities = np.asarray(gen.embeddings[[h.passage_id for h in hits]]) @ qv
+            for hit, similarity in zip(hits, similarities.tolist(), strict=True):
+                hit.similarity = similarity
+        words = terms(query)
+        page = units[offset:wanted]
+        for hit in (h for unit in page for h in (unit if group_by else [unit])):
+            self._highlight(hit, qv, words)
+        response: dict[str, Any] = {"query": query, "mode": mode, "took_ms": 0.0}
+        response.update({"offset": offset, "k": k})
+        if group_by:
+            response["groups"] = [
+                {"document": g[0].to_dict()["document"], "results": [h.to_dict() for h in g]}
+                for g in page
+            ]
+            response["results"] = [h.to_dict() for g in page for h in g]
+        else:
+            response["results"] = [h.to_dict() for h in page]
+        if facets:
+            response["facets"] = _facets(hits)
+        response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        return response
+
+    def _keyword(self, gen: Generation, match: str, n: int, where: str, params: list) -> list[int]:
+        """Passage ids by bm25 (the title weighs less than section and text), with the
+        filters inside the same query."""
+        rank = "bm25(passages_fts, 0.3, 1.0, 1.0)"
+        if where:
+            sql = (
+                "SELECT f.rowid FROM passages_fts f JOIN passages p ON p.id = f.rowid "
+                "JOIN documents d ON d.id = p.document_id "
+                f"WHERE passages_fts MATCH ? AND {where} ORDER BY {rank} LIMIT ?"
+            )
+        else:
+            sql = (
+                f"SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? ORDER BY {rank} LIMIT ?"
+            )
+        return [r[0] for r in gen.query(sql, [match, *params, n])]
+
+    def _dense_leg(self, gen: Generation, qv: np.ndarray, n: int, candidates) -> list[int]:
+        """Passage ids by meaning. The nearest passages are re-scored with their best
+        sentence: a passage whose one sentence answers precisely should not lose to one
+        that is vaguely about the topic throughout (measured in docs/evaluation.md)."""
+        ids, scores = self._dense(gen, qv, 2 * n, candidates)
+        if self.sentence_weight <= 0 or len(ids) == 0:
+            return ids[:n].tolist()
+        marks = ",".join(str(int(i)) for i in ids)
+        best = {
+            r[0]: _best_sentence(r[1], qv)
+            for r in gen.query(f"SELECT id, sentence_vectors FROM passages WHERE id IN ({marks})")
         }
+        w = self.sentence_weight
+        mixed = [
+            ((1 - w) * score + w * best.get(pid, score), pid)
+            for pid, score in zip(ids.tolist(), scores.tolist(), strict=True)
+        ]
+        mixed.sort(key=lambda pair: -pair[0])
+        return [pid for _, pid in mixed[:n]]
 
     def _candidates(self, gen: Generation, where: str, params: list) -> np.ndarray | None:
         if not where:
@@ -277,41 +406,50 @@ class Searcher:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
-    def _collapse(self, gen: Generation, ids: np.ndarray, scores: np.ndarray) -> list[Hit]:
+    def _collapse(self, gen: Generation, ranked: list[tuple[int, float]]) -> list[Hit]:
         """One hit per passage text (a PDF and a text rendition of one communiqué say the
-        same) and no two overlapping passages of one document."""
-        if len(ids) == 0:
+        same), and no two overlapping passages of one document (a long section is split with
+        overlap): the better one stands for both."""
+        if not ranked:
             return []
-        marks = ",".join(str(int(i)) for i in ids)
+        marks = ",".join(str(int(i)) for i, _ in ranked)
         rows = {r["passage_id"]: dict(r) for r in gen.query(f"{_ROW_SQL} WHERE p.id IN ({marks})")}
         hits: list[Hit] = []
         by_text: dict[str, Hit] = {}
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for pid, score in zip(ids.tolist(), scores.tolist(), strict=True):
+        taken: dict[str, list[tuple[int, int]]] = {}
+        for pid, score in ranked:
             row = rows[pid]
             same = by_text.get(row["text_sha"])
             if same is not None:
                 if row["source"] not in same.also_in and row["source"] != same.row["source"]:
                     same.also_in.append(row["source"])
                 continue
-            taken = spans.setdefault(row["document_id"], [])
-            if any(row["start"] < e and s < row["end"] for s, e in taken):
+            spans = taken.setdefault(row["document_id"], [])
+            if any(row["start"] < e and s < row["end"] for s, e in spans):
                 continue
-            taken.append((row["start"], row["end"]))
+            spans.append((row["start"], row["end"]))
             hit = Hit(pid, score, row)
             by_text[row["text_sha"]] = hit
             hits.append(hit)
         return hits
 
-    def _highlight(self, hit: Hit, qv: np.ndarray) -> None:
-        """The sentence (or two adjacent ones) of the passage closest to the question."""
+    def _highlight(self, hit: Hit, qv: np.ndarray | None, words: list[str]) -> None:
+        """The sentence (or two adjacent ones) of the passage that best answers: closest to
+        the question's vector, with a bonus for the question's words."""
         row = hit.row
+        text = row["text"]
         spans = json.loads(row["sentences"])
-        vectors = np.frombuffer(row["sentence_vectors"], dtype=np.float16)
-        if not spans or vectors.size != len(spans) * len(qv):
-            hit.highlight, hit.highlight_start, hit.highlight_end = row["text"], 0, len(row["text"])
+        if not spans:
+            hit.highlight, hit.highlight_start, hit.highlight_end = text, 0, len(text)
             return
-        scores = vectors.reshape(len(spans), -1).astype(np.float32) @ qv
+        scores = np.zeros(len(spans), dtype=np.float32)
+        vectors = np.frombuffer(row["sentence_vectors"], dtype=np.float16)
+        if qv is not None and vectors.size == len(spans) * len(qv):
+            scores += vectors.reshape(len(spans), -1).astype(np.float32) @ qv
+        if words:
+            for i, (s, e) in enumerate(spans):
+                sentence = text[s:e].lower()
+                scores[i] += 0.15 * sum(w in sentence for w in words) / len(words)
         best = int(np.argmax(scores))
         start, end = spans[best]
         # A short best sentence often needs its neighbour to make sense.
@@ -320,7 +458,7 @@ class Searcher:
             other = max(neighbours, key=lambda i: scores[i])
             if scores[other] >= scores[best] - 0.05:
                 start, end = min(start, spans[other][0]), max(end, spans[other][1])
-        hit.highlight = row["text"][start:end]
+        hit.highlight = text[start:end]
         hit.highlight_start, hit.highlight_end = start, end
 
     # -- documents ----------------------------------------------------------------------

@@ -317,3 +317,36 @@ def test_parse_filter(items: list[str], expected: dict):
 def test_parse_filter_rejects_items_without_field_and_value(item: str):
     with pytest.raises(QueryError, match="FIELD=VALUE"):
         parse_filter([item])
+
+
+def test_search_mode_option_selects_the_leg(cli_index: Path):
+    data = search_json(cli_index, "cyclone", "--mode", "keyword")
+    assert data["mode"] == "keyword"
+
+
+def test_eval_prints_metrics_for_each_mode_side_by_side(cli_index: Path, tmp_path: Path):
+    question = {
+        "id": "e1",
+        "kind": "exact",
+        "question": "climate change",
+        "documents": [TUV_2019],
+        "evidence": ["climate change"],
+        "filters": {"country": "TUV", "year": 2019},
+    }
+    path = tmp_path / "questions.jsonl"
+    path.write_text(json.dumps(question) + "\n")
+    result = invoke("eval", str(path), "--index-dir", str(cli_index), "--model", "fake")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:8] == ["kind", "n", "mode", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"]
+    rows = [line.split() for line in lines[1:]]
+    assert {r[2] for r in rows} == {"hybrid", "semantic", "keyword"}
+    # The only question's answer is the filtered speech: every mode finds it first.
+    assert all(r[3] == "1.000" for r in rows)
+
+
+def test_eval_of_a_malformed_questions_file_fails_cleanly(cli_index: Path, tmp_path: Path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text("{not json\n")
+    result = invoke("eval", str(path), "--index-dir", str(cli_index), "--model", "fake")
+    assert "line 1" in assert_clean_failure(result)

@@ -1,0 +1,84 @@
+"""Metrics on a tiny example computed by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from search_api.evaluation import (
+    Outcome,
+    Question,
+    format_table,
+    is_correct,
+    load_questions,
+    summarise,
+)
+
+
+def question(kind: str = "exact") -> Question:
+    return Question("q", kind, "?", ["a.txt"], ["the answer"])
+
+
+def test_first_correct_at_rank_two_gives_hand_computed_metrics():
+    metrics = Outcome(question(), "hybrid", ranks=[2, 5], relevant_total=2).metrics()
+    assert metrics["R@1"] == 0.0
+    assert metrics["R@5"] == 1.0
+    assert metrics["R@10"] == 1.0
+    assert metrics["MRR@10"] == pytest.approx(0.5)
+    # DCG = 1/log2(3) + 1/log2(6); ideal with 2 relevant = 1 + 1/log2(3)
+    assert metrics["nDCG@10"] == pytest.approx((0.63093 + 0.38685) / (1 + 0.63093), abs=1e-4)
+
+
+def test_no_correct_result_scores_zero():
+    metrics = Outcome(question(), "keyword", ranks=[]).metrics()
+    assert all(value == 0.0 for value in metrics.values())
+
+
+def test_correct_beyond_ten_counts_for_nothing_at_ten():
+    metrics = Outcome(question(), "semantic", ranks=[11]).metrics()
+    assert metrics["R@10"] == 0.0 and metrics["MRR@10"] == 0.0
+
+
+def test_summary_averages_per_kind_and_overall():
+    outcomes = [
+        Outcome(question("exact"), "hybrid", ranks=[1]),
+        Outcome(question("exact"), "hybrid", ranks=[]),
+        Outcome(question("paraphrase"), "hybrid", ranks=[4]),
+    ]
+    table = summarise(outcomes)
+    assert table["exact"]["hybrid"]["R@1"] == 0.5
+    assert table["paraphrase"]["hybrid"]["MRR@10"] == 0.25
+    assert table["all"]["hybrid"]["R@5"] == pytest.approx(2 / 3)
+    assert table["all"]["hybrid"]["n"] == 3
+    text = format_table(table, ["hybrid"], markdown=True)
+    assert text.splitlines()[0].startswith("| kind | n | mode | R@1")
+
+
+def test_a_passage_is_correct_from_a_listed_document_with_an_evidence_phrase():
+    q = Question("q", "exact", "?", ["a.txt"], ["Falepili  Union"])
+    hit = {"source": "a.txt", "text": "the falepili union treaty", "also_in": []}
+    assert is_correct(hit, q)
+    assert not is_correct({**hit, "source": "b.txt"}, q)
+    assert is_correct({**hit, "source": "b.txt", "also_in": ["a.txt"]}, q)
+    assert not is_correct({**hit, "text": "another union"}, q)
+
+
+def test_questions_file_is_read_and_bad_lines_are_reported(tmp_path: Path):
+    good = {"id": "e1", "kind": "exact", "question": "q", "documents": ["a"], "evidence": ["x"]}
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps(good) + "\n\n" + json.dumps({**good, "filters": {"year": 1}}))
+    assert [q.filters for q in load_questions(path)] == [None, {"year": 1}]
+    path.write_text('{"id": "e1"}\n')
+    with pytest.raises(ValueError, match="line 1"):
+        load_questions(path)
+
+
+def test_shipped_question_set_has_sixty_questions_in_three_kinds():
+    questions = load_questions(Path(__file__).parents[2] / "eval" / "questions.jsonl")
+    kinds = [q.kind for q in questions]
+    assert len(questions) >= 60
+    for kind in ("paraphrase", "exact", "filtered"):
+        assert kinds.count(kind) >= 20
+    assert all(q.filters for q in questions if q.kind == "filtered")
