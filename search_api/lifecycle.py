@@ -46,7 +46,7 @@ def open_searcher(app: FastAPI) -> Searcher | None:
             if state.embedder is None:
                 state.embedder = make_embedder(settings)
             searcher = Searcher(settings.index_dir, state.embedder, settings.reload_check_seconds)
-            state.embedder.embed_batch(["warm up"])  # load the model now, not on a question
+            searcher.queries.embed("warm up")  # load the model now, on its own thread
         except (IndexError_, QueryError, ValueError) as exc:
             if state.unavailable != str(exc):
                 log.error("search unavailable: %s", exc)

@@ -21,6 +21,7 @@ from indexer.embedding import Embedder
 from indexer.store import Generation, current_generation
 from search_api.fusion import reciprocal_rank
 from search_api.keyword import fts_query, terms
+from search_api.query_embedding import QueryEmbedder
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +223,7 @@ class Searcher:
         sentence_weight: float = 0.5,
     ):
         self.index_dir = Path(index_dir)
+        self.queries = QueryEmbedder(embedder)
         # Chosen on eval/questions.jsonl (docs/evaluation.md): each leg brings `depth`
         # candidates; a small RRF k lets the top of each leg count; the dense score mixes
         # passage and best-sentence similarity.
@@ -269,6 +271,7 @@ class Searcher:
         self._generation = fresh  # the old one is closed by the garbage collector
 
     def close(self) -> None:
+        self.queries.close()
         self._generation.close()
 
     # -- search -------------------------------------------------------------------------
@@ -299,7 +302,7 @@ class Searcher:
         candidates = self._candidates(gen, where, params)
         qv = None
         if mode != "keyword":
-            qv = self.embedder.embed_batch([query])[0].astype(np.float32)
+            qv = self.queries.embed(query)
         match = fts_query(query) if mode != "semantic" else None
         if mode == "keyword" and match is None:
             raise QueryError("the query has no word to search for; try mode=semantic")
