@@ -90,6 +90,7 @@ def build(
     progress: Callable[[int, int, int], None] | None = None,
     force: bool = False,
     batch_passages: int = 512,
+    index_type: str = "auto",
 ) -> BuildReport:
     """Index `corpus_dir` into a new generation under `index_dir` when anything changed.
 
@@ -133,12 +134,13 @@ def build(
             for doc_id, previous_source in _previous_sources(previous).items()
             if doc_id not in current_ids
         )
-        if previous is not None and not report.changed and not force:
+        same_type = previous is None or index_type in ("auto", _index_type(previous))
+        if previous is not None and not report.changed and not force and same_type:
             report.passages = previous.manifest["counts"]["passages"]
             report.generation = previous.name
             return report
 
-        writer = GenerationWriter(index_dir, embedder.dimension)
+        writer = GenerationWriter(index_dir, embedder.dimension, index_type)
         try:
             pending: list[_Prepared] = []
 
@@ -187,6 +189,10 @@ def build(
         if previous is not None:
             previous.close()
         report.seconds = round(time.perf_counter() - started, 3)
+
+
+def _index_type(generation: Generation) -> str:
+    return generation.manifest.get("index", {}).get("type", "flat")
 
 
 def _open_previous(index_dir: Path) -> Generation | None:

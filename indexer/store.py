@@ -28,7 +28,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-FORMAT_VERSION = 3
+from indexer import vector_index
+
+FORMAT_VERSION = 4
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
 FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy")
@@ -113,7 +115,8 @@ def sha256_of(path: Path) -> str:
 class GenerationWriter:
     """Writes one new generation; `publish` makes it the one readers open."""
 
-    def __init__(self, index_dir: Path, dimension: int) -> None:
+    def __init__(self, index_dir: Path, dimension: int, index_type: str = "auto") -> None:
+        vector_index.choose(0, index_type)  # fail early on an unknown type
         index_dir.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         self.index_dir = index_dir
@@ -122,6 +125,7 @@ class GenerationWriter:
         self.path = index_dir / f".building-{self.name}"
         self.path.mkdir()
         self.dimension = dimension
+        self.index_type = index_type
         self.db = sqlite3.connect(self.path / "passages.sqlite")
         self.db.executescript(SCHEMA)
         self._vectors: list[np.ndarray] = []
@@ -169,9 +173,7 @@ class GenerationWriter:
             else np.zeros((0, self.dimension), dtype=np.float32)
         )
         np.save(self.path / "embeddings.npy", vectors, allow_pickle=False)
-        index = faiss.IndexFlatIP(self.dimension)
-        if len(vectors):
-            index.add(vectors)
+        index, search_params = vector_index.build(vectors, self.index_type)
         faiss.write_index(index, str(self.path / "vectors.faiss"))
         files = {name: sha256_of(self.path / name) for name in FILES}
         manifest = {
@@ -179,7 +181,7 @@ class GenerationWriter:
             "format_version": FORMAT_VERSION,
             "generation": self.name,
             "dimension": self.dimension,
-            "index_type": "Flat",
+            "index": search_params,
             "metric": "inner_product",
             "counts": {**manifest.get("counts", {}), "passages": len(vectors)},
             "files": files,

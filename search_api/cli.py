@@ -32,7 +32,11 @@ Model = Annotated[str | None, typer.Option("--model", help="Model [env CONFSEARC
 
 
 def _settings(**overrides) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValueError as exc:  # pydantic's ValidationError: say which setting, no traceback
+        _fail(str(exc).replace("\n", " "))
+        raise
 
 
 def _fail(message: str) -> None:
@@ -48,10 +52,14 @@ def index(
     index_dir: IndexDir = None,
     model: Model = None,
     force: Annotated[bool, typer.Option(help="Re-read and re-chunk every document")] = False,
+    index_type: Annotated[
+        str | None,
+        typer.Option(help="auto, flat, ivf_sq8 or hnsw_sq8 [env CONFSEARCH_INDEX_TYPE]"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
 ) -> None:
     """Index a corpus folder; only new or changed documents are read and embedded."""
-    settings = _settings(corpus_dir=corpus, index_dir=index_dir, model=model)
+    settings = _settings(corpus_dir=corpus, index_dir=index_dir, model=model, index_type=index_type)
     embedder = make_embedder(settings)
     bar = tqdm(total=0, unit="doc", desc="indexing", disable=as_json or None, leave=False)
     started = [0.0]
@@ -76,6 +84,7 @@ def index(
             max_file_bytes=settings.max_file_bytes,
             progress=progress,
             force=force,
+            index_type=settings.index_type,
         )
     except (FileNotFoundError, ValueError, IndexError_) as exc:
         bar.close()

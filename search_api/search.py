@@ -19,6 +19,7 @@ import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.store import Generation, current_generation
+from indexer.vector_index import search_parameters
 from search_api.fusion import reciprocal_rank
 from search_api.keyword import fts_query, terms
 from search_api.query_embedding import QueryEmbedder
@@ -393,21 +394,30 @@ class Searcher:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def _dense(self, gen, qv, n, candidates) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest passages by inner product; with a filter, among its candidates only."""
         if n <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        params = gen.manifest.get("index", {"type": "flat"})
         if candidates is None:
-            scores, ids = gen.index.search(qv[None, :], n)
+            scores, ids = gen.index.search(qv[None, :], n, params=search_parameters(params))
             keep = ids[0] >= 0
             return ids[0][keep], scores[0][keep]
-        if len(candidates) <= EXACT_SCAN_LIMIT:
-            scores = np.asarray(gen.embeddings[np.sort(candidates)]) @ qv
-            ordered = np.sort(candidates)
-            top = np.argsort(-scores, kind="stable")[:n]
-            return ordered[top], scores[top]
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(candidates))
-        scores, ids = gen.index.search(qv[None, :], n, params=params)
-        keep = ids[0] >= 0
-        return ids[0][keep], scores[0][keep]
+        if len(candidates) > EXACT_SCAN_LIMIT:
+            selector = faiss.IDSelectorBatch(candidates)
+            search = search_parameters(params, selector, depth=4)
+            scores, ids = gen.index.search(qv[None, :], n, params=search)
+            keep = ids[0] >= 0
+            if keep.sum() >= min(n, len(candidates)) or params.get("type") == "flat":
+                return ids[0][keep], scores[0][keep]
+        # Few candidates (or an approximate index that found too few of them): score them
+        # exactly from the float32 vectors on disk.
+        ordered = np.sort(candidates)
+        scores = np.empty(len(ordered), dtype=np.float32)
+        for start in range(0, len(ordered), EXACT_SCAN_LIMIT):
+            chunk = ordered[start : start + EXACT_SCAN_LIMIT]
+            scores[start : start + len(chunk)] = np.asarray(gen.embeddings[chunk]) @ qv
+        top = np.argsort(-scores, kind="stable")[:n]
+        return ordered[top], scores[top]
 
     def _collapse(self, gen: Generation, ranked: list[tuple[int, float]]) -> list[Hit]:
         """One hit per passage text (a PDF and a text rendition of one communiqué say the

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     )
     batch_size: int = Field(32, ge=1, le=1024)
     max_file_mb: float = Field(50.0, gt=0, description="Larger files are skipped, with a reason")
+    index_type: Literal["auto", "flat", "ivf_sq8", "hnsw_sq8"] = Field(
+        "auto", description="FAISS index: auto is flat up to 50k passages, then ivf_sq8"
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     max_k: int = Field(50, ge=1)

@@ -1,0 +1,84 @@
+"""FAISS index types, chosen by corpus size.
+
+- `flat`: exact inner product; 4·d bytes a vector (1,536 for MiniLM). Best below ~50k
+  passages, where a scan takes well under a millisecond per thousand vectors.
+- `ivf_sq8`: inverted lists over k-means cells, vectors in 8-bit scalar quantization
+  (d bytes a vector + its id); a query scans `nprobe` cells. The default from 50k passages.
+- `hnsw_sq8`: a graph over 8-bit vectors; fast queries, slow to build on 2 cores.
+
+The type and its search parameters are written in the generation's manifest, so the server
+opens what the builder chose. Exact float32 vectors stay in `embeddings.npy` (memory-mapped,
+not resident) for re-use by the next build and for exact scoring of filtered candidates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import faiss
+import numpy as np
+
+TYPES = ("auto", "flat", "ivf_sq8", "hnsw_sq8")
+FLAT_UP_TO = 50_000
+TRAIN_SAMPLE = 100_000  # k-means on a sample: enough for 4096 cells, minutes less than all
+
+
+def choose(count: int, requested: str = "auto") -> str:
+    if requested not in TYPES:
+        raise ValueError(f"index type must be one of {', '.join(TYPES)}, not {requested!r}")
+    if requested != "auto":
+        return requested
+    return "flat" if count <= FLAT_UP_TO else "ivf_sq8"
+
+
+def ivf_cells(count: int) -> int:
+    """About 4·√n cells, a power of two, between 64 and 65,536."""
+    return int(min(65_536, max(64, 2 ** round(math.log2(4 * math.sqrt(max(count, 1)))))))
+
+
+def build(
+    vectors: np.ndarray, index_type: str = "auto", seed: int = 1234
+) -> tuple[faiss.Index, dict]:
+    """An inner-product index over unit vectors, and the search parameters to record."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    count, dimension = vectors.shape
+    kind = choose(count, index_type)
+    if kind == "flat" or count == 0:
+        index = faiss.IndexFlatIP(dimension)
+        index.add(vectors)
+        return index, {"type": "flat"}
+    if kind == "ivf_sq8":
+        cells = min(ivf_cells(count), max(1, count // 39))  # FAISS wants ~39 points a cell
+        quantizer = faiss.IndexFlatIP(dimension)
+        index = faiss.IndexIVFScalarQuantizer(
+            quantizer, dimension, cells, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+        rng = np.random.default_rng(seed)
+        sample = vectors[rng.choice(count, min(count, TRAIN_SAMPLE), replace=False)]
+        index.train(sample)
+        index.add(vectors)
+        nprobe = max(8, cells // 128)
+        index.nprobe = nprobe
+        return index, {"type": "ivf_sq8", "cells": cells, "nprobe": nprobe}
+    if kind == "hnsw_sq8":
+        index = faiss.IndexHNSWSQ(
+            dimension, faiss.ScalarQuantizer.QT_8bit, 32, faiss.METRIC_INNER_PRODUCT
+        )
+        index.hnsw.efConstruction = 80
+        index.train(vectors[: min(count, TRAIN_SAMPLE)])
+        index.add(vectors)
+        index.hnsw.efSearch = 64
+        return index, {"type": "hnsw_sq8", "M": 32, "efSearch": 64}
+    raise AssertionError(kind)
+
+
+def search_parameters(params: dict, selector=None, depth: int = 1):
+    """FAISS SearchParameters for `params` (from the manifest), with an optional id selector.
+    `depth` widens the search for filtered queries, whose candidates are spread thin."""
+    kind = params.get("type", "flat")
+    if kind == "ivf_sq8":
+        nprobe = min(params["cells"], params["nprobe"] * depth)
+        return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+    if kind == "hnsw_sq8":
+        return faiss.SearchParametersHNSW(sel=selector, efSearch=params["efSearch"] * depth)
+    return faiss.SearchParameters(sel=selector) if selector is not None else None
