@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from indexer import __version__
 from indexer.embedding import Embedder
-from search_api import errors
+from search_api import errors, widget
 from search_api.lifecycle import make_embedder, open_searcher
 from search_api.routes import router
 from search_api.settings import Settings
@@ -49,4 +49,6 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         )
     errors.install(app)
     app.include_router(router)
+    # The embeddable search widget (/widget.js), its demo page (/), document view pages.
+    app.include_router(widget.router)
     return app

@@ -95,11 +95,18 @@ class Hit:
         }
 
 
-def _best_sentence(blob: bytes, qv: np.ndarray) -> float:
-    vectors = np.frombuffer(blob, dtype=np.float16)
-    if vectors.size == 0 or vectors.size % len(qv):
-        return -1.0
-    return float((vectors.reshape(-1, len(qv)).astype(np.float32) @ qv).max())
+def _best_sentences(rows, qv: np.ndarray) -> dict[int, float]:
+    """Passage id → similarity of its best sentence, in one matrix product."""
+    blobs = [(r[0], r[1]) for r in rows if r[1] and len(r[1]) % (2 * len(qv)) == 0]
+    if not blobs:
+        return {}
+    vectors = np.frombuffer(b"".join(b for _, b in blobs), dtype=np.float16)
+    scores = vectors.reshape(-1, len(qv)).astype(np.float32) @ qv
+    counts = [len(b) // (2 * len(qv)) for _, b in blobs]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return dict(
+        zip((pid for pid, _ in blobs), np.maximum.reduceat(scores, starts).tolist(), strict=True)
+    )
 
 
 def _group(hits: list[Hit], per_document: int) -> list[list[Hit]]:
@@ -206,6 +213,13 @@ SELECT p.id AS passage_id, p.document_id, p.ordinal, p.section, p.page, p.page_e
        d.conference AS doc_conference, d.place AS doc_place, d.country AS doc_country,
        d.country_name AS doc_country_name, d.language AS doc_language,
        d.source AS doc_source, d.extra AS doc_extra
+FROM passages p JOIN documents d ON d.id = p.document_id
+"""
+# What collapsing, grouping and facets need of every candidate; the page's hits alone are
+# then read whole (text, sentence vectors, metadata).
+_LIGHT_SQL = """
+SELECT p.id AS passage_id, p.document_id, p.start, p."end", p.text_sha, d.source,
+       d.doc_type AS doc_doc_type, d.year AS doc_year, d.country AS doc_country
 FROM passages p JOIN documents d ON d.id = p.document_id
 """
 
@@ -331,7 +345,11 @@ class Searcher:
                 hit.similarity = similarity
         words = terms(query)
         page = units[offset:wanted]
-        for hit in (h for unit in page for h in (unit if group_by else [unit])):
+        shown = [h for unit in page for h in (unit if group_by else [unit])]
+        marks = ",".join(str(h.passage_id) for h in shown)
+        full = {r["passage_id"]: dict(r) for r in gen.query(f"{_ROW_SQL} WHERE p.id IN ({marks})")}
+        for hit in shown:
+            hit.row = full[hit.passage_id]
             self._highlight(hit, qv, words)
         response: dict[str, Any] = {"query": query, "mode": mode, "took_ms": 0.0}
         response.update({"offset": offset, "k": k})
@@ -372,10 +390,8 @@ class Searcher:
         if self.sentence_weight <= 0 or len(ids) == 0:
             return ids[:n].tolist()
         marks = ",".join(str(int(i)) for i in ids)
-        best = {
-            r[0]: _best_sentence(r[1], qv)
-            for r in gen.query(f"SELECT id, sentence_vectors FROM passages WHERE id IN ({marks})")
-        }
+        rows = gen.query(f"SELECT id, sentence_vectors FROM passages WHERE id IN ({marks})")
+        best = _best_sentences(rows, qv)
         w = self.sentence_weight
         mixed = [
             ((1 - w) * score + w * best.get(pid, score), pid)
@@ -426,7 +442,7 @@ class Searcher:
         if not ranked:
             return []
         marks = ",".join(str(int(i)) for i, _ in ranked)
-        rows = {r["passage_id"]: dict(r) for r in gen.query(f"{_ROW_SQL} WHERE p.id IN ({marks})")}
+        rows = {r["passage_id"]: r for r in gen.query(f"{_LIGHT_SQL} WHERE p.id IN ({marks})")}
         hits: list[Hit] = []
         by_text: dict[str, Hit] = {}
         taken: dict[str, list[tuple[int, int]]] = {}

@@ -89,3 +89,18 @@ def test_get_search_takes_mode_grouping_and_facets(client):
 def test_highlight_of_a_keyword_hit_contains_the_word(search):
     for result in search("cyclone", mode="keyword", k=3):
         assert "cyclone" in result["highlight"].lower() or "cyclone" not in result["text"].lower()
+
+
+def test_every_response_shape_matches_the_documented_schema(client):
+    from search_api.schemas import SearchResponse
+
+    bodies = [
+        {"query": "climate"},
+        {"query": "climate", "group_by": "document", "facets": True},
+        {"query": "climate", "mode": "keyword", "k": 3, "offset": 2},
+        {"query": "e-commerce", "mode": "semantic", "filters": {"doc_type": "communique"}},
+    ]
+    for body in bodies:
+        data = client.post("/search", json=body).json()
+        SearchResponse.model_validate(data)
+        assert set(data) <= set(SearchResponse.model_fields)
