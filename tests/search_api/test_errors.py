@@ -262,7 +262,7 @@ def test_include_text_that_is_not_a_boolean_is_rejected(client: TestClient):
 # -- paths and methods ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/nope", "/search/extra", "/documents/a/b", "/"])
+@pytest.mark.parametrize("path", ["/nope", "/search/extra", "/documents/a/b", "/documents/a/b/c"])
 def test_unknown_path_is_not_found_in_the_error_shape(client: TestClient, path: str):
     message = check_error(client.get(path), 404, "not_found")
 
