@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -29,6 +30,8 @@ import faiss
 import numpy as np
 
 from indexer import vector_index
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 4
 POINTER = "CURRENT"
@@ -235,10 +238,25 @@ def prune(index_dir: Path, keep: int = KEEP_GENERATIONS) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def verify_files(path: Path, manifest: dict) -> None:
+    """Check each file against the SHA-256 in the manifest before anything parses it: FAISS
+    trusts the sizes written in its header, so a truncated or flipped file must not reach it."""
+    for name, expected in manifest.get("files", {}).items():
+        try:
+            actual = sha256_of(path / name)
+        except OSError as exc:
+            raise IndexError_(f"index generation {path.name}: {name} unreadable ({exc})") from exc
+        if actual != expected:
+            raise IndexError_(
+                f"index generation {path.name}: {name} is corrupt (SHA-256 {actual[:12]}…, "
+                f"manifest says {expected[:12]}…)"
+            )
+
+
 class Generation:
     """A published generation opened read-only; safe to share between threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, verify: bool = True) -> None:
         try:
             manifest = json.loads((path / "manifest.json").read_text())
         except (OSError, json.JSONDecodeError) as exc:
@@ -248,10 +266,15 @@ class Generation:
                 f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}:"
                 " rebuild it with `confsearch index`"
             )
+        if verify:
+            verify_files(path, manifest)
         self.path = path
         self.manifest = manifest
-        self.index = faiss.read_index(str(path / "vectors.faiss"))
-        self.embeddings = np.load(path / "embeddings.npy", mmap_mode="r", allow_pickle=False)
+        try:
+            self.index = faiss.read_index(str(path / "vectors.faiss"))
+            self.embeddings = np.load(path / "embeddings.npy", mmap_mode="r", allow_pickle=False)
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise IndexError_(f"index generation {path.name} is unreadable: {exc}") from exc
         # One connection opened now: the files stay readable even if a later build prunes
         # this generation while it is still being served. Queries are short; a lock
         # serialises them.
@@ -266,12 +289,26 @@ class Generation:
 
     @classmethod
     def open_current(cls, index_dir: Path) -> Generation:
+        """The published generation; if it fails its checksums or cannot be read, the newest
+        older generation that opens (with an error in the log saying so)."""
         path = current_generation(index_dir)
         if path is None:
             raise IndexError_(
                 f"no index in {index_dir}: build one with `confsearch index CORPUS_DIR`"
             )
-        return cls(path)
+        try:
+            return cls(path)
+        except IndexError_ as exc:
+            failure = exc
+        for older in sorted(index_dir.glob("gen-*"), reverse=True):
+            if older.is_dir() and older.name < path.name:
+                try:
+                    generation = cls(older)
+                except IndexError_:
+                    continue
+                log.error("%s; serving the previous generation %s instead", failure, older.name)
+                return generation
+        raise failure
 
     def query(self, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
         with self._lock:

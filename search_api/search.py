@@ -249,6 +249,7 @@ class Searcher:
         self.reload_check_seconds = reload_check_seconds
         self._lock = threading.Lock()
         self._checked = 0.0
+        self._rejected: Path | None = None
         self._generation = Generation.open_current(self.index_dir)
         self._check_model(self._generation)
 
@@ -268,7 +269,7 @@ class Searcher:
         if now - self._checked >= self.reload_check_seconds:
             self._checked = now
             latest = current_generation(self.index_dir)
-            if latest is not None and latest != self._generation.path:
+            if latest is not None and latest not in (self._generation.path, self._rejected):
                 with self._lock:
                     if latest != self._generation.path:
                         self._switch(latest)
@@ -281,9 +282,15 @@ class Searcher:
         except Exception as exc:  # keep serving the generation we have
             log.error("new index generation %s not opened, still serving %s: %s",
                       path.name, self._generation.name, exc)  # fmt: skip
+            self._rejected = path  # not retried (and re-hashed) every second
             return
         log.info("switched to index generation %s", fresh.name)
         self._generation = fresh  # the old one is closed by the garbage collector
+
+    def refresh(self) -> str:
+        """Look for a newly published generation now; the name of the one served."""
+        self._checked = float("-inf")
+        return self.generation.name
 
     def close(self) -> None:
         self.queries.close()
