@@ -239,3 +239,7 @@ def serve(
 
 def main() -> None:  # pragma: no cover
     sys.exit(app())
+
+
+if __name__ == "__main__":  # python -m search_api.cli
+    main()
