@@ -179,18 +179,28 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def model(self):
+        """The transformer, loaded on first use. A plain Transformer + Pooling (+ Normalize)
+        model is loaded with transformers alone, which starts faster than importing
+        sentence-transformers; anything else goes through sentence-transformers."""
         with self._lock:
             if self._model is None:
                 import torch
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
 
-                hf_logging.disable_progress_bar()  # one bar per load is noise in CLI output
-                log.info("loading model %s from %s (%s)", self.name, self.path, self.precision)
                 torch.set_num_threads(max(1, os.cpu_count() or 1))
-                self._model = SentenceTransformer(str(self.path), device=self.device)
-                self._model.max_seq_length = self.max_tokens
-                self._pooling = _pooling_mode(self._model)
+                log.info("loading model %s from %s (%s)", self.name, self.path, self.precision)
+                self._pooling = _plain_pooling(self.path)
+                if self._pooling is not None:
+                    from transformers import AutoModel
+                    from transformers.utils import logging as hf_logging
+
+                    hf_logging.disable_progress_bar()  # a bar per load is noise in CLI output
+                    self._model = AutoModel.from_pretrained(str(self.path)).to(self.device)
+                    self._model.eval()
+                else:
+                    from sentence_transformers import SentenceTransformer
+
+                    self._model = SentenceTransformer(str(self.path), device=self.device)
+                    self._model.max_seq_length = self.max_tokens
             return self._model
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -221,7 +231,7 @@ class SentenceTransformerEmbedder(Embedder):
         encodings = self.tokenizer.encode_batch(list(texts))
         limit = self.max_tokens
         order = sorted(range(len(texts)), key=lambda i: -min(len(encodings[i].ids), limit))
-        transformer = model[0].auto_model
+        transformer = model
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         sentence_vectors: list[np.ndarray] = [np.zeros((0, self.dimension))] * len(texts)
         use_bf16 = self.precision == "bf16" and self.device == "cpu"
@@ -274,16 +284,24 @@ class SentenceTransformerEmbedder(Embedder):
         return vectors, out
 
 
-def _pooling_mode(model) -> str | None:
-    """ "mean" or "cls" when the model is Transformer + Pooling (+ Normalize), else None."""
-    modules = list(model)
-    names = [type(m).__name__ for m in modules]
-    if names[:2] != ["Transformer", "Pooling"] or any(n != "Normalize" for n in names[2:]):
+def _plain_pooling(path: Path) -> str | None:
+    """ "mean" or "cls" when the folder holds a Transformer + Pooling (+ Normalize) model,
+    read from its modules.json and pooling config; None for anything else."""
+    import json
+
+    try:
+        modules = json.loads((path / "modules.json").read_text())
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        pooling = json.loads((path / modules[1]["path"] / "config.json").read_text())
+    except (OSError, ValueError, KeyError, IndexError):
         return None
-    mode = getattr(modules[1], "pooling_mode", None) or (
-        "cls" if getattr(modules[1], "pooling_mode_cls_token", False) else "mean"
-    )
-    return mode if mode in ("mean", "cls") else None
+    if kinds[:2] != ["Transformer", "Pooling"] or any(k != "Normalize" for k in kinds[2:]):
+        return None
+    if pooling.get("pooling_mode_mean_tokens"):
+        return "mean"
+    if pooling.get("pooling_mode_cls_token"):
+        return "cls"
+    return None
 
 
 def _span_means(hidden, offsets, spans) -> np.ndarray:
