@@ -23,6 +23,7 @@ from indexer.chunking import ChunkingOptions, chunk
 from indexer.documents import DocumentError, discover, load, sha256_file
 from indexer.embedding import Embedder
 from indexer.metadata import Manifest, MetadataError, derive, slug
+from indexer.pdf import LimitError
 from indexer.store import Generation, GenerationWriter, IndexError_, current_generation
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ def build(
     force: bool = False,
     batch_passages: int = 512,
     index_type: str = "auto",
+    read_timeout_s: float | None = 60.0,
+    read_memory_mb: float | None = 1024,
 ) -> BuildReport:
     """Index `corpus_dir` into a new generation under `index_dir` when anything changed.
 
@@ -113,10 +116,16 @@ def build(
         old_skipped = _previous_skipped(previous)
         planned = _plan(corpus_dir, sources, manifest, settings_key, report)
         # A file skipped before and unchanged since is skipped again without being re-read.
-        carried = [p for p in planned if old_skipped.get(p.source, ("",))[0] == p.fingerprint]
+        limits = (max_file_bytes, read_timeout_s, read_memory_mb)
+        carried = [
+            p
+            for p in planned
+            if not force
+            and old_skipped.get(p.source, ("",))[0] in (p.fingerprint, _limited(p, limits))
+        ]
         for p in carried:
             report.skipped.append((p.source, old_skipped[p.source][1]))
-        skipped_records = [(p.source, p.fingerprint, old_skipped[p.source][1]) for p in carried]
+        skipped_records = [(p.source, *old_skipped[p.source]) for p in carried]
         planned = [p for p in planned if p not in carried]
         unchanged = {
             p.doc_id
@@ -155,10 +164,12 @@ def build(
                     _copy_document(writer, previous, item.doc_id, report)
                 else:
                     prepared = _prepare(item, corpus_dir, embedder, options, previous, report,
-                                        max_file_bytes)  # fmt: skip
-                    if isinstance(prepared, str):
-                        _skip(report, item.source, prepared)
-                        skipped_records.append((item.source, item.fingerprint, prepared))
+                                        limits)  # fmt: skip
+                    if isinstance(prepared, Skip):
+                        _skip(report, item.source, prepared.reason)
+                        # A file stopped by a limit is read again once the limit changes.
+                        key = _limited(item, limits) if prepared.limited else item.fingerprint
+                        skipped_records.append((item.source, key, prepared.reason))
                     else:
                         pending.append(prepared)
                     if sum(len(p.todo) for p in pending) >= batch_passages:
@@ -263,16 +274,27 @@ def _copy_document(writer: GenerationWriter, previous: Generation, doc_id: str, 
     report.reused += len(rows)
 
 
-def _prepare(
-    item, corpus_dir, embedder, options, previous, report, max_file_bytes
-) -> _Prepared | str:
+@dataclass
+class Skip:
+    reason: str
+    limited: bool = False  # stopped by a size, time or memory limit that may be raised
+
+
+def _limited(item: _Planned, limits: tuple) -> str:
+    return f"{item.fingerprint}:{limits}"
+
+
+def _prepare(item, corpus_dir, embedder, options, previous, report, limits) -> _Prepared | Skip:
     """Read, describe and chunk a changed document; re-use the vectors of passages whose
     embedded text the previous generation already has. A string is the reason to skip it."""
     try:
-        loaded = load(corpus_dir, item.source, max_file_bytes)
+        max_bytes, timeout_s, memory_mb = limits
+        loaded = load(corpus_dir, item.source, max_bytes, timeout_s=timeout_s, memory_mb=memory_mb)
         document = derive(item.values, item.source, loaded.text, loaded.html_title)
+    except LimitError as exc:
+        return Skip(str(exc), limited=True)
     except (DocumentError, MetadataError, OSError, RecursionError) as exc:
-        return str(exc)
+        return Skip(str(exc))
     report.warnings.extend((item.source, w) for w in loaded.warnings)
 
     def context(section: str | None) -> str:
@@ -280,7 +302,7 @@ def _prepare(
 
     passages = [p for p in chunk(loaded.text, embedder.count_tokens, options, context) if p.text]
     if not passages:
-        return "no passages: the document has no text"
+        return Skip("no passages: the document has no text")
     inputs = [p.embed_text for p in passages]
     keys = [hashlib.sha256(f"{embedder.name}\0{t}".encode()).hexdigest() for t in inputs]
     dim = embedder.dimension

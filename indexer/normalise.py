@@ -115,7 +115,8 @@ def _is_hard_wrapped(lines: list[_Line]) -> bool:
 def _join(previous: str, line: str, vocabulary: set[str]) -> str:
     """Join a wrapped line to the one before, undoing end-of-line hyphenation."""
     line = line.strip()
-    hyphen = _WORD_HYPHEN_END.search(previous)
+    # Only the end matters: searching the whole growing paragraph would be quadratic.
+    hyphen = _WORD_HYPHEN_END.search(previous[-64:]) if previous.endswith("-") else None
     start = _WORD_START.match(line)
     if hyphen and start:
         head, tail = hyphen.group(1), start.group(1)

@@ -85,6 +85,8 @@ def index(
             progress=progress,
             force=force,
             index_type=settings.index_type,
+            read_timeout_s=settings.read_timeout_s,
+            read_memory_mb=settings.read_memory_mb,
         )
     except (FileNotFoundError, ValueError, IndexError_) as exc:
         bar.close()

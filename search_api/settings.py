@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     )
     batch_size: int = Field(32, ge=1, le=1024)
     max_file_mb: float = Field(50.0, gt=0, description="Larger files are skipped, with a reason")
+    read_timeout_s: float = Field(
+        60.0, gt=0, description="Seconds to read one document; slower ones are skipped"
+    )
+    read_memory_mb: int = Field(
+        1024, ge=128, description="Memory to read one document; more is skipped, with a reason"
+    )
     index_type: Literal["auto", "flat", "ivf_sq8", "hnsw_sq8"] = Field(
         "auto", description="FAISS index: auto is flat up to 50k passages, then ivf_sq8"
     )
