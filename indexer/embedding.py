@@ -270,18 +270,12 @@ class SentenceTransformerEmbedder(Embedder):
         return normalise_rows(vectors), sentence_vectors
 
     def _encode_with_sentence_transformers(self, texts, spans):
-        vectors = normalise_rows(
-            self.model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False)
+        if spans is not None:  # no token vectors to pool: sentences embedded on their own
+            return Embedder.embed_with_sentences(self, texts, spans)
+        vectors = self.model.encode(
+            list(texts), batch_size=self.batch_size, show_progress_bar=False
         )
-        if spans is None:
-            return vectors, None
-        flat = [t[s:e] for t, text_spans in zip(texts, spans, strict=True) for s, e in text_spans]
-        flat_vectors = self.embed_batch(flat) if flat else np.zeros((0, self.dimension))
-        out, i = [], 0
-        for text_spans in spans:
-            out.append(flat_vectors[i : i + len(text_spans)])
-            i += len(text_spans)
-        return vectors, out
+        return normalise_rows(vectors), None
 
 
 def _plain_pooling(path: Path) -> str | None:
