@@ -30,6 +30,16 @@ run: index
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Benchmarks (docs/benchmarks.md): `make bench`, or `make bench BENCH_ARGS=--quick`.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

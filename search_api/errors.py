@@ -15,9 +15,12 @@ log = logging.getLogger(__name__)
 
 _CODES = {
     400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
+    415: "unsupported_media_type",
     422: "invalid_request",
     429: "rate_limited",
     503: "unavailable",
@@ -28,9 +31,24 @@ class ServiceUnavailable(Exception):
     pass
 
 
-def error_response(status: int, message: str, code: str | None = None) -> JSONResponse:
+class ApiError(Exception):
+    """A refusal with its status, message and any headers (Retry-After, Connection)."""
+
+    def __init__(
+        self, status: int, message: str, code: str | None = None, headers: dict | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers
+
+
+def error_response(
+    status: int, message: str, code: str | None = None, headers: dict | None = None
+) -> JSONResponse:
     body = {"error": {"code": code or _CODES.get(status, "error"), "message": message}}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _describe(errors: list[dict]) -> str:
@@ -65,6 +83,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound):
         return error_response(404, str(exc))
+
+    @app.exception_handler(ApiError)
+    async def _refused(request: Request, exc: ApiError):
+        return error_response(exc.status, exc.message, exc.code, exc.headers)
 
     @app.exception_handler(ServiceUnavailable)
     async def _unavailable(request: Request, exc: ServiceUnavailable):

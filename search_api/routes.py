@@ -26,6 +26,8 @@ ERRORS = {
     422: {"model": ErrorResponse},
     503: {"model": ErrorResponse},
 }
+# /search may also answer 413 (body over CONFSEARCH_MAX_BODY_KB) and 429 (rate limit).
+LIMITED = {413: {"model": ErrorResponse}, 429: {"model": ErrorResponse}}
 router = APIRouter(responses=ERRORS)
 
 
@@ -64,7 +66,12 @@ _GET_PARAMETERS = {
 }  # fmt: skip
 
 
-@router.post("/search", response_model=SearchResponse, response_model_exclude_unset=True)
+@router.post(
+    "/search",
+    response_model=SearchResponse,
+    response_model_exclude_unset=True,
+    responses=LIMITED,
+)
 async def search_post(body: SearchRequest, searcher: SearcherDep, settings: SettingsDep):
     """Passages that answer a question, best first, with filters on document metadata."""
     _check(body.query, body.k, settings)
@@ -81,7 +88,12 @@ async def search_post(body: SearchRequest, searcher: SearcherDep, settings: Sett
     )
 
 
-@router.get("/search", response_model=SearchResponse, response_model_exclude_unset=True)
+@router.get(
+    "/search",
+    response_model=SearchResponse,
+    response_model_exclude_unset=True,
+    responses=LIMITED,
+)
 async def search_get(
     request: Request,
     searcher: SearcherDep,

@@ -113,3 +113,60 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+# -- administration ------------------------------------------------------------------------
+
+
+class Skipped(BaseModel):
+    source: str
+    reason: str
+
+
+class Warning_(BaseModel):
+    source: str
+    message: str
+
+
+class BuildSummary(BaseModel):
+    added: list[str] = Field(..., description="Documents indexed for the first time")
+    updated: list[str] = Field(..., description="Documents re-read because they changed")
+    removed: list[str] = Field(..., description="Documents no longer in the corpus")
+    unchanged: int = Field(..., description="How many documents were kept as they were")
+    skipped: list[Skipped] = Field(..., description="Files not indexed, each with the reason")
+    warnings: list[Warning_]
+    passages: int
+    embedded: int = Field(..., description="Passages whose vectors were computed")
+    reused: int = Field(..., description="Passages whose vectors were re-used")
+    seconds: float
+    published: bool = Field(..., description="Whether a new generation was published")
+    generation: str | None = Field(None, description="The generation built (or kept)")
+    served: str | None = Field(None, description="The generation served after the build")
+
+
+class TaskOut(BaseModel):
+    id: str
+    kind: Literal["upload", "delete", "reindex"]
+    status: Literal["queued", "running", "done", "failed"]
+    created: str
+    started: str | None = None
+    finished: str | None = None
+    report: BuildSummary | None = Field(None, description="When done: the build's summary")
+    error: str | None = Field(None, description="When failed: why")
+    document: dict | None = Field(None, description="The document the task is about")
+
+
+class DocumentRef(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(..., description="The document's id once indexed")
+    source: str = Field(..., description="Its path relative to the corpus folder")
+
+
+class Accepted(BaseModel):
+    task: TaskOut
+    document: DocumentRef | None = None
+
+
+class Reloaded(BaseModel):
+    generation: str = Field(..., description="The index generation now served")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from indexer.embedding import DEFAULT_MODEL
@@ -47,6 +48,15 @@ class Settings(BaseSettings):
     reload_check_seconds: float = Field(
         1.0, ge=0, description="How often the server looks for a newly published index"
     )
+    api_key: SecretStr | None = Field(
+        None, description="Key for the /admin endpoints (header X-API-Key); unset: admin is off"
+    )
+    max_upload_mb: float = Field(25.0, gt=0, description="Largest document accepted by upload")
+    max_body_kb: float = Field(64.0, gt=0, description="Largest JSON request body accepted")
+    rate_limit: str = Field(
+        "120/minute",
+        description="Searches per client IP: N/second, N/minute or N/hour; 0 or empty: no limit",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -55,9 +65,55 @@ class Settings(BaseSettings):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
 
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _blank_key_is_no_key(cls, value):
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        parse_rate(value)  # raises ValueError with the accepted forms
+        return value.strip()
+
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_kb * 1024)
+
+    @property
+    def rate(self) -> tuple[int, float] | None:
+        """(requests, per seconds) of CONFSEARCH_RATE_LIMIT; None when there is no limit."""
+        return parse_rate(self.rate_limit)
+
+
+_PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+_RATE = re.compile(r"^\s*(\d+)\s*(?:/\s*(second|minute|hour)s?)?\s*$", re.IGNORECASE)
+
+
+def parse_rate(value: str | None) -> tuple[int, float] | None:
+    """`120/minute` → (120, 60.0); `0` or empty → None (no limit)."""
+    if value is None or not value.strip():
+        return None
+    match = _RATE.match(value)
+    if match is None or (match.group(2) is None and int(match.group(1)) != 0):
+        raise ValueError(
+            f"rate limit {value!r}: write N/second, N/minute or N/hour (e.g. 120/minute), "
+            "or 0 for no limit"
+        )
+    count = int(match.group(1))
+    if count == 0:
+        return None
+    return count, _PERIODS[match.group(2).lower()]
 
 
 @lru_cache

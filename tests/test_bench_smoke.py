@@ -1,0 +1,54 @@
+"""The benchmark suite imports and formats its report; no timing is run or asserted here."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench import __main__ as bench_main
+from bench import indexing, machine, queries, scale, startup
+from bench.common import question_pool
+from bench.report import Row, Section, Table, format_text, to_markdown
+
+
+def fake_sections() -> list[Section]:
+    return [
+        Section(
+            "Indexing throughput",
+            [
+                Row("confsearch", "90 passages/s", how="median of 3 runs"),
+                Row("speed-up over naive", "4.90×", "≥ 3×", True),
+                Row("speed-up over txtai", "0.90×", "≥ 1×", False),
+            ],
+            [Table("detail", ["a", "b"], [["1", "2|3"]])],
+            ["a note"],
+        )
+    ]
+
+
+def test_report_formats_text_and_markdown():
+    machine_lines = [("CPU", "fake"), ("flags", "amx_bf16 yes")]
+    text = format_text(machine_lines, fake_sections(), "title")
+    assert "speed-up over naive" in text and "NOT MET" in text
+    assert "targets missed: speed-up over txtai" in text
+    markdown = to_markdown(machine_lines, fake_sections(), "title", "python -m bench")
+    assert markdown.startswith("# title")
+    assert "| speed-up over naive | 4.90× | ≥ 3× | met |" in markdown
+    assert "2\\|3" in markdown and "make bench" in markdown
+
+
+def test_modules_expose_their_sections():
+    for module in (indexing, queries, scale, startup):
+        assert callable(module.run)
+    assert set(bench_main.SECTIONS) == {"indexing", "queries", "scale", "startup"}
+    assert callable(machine.describe)
+
+
+def test_helpers_on_small_inputs():
+    pool = question_pool()
+    assert len(pool) == len(set(pool)) >= 2000
+    assert indexing.sample(list(range(10)), 4) == [0, 2, 5, 7]
+    real = np.eye(4, dtype=np.float32)
+    vectors = scale.synthetic(real, 10)
+    assert vectors.shape == (10, 4)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    assert np.array_equal(vectors[:4], real)
