@@ -94,7 +94,7 @@ def current_generation(index_dir: Path) -> Path | None:
     return path if name and path.is_dir() else None
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -198,14 +198,14 @@ class GenerationWriter:
         (self.path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         for name in (*FILES, "manifest.json"):
             _fsync_file(self.path / name)
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
         final = self.index_dir / self.name
         os.replace(self.path, final)
         tmp = self.index_dir / f".{POINTER}.tmp"
         tmp.write_text(self.name + "\n")
         _fsync_file(tmp)
         os.replace(tmp, self.index_dir / POINTER)
-        _fsync_dir(self.index_dir)
+        fsync_dir(self.index_dir)
         prune(self.index_dir)
         return final
 

@@ -29,6 +29,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from indexer.documents import PDF_SUFFIXES, SUPPORTED, DocumentError, decode
 from indexer.metadata import SIDECAR_SUFFIX, slug
+from indexer.store import fsync_dir
 from search_api.errors import ApiError
 
 UPLOAD_DIR = "uploads"
@@ -269,14 +270,6 @@ def _write_durably(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def store(upload: Upload, corpus_dir: Path) -> dict:
     """Check the received file and put it in place with its sidecar; {id, source, filename}.
     The temporary file is gone afterwards, stored or refused."""
@@ -297,7 +290,7 @@ def store(upload: Upload, corpus_dir: Path) -> dict:
             os.fsync(handle.fileno())
         upload.temp.chmod(_FILE_MODE)
         os.replace(upload.temp, stored)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     finally:
         upload.temp.unlink(missing_ok=True)
     source = f"{UPLOAD_DIR}/{stored.name}"
@@ -321,5 +314,5 @@ def remove(corpus_dir: Path, source: str) -> list[str]:
             candidate.unlink()  # a link itself, never what it points to
             removed.append(candidate.relative_to(root).as_posix())
     if removed:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     return removed
