@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -55,7 +55,7 @@ class BuildReport:
 
 
 @dataclass
-class _Planned:
+class Planned:
     source: str
     doc_id: str
     values: dict
@@ -64,8 +64,8 @@ class _Planned:
 
 
 @dataclass
-class _Prepared:
-    """A changed document, read and chunked, waiting for its new vectors."""
+class Prepared:
+    """A changed document, read and chunked; `embed` fills in its missing vectors."""
 
     row: dict
     passages: list[dict]
@@ -74,6 +74,35 @@ class _Prepared:
     todo: list[int]  # passages whose vectors must be computed
     inputs: list[str]
     spans: list[list[tuple[int, int]]]
+    warnings: list[str] = field(default_factory=list)
+    reused: int = 0  # passages whose vectors came from the previous generation
+    embedded: int = 0
+
+
+@dataclass
+class Skip:
+    reason: str
+    limited: bool = False  # stopped by a size, time or memory limit that may be raised
+    transient: bool = False  # not recorded: the next build tries the document again
+
+
+Result = Prepared | Skip
+# An engine turns the changed documents into results, one per document and in their order:
+# the local engine below, or indexer.ray_engine on a Ray cluster.
+Engine = Callable[["Job"], Iterator[Result]]
+
+
+@dataclass
+class Job:
+    """What an engine needs to prepare and embed the changed documents of one build."""
+
+    corpus_dir: Path
+    items: list[Planned]
+    embedder: Embedder
+    options: ChunkingOptions
+    limits: tuple  # (max file bytes, read timeout s, read memory MB)
+    previous: Generation | None
+    batch_passages: int = 512
 
 
 def embed_context(title: str, section: str | None) -> str:
@@ -94,9 +123,12 @@ def build(
     index_type: str = "auto",
     read_timeout_s: float | None = 60.0,
     read_memory_mb: float | None = 1024,
+    engine: Engine | None = None,
 ) -> BuildReport:
     """Index `corpus_dir` into a new generation under `index_dir` when anything changed.
 
+    Only new and changed documents go to the `engine` (default: this process); whichever
+    engine prepares them, this process alone writes and publishes the generation.
     `progress(documents_done, documents_total, passages_embedded)` is called as work goes."""
     started = time.perf_counter()
     options = options or ChunkingOptions(max_tokens=embedder.max_tokens)
@@ -151,32 +183,33 @@ def build(
 
         writer = GenerationWriter(index_dir, embedder.dimension, index_type)
         try:
-            pending: list[_Prepared] = []
-
-            def flush() -> None:
-                _embed_pending(embedder, pending, report)
-                for prepared in pending:
-                    writer.add_document(prepared.row, prepared.passages, prepared.vectors)
-                pending.clear()
-
+            changed = [p for p in planned if p.doc_id not in unchanged]
+            job = Job(corpus_dir, changed, embedder, options, limits, previous, batch_passages)
+            results = (engine or local_engine)(job)
             for done, item in enumerate(planned, start=1):
                 if item.doc_id in unchanged:
                     _copy_document(writer, previous, item.doc_id, report)
                 else:
-                    prepared = _prepare(item, corpus_dir, embedder, options, previous, report,
-                                        limits)  # fmt: skip
-                    if isinstance(prepared, Skip):
-                        _skip(report, item.source, prepared.reason)
+                    result = next(results)
+                    if isinstance(result, Skip):
+                        _skip(report, item.source, result.reason)
                         # A file stopped by a limit is read again once the limit changes.
-                        key = _limited(item, limits) if prepared.limited else item.fingerprint
-                        skipped_records.append((item.source, key, prepared.reason))
+                        key = _limited(item, limits) if result.limited else item.fingerprint
+                        if not result.transient:
+                            skipped_records.append((item.source, key, result.reason))
                     else:
-                        pending.append(prepared)
-                    if sum(len(p.todo) for p in pending) >= batch_passages:
-                        flush()
+                        if result.row["id"] != item.doc_id:  # an engine must keep the order
+                            raise RuntimeError(f"engine returned {result.row['id']!r} for "
+                                               f"{item.doc_id!r}")  # fmt: skip
+                        report.warnings.extend((item.source, w) for w in result.warnings)
+                        report.passages += len(result.passages)
+                        report.reused += result.reused
+                        report.embedded += result.embedded
+                        writer.add_document(result.row, result.passages, result.vectors)
                 if progress:
                     progress(done, len(planned), report.embedded)
-            flush()
+            if next(results, None) is not None:
+                raise RuntimeError("engine returned more documents than it was given")
             for record in skipped_records:
                 writer.add_skipped(*record)
             gen_path = writer.publish(
@@ -238,8 +271,8 @@ def _previous_sources(previous: Generation | None) -> dict[str, str]:
     return {r[0]: r[1] for r in previous.query("SELECT id, source FROM documents")}
 
 
-def _plan(corpus_dir, sources, manifest, settings_key, report) -> list[_Planned]:
-    planned: list[_Planned] = []
+def _plan(corpus_dir, sources, manifest, settings_key, report) -> list[Planned]:
+    planned: list[Planned] = []
     owners: dict[str, str] = {}
     for source in sources:
         try:
@@ -257,7 +290,7 @@ def _plan(corpus_dir, sources, manifest, settings_key, report) -> list[_Planned]
         fingerprint = hashlib.sha256(
             json.dumps([content_sha, values, settings_key], sort_keys=True).encode()
         ).hexdigest()
-        planned.append(_Planned(source, doc_id, values, content_sha, fingerprint))
+        planned.append(Planned(source, doc_id, values, content_sha, fingerprint))
     return planned
 
 
@@ -274,19 +307,36 @@ def _copy_document(writer: GenerationWriter, previous: Generation, doc_id: str, 
     report.reused += len(rows)
 
 
-@dataclass
-class Skip:
-    reason: str
-    limited: bool = False  # stopped by a size, time or memory limit that may be raised
-
-
-def _limited(item: _Planned, limits: tuple) -> str:
+def _limited(item: Planned, limits: tuple) -> str:
     return f"{item.fingerprint}:{limits}"
 
 
-def _prepare(item, corpus_dir, embedder, options, previous, report, limits) -> _Prepared | Skip:
+def local_engine(job: Job) -> Iterator[Result]:
+    """Prepare the changed documents here, embedding several documents' passages at a time:
+    larger, length-sorted batches. Passages whose embedded text the previous generation
+    already holds keep their vectors."""
+    batch: list[Result] = []
+    for item in job.items:
+        batch.append(prepare(item, job.corpus_dir, job.embedder, job.options, job.limits,
+                             job.previous))  # fmt: skip
+        if sum(len(r.todo) for r in batch if isinstance(r, Prepared)) >= job.batch_passages:
+            embed(job.embedder, [r for r in batch if isinstance(r, Prepared)])
+            yield from batch
+            batch.clear()
+    embed(job.embedder, [r for r in batch if isinstance(r, Prepared)])
+    yield from batch
+
+
+def prepare(
+    item: Planned,
+    corpus_dir: Path,
+    embedder: Embedder,
+    options: ChunkingOptions,
+    limits: tuple,
+    previous: Generation | None = None,
+) -> Result:
     """Read, describe and chunk a changed document; re-use the vectors of passages whose
-    embedded text the previous generation already has. A string is the reason to skip it."""
+    embedded text `previous` already has. Only the tokenizer is needed here, not the model."""
     try:
         max_bytes, timeout_s, memory_mb = limits
         loaded = load(corpus_dir, item.source, max_bytes, timeout_s=timeout_s, memory_mb=memory_mb)
@@ -295,7 +345,6 @@ def _prepare(item, corpus_dir, embedder, options, previous, report, limits) -> _
         return Skip(str(exc), limited=True)
     except (DocumentError, MetadataError, OSError, RecursionError) as exc:
         return Skip(str(exc))
-    report.warnings.extend((item.source, w) for w in loaded.warnings)
 
     def context(section: str | None) -> str:
         return embed_context(document.title, section)
@@ -308,7 +357,7 @@ def _prepare(item, corpus_dir, embedder, options, previous, report, limits) -> _
     dim = embedder.dimension
     vectors = np.zeros((len(passages), dim), dtype=np.float32)
     sentence_vectors = [np.zeros((0, dim), dtype=np.float32)] * len(passages)
-    todo = []
+    todo, reused = [], 0
     for i, key in enumerate(keys):
         row = _lookup(previous, key)
         if row is None:
@@ -316,7 +365,7 @@ def _prepare(item, corpus_dir, embedder, options, previous, report, limits) -> _
             continue
         vectors[i] = previous.embeddings[row["id"]]
         sentence_vectors[i] = np.frombuffer(row["sentence_vectors"], np.float16).reshape(-1, dim)
-        report.reused += 1
+        reused += 1
     rows = [
         {
             "document_id": document.id,
@@ -346,13 +395,14 @@ def _prepare(item, corpus_dir, embedder, options, previous, report, limits) -> _
     for p, text in zip(passages, inputs, strict=True):
         shift = len(text) - len(p.text)
         spans.append([(s + shift, e + shift) for s, e in p.sentences])
-    report.passages += len(rows)
-    return _Prepared(doc_row, rows, vectors, sentence_vectors, todo, inputs, spans)
+    return Prepared(doc_row, rows, vectors, sentence_vectors, todo, inputs, spans,
+                    list(loaded.warnings), reused)  # fmt: skip
 
 
-def _embed_pending(embedder: Embedder, pending: list[_Prepared], report: BuildReport) -> None:
-    """Embed the passages of several documents in one call: larger, length-sorted batches."""
-    jobs = [(p, i) for p in pending for i in p.todo]
+def embed(embedder: Embedder, batch: list[Prepared]) -> None:
+    """Compute the missing vectors of several documents in one call, and store each
+    passage's sentence vectors (float16) in its row."""
+    jobs = [(p, i) for p in batch for i in p.todo]
     if jobs:
         vectors, sentences = embedder.embed_with_sentences(
             [p.inputs[i] for p, i in jobs], [p.spans[i] for p, i in jobs]
@@ -360,8 +410,9 @@ def _embed_pending(embedder: Embedder, pending: list[_Prepared], report: BuildRe
         for (prepared, i), vector, sentence_rows in zip(jobs, vectors, sentences, strict=True):
             prepared.vectors[i] = vector
             prepared.sentence_vectors[i] = sentence_rows
-        report.embedded += len(jobs)
-    for prepared in pending:
+            prepared.embedded += 1
+    for prepared in batch:
+        prepared.todo = []
         for row, sentence_rows in zip(prepared.passages, prepared.sentence_vectors, strict=True):
             row["sentence_vectors"] = np.asarray(sentence_rows, dtype=np.float16).tobytes()
 

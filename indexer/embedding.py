@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,14 +71,17 @@ class FakeEmbedder(Embedder):
     Good enough to test ranking plumbing (a passage sharing the query's words ranks first)
     without loading a model."""
 
-    def __init__(self, dimension: int = 64, max_tokens: int = 256) -> None:
+    def __init__(self, dimension: int = 64, max_tokens: int = 256, delay_s: float = 0.0) -> None:
         self.name = f"fake-{dimension}"
         self.dimension = dimension
         self.max_tokens = max_tokens
+        self.delay_s = delay_s  # time each call takes, standing in for a model's (tests)
         self.calls = 0
         self.embedded = 0
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        if self.delay_s:
+            time.sleep(self.delay_s)
         self.calls += 1
         self.embedded += len(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -111,6 +115,14 @@ def resolve_model_path(model: str) -> Path:
     if folder.is_dir():
         return folder
     raise ValueError(f"Package {module_name!r} carries no model folder.")
+
+
+def compute_threads() -> int:
+    """OMP_NUM_THREADS when set (Ray sets it to an actor's CPUs), else every core."""
+    try:
+        return max(1, int(os.environ["OMP_NUM_THREADS"]))
+    except (KeyError, ValueError):
+        return max(1, os.cpu_count() or 1)
 
 
 def cpu_supports_bf16() -> bool:
@@ -186,7 +198,7 @@ class SentenceTransformerEmbedder(Embedder):
             if self._model is None:
                 import torch
 
-                torch.set_num_threads(max(1, os.cpu_count() or 1))
+                torch.set_num_threads(compute_threads())
                 log.info("loading model %s from %s (%s)", self.name, self.path, self.precision)
                 self._pooling = _plain_pooling(self.path)
                 if self._pooling is not None:
@@ -319,5 +331,5 @@ def load_embedder(model: str, **options) -> Embedder:
     """`fake` or `fake-N` gives the test embedder; anything else a sentence-transformers model."""
     match = re.fullmatch(r"fake(?:-(\d+))?", model)
     if match:
-        return FakeEmbedder(int(match.group(1) or 64))
+        return FakeEmbedder(int(match.group(1) or 64), delay_s=options.get("delay_s", 0.0))
     return SentenceTransformerEmbedder(model, **options)

@@ -56,11 +56,36 @@ def index(
         str | None,
         typer.Option(help="auto, flat, ivf_sq8 or hnsw_sq8 [env CONFSEARCH_INDEX_TYPE]"),
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(help="local, or ray: read and embed on a Ray cluster [env CONFSEARCH_ENGINE]"),
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster, e.g. auto or HOST:6379 [env CONFSEARCH_RAY_ADDRESS]"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
 ) -> None:
     """Index a corpus folder; only new or changed documents are read and embedded."""
-    settings = _settings(corpus_dir=corpus, index_dir=index_dir, model=model, index_type=index_type)
+    settings = _settings(corpus_dir=corpus, index_dir=index_dir, model=model,
+                         index_type=index_type, engine=engine, ray_address=address)  # fmt: skip
     embedder = make_embedder(settings)
+    runner = None
+    if settings.engine == "ray":
+        from indexer.ray_engine import RayEngine
+
+        try:
+            runner = RayEngine(
+                {
+                    "model": settings.model,
+                    "precision": settings.precision,
+                    "batch_size": settings.batch_size,
+                },
+                address=settings.ray_address,
+                embed_cpus=settings.ray_embed_cpus,
+            )
+        except RuntimeError as exc:
+            _fail(str(exc))
     bar = tqdm(total=0, unit="doc", desc="indexing", disable=as_json or None, leave=False)
     started = [0.0]
 
@@ -87,8 +112,9 @@ def index(
             index_type=settings.index_type,
             read_timeout_s=settings.read_timeout_s,
             read_memory_mb=settings.read_memory_mb,
+            engine=runner,
         )
-    except (FileNotFoundError, ValueError, IndexError_) as exc:
+    except (FileNotFoundError, ValueError, IndexError_, RuntimeError) as exc:
         bar.close()
         _fail(str(exc))
     bar.close()

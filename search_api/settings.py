@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     index_type: Literal["auto", "flat", "ivf_sq8", "hnsw_sq8"] = Field(
         "auto", description="FAISS index: auto is flat up to 50k passages, then ivf_sq8"
     )
+    engine: Literal["local", "ray"] = Field(
+        "local", description="Who reads and embeds changed documents: this process, or Ray"
+    )
+    ray_address: str | None = Field(
+        None, description="Ray cluster to join (e.g. auto or HOST:6379); unset: a local Ray"
+    )
+    ray_embed_cpus: float = Field(1.0, gt=0, description="CPUs reserved by each embedding actor")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     max_k: int = Field(50, ge=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,11 @@ import pytest
 
 from indexer.build import build
 from indexer.embedding import FakeEmbedder
+
+# Ray (tests/indexer/test_ray_engine.py): no usage reports, and clusters on 127.0.0.1 only —
+# by default Ray swaps a loopback address for the machine's own. Read when ray is imported.
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
