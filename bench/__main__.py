@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--sections indexing,queries,scale,startup] [--output PATH]`"""
+"""`python -m bench [--quick] [--sections indexing,...,ingestion] [--output PATH]`"""
 
 from __future__ import annotations
 
@@ -10,11 +10,17 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import indexing, machine, queries, scale, startup
+from bench import indexing, ingestion, machine, queries, scale, startup
 from bench.common import REPO, Context, CpuWatch, say
 from bench.report import Row, Section, format_text, to_markdown
 
-SECTIONS = {"indexing": indexing, "queries": queries, "scale": scale, "startup": startup}
+SECTIONS = {
+    "indexing": indexing,
+    "queries": queries,
+    "scale": scale,
+    "startup": startup,
+    "ingestion": ingestion,
+}
 DOC = REPO / "docs" / "benchmarks.md"
 
 

@@ -144,6 +144,7 @@ class SentenceTransformerEmbedder(Embedder):
         device: str = "cpu",
         batch_size: int = 32,
         precision: str = "auto",
+        threads: int | None = None,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -151,6 +152,7 @@ class SentenceTransformerEmbedder(Embedder):
         self.name = model
         self.device = device
         self.batch_size = batch_size
+        self.threads = threads  # torch's intra-op threads (process-wide), set at model load
         if precision == "auto":
             precision = "bf16" if device == "cpu" and cpu_supports_bf16() else "fp32"
         if precision not in ("fp32", "bf16"):
@@ -198,7 +200,7 @@ class SentenceTransformerEmbedder(Embedder):
             if self._model is None:
                 import torch
 
-                torch.set_num_threads(compute_threads())
+                torch.set_num_threads(self.threads or compute_threads())
                 log.info("loading model %s from %s (%s)", self.name, self.path, self.precision)
                 self._pooling = _plain_pooling(self.path)
                 if self._pooling is not None:
@@ -332,4 +334,5 @@ def load_embedder(model: str, **options) -> Embedder:
     match = re.fullmatch(r"fake(?:-(\d+))?", model)
     if match:
         return FakeEmbedder(int(match.group(1) or 64), delay_s=options.get("delay_s", 0.0))
+    options.pop("delay_s", None)
     return SentenceTransformerEmbedder(model, **options)

@@ -21,12 +21,15 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 
-def make_embedder(settings: Settings) -> Embedder:
+def make_embedder(settings: Settings, threads: int | None = None) -> Embedder:
+    """`threads`: torch threads once the model loads (default: OMP_NUM_THREADS or every core)."""
+    options = {"threads": threads} if threads else {}
     return load_embedder(
         settings.model,
         device=settings.device,
         batch_size=settings.batch_size,
         precision=settings.precision,
+        **options,
     )
 
 
@@ -44,7 +47,7 @@ def open_searcher(app: FastAPI) -> Searcher | None:
         state.last_attempt = now
         try:
             if state.embedder is None:
-                state.embedder = make_embedder(settings)
+                state.embedder = make_embedder(settings, threads=settings.query_threads)
             searcher = Searcher(settings.index_dir, state.embedder, settings.reload_check_seconds)
             searcher.queries.embed("warm up")  # load the model now, on its own thread
         except (IndexError_, QueryError, ValueError) as exc:

@@ -167,4 +167,6 @@ async def get_document(searcher: SearcherDep, doc_id: str, include_text: bool = 
 @router.get("/health", response_model=Health)
 async def health(searcher: SearcherDep):
     """The published index generation being served and its size."""
-    return searcher.health()
+    # Off the event loop: a health check may be what notices a new generation and opens it
+    # (checksums and the FAISS read take seconds on a large index).
+    return await run_in_threadpool(searcher.health)

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
         "auto", description="auto: bf16 where the CPU has AMX/AVX-512-BF16, else fp32"
     )
     batch_size: int = Field(32, ge=1, le=1024)
+    query_threads: int = Field(
+        1,
+        ge=1,
+        le=256,
+        description="torch threads of the server's model: one question is too small to share "
+        "out, and idle threads spin against the request threads for the same cores",
+    )
     max_file_mb: float = Field(50.0, gt=0, description="Larger files are skipped, with a reason")
     read_timeout_s: float = Field(
         60.0, gt=0, description="Seconds to read one document; slower ones are skipped"

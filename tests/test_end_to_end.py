@@ -19,15 +19,36 @@ SPEECHES = [
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory):
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root = tmp_path_factory.mktemp("e2e")
     corpus = copy_corpus(root / "corpus", SPEECHES)
     settings = Settings(corpus_dir=corpus, index_dir=root / "index")
-    embedder = make_embedder(settings)
-    report = build(corpus, settings.index_dir, embedder)
+    report = build(corpus, settings.index_dir, make_embedder(settings))
     assert report.published and not report.skipped
-    with TestClient(create_app(settings, embedder)) as test_client:
+    return settings
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings):
+    with TestClient(create_app(settings, make_embedder(settings))) as test_client:
         yield test_client
+
+
+def test_the_servers_own_model_embeds_questions_on_query_threads(settings: Settings):
+    import torch
+
+    seen: list[int] = []
+    with TestClient(create_app(settings.model_copy(update={"query_threads": 1}))) as client:
+        embedder = client.app.state.embedder
+        encode = embedder._encode
+
+        def spy(*args):
+            seen.append(torch.get_num_threads())  # per OS thread: read on the model's own
+            return encode(*args)
+
+        embedder._encode = spy
+        assert client.post("/search", json={"query": "sea level rise"}).status_code == 200
+    assert seen == [1]
 
 
 def test_e_commerce_question_finds_session_four_first(client: TestClient):
