@@ -33,11 +33,12 @@ run: index
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Benchmarks (docs/benchmarks.md): `make bench`, or `make bench BENCH_ARGS=--quick`.
+# Benchmarks (docs/benchmarks.md; the ingestion section needs Ray): `make bench`, or
+# `make bench BENCH_ARGS=--quick`.
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install --quiet -e '.[dev,bench,ray]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
