@@ -38,14 +38,17 @@ POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
 FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy")
 
-SCHEMA = """
+# How passages_fts splits and stems words; the keyword leg tokenizes questions the same way to
+# look their words up in passages_vocab.
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+SCHEMA = f"""
 CREATE TABLE documents (
     id TEXT PRIMARY KEY,
     source TEXT NOT NULL,
     title TEXT NOT NULL,
     organisation TEXT, conference TEXT, year INTEGER, date TEXT, place TEXT,
     doc_type TEXT NOT NULL, country TEXT, country_name TEXT, language TEXT,
-    extra TEXT NOT NULL DEFAULT '{}',
+    extra TEXT NOT NULL DEFAULT '{{}}',
     content_sha256 TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     text TEXT NOT NULL,
@@ -65,8 +68,13 @@ CREATE TABLE passages (
 );
 -- The keyword leg: bm25 over title, section and text (contentless: the text is in passages).
 CREATE VIRTUAL TABLE passages_fts USING fts5(
-    title, section, text, content='', tokenize='porter unicode61 remove_diacritics 2'
+    title, section, text, content='', tokenize='{FTS_TOKENIZER}'
 );
+-- Passages holding each FTS5 token, copied from passages_fts at publish (an fts5vocab table
+-- would count a token by reading its whole posting list at every question). The keyword leg
+-- leaves out the words too common to score at scale (search_api/keyword.py). Generations
+-- written before it existed lack it and get the whole question.
+CREATE TABLE passages_vocab (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE skipped (               -- files left out, so an unchanged one is not retried
     source TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,
@@ -167,6 +175,7 @@ class GenerationWriter:
         )
 
     def publish(self, manifest: dict) -> Path:
+        write_vocabulary(self.db)
         self.db.commit()
         self.db.execute("PRAGMA journal_mode=DELETE")
         self.db.close()
@@ -214,6 +223,13 @@ class GenerationWriter:
             self.db.close()
         finally:
             shutil.rmtree(self.path, ignore_errors=True)
+
+
+def write_vocabulary(db: sqlite3.Connection) -> None:
+    """Fill passages_vocab from the finished passages_fts (2.6 s at 1M passages)."""
+    db.execute("CREATE VIRTUAL TABLE temp.fts_vocab USING fts5vocab(main, passages_fts, row)")
+    db.execute("INSERT INTO passages_vocab SELECT term, doc FROM temp.fts_vocab")
+    db.execute("DROP TABLE temp.fts_vocab")
 
 
 def next_sequence(index_dir: Path) -> int:

@@ -21,7 +21,7 @@ from indexer.embedding import Embedder
 from indexer.store import Generation, current_generation
 from indexer.vector_index import search_parameters
 from search_api.fusion import reciprocal_rank
-from search_api.keyword import fts_query, terms
+from search_api.keyword import fts_queries, terms
 from search_api.query_embedding import QueryEmbedder
 
 log = logging.getLogger(__name__)
@@ -252,6 +252,7 @@ class Searcher:
         self._rejected: Path | None = None
         self._generation = Generation.open_current(self.index_dir)
         self._check_model(self._generation)
+        self._vocabulary: tuple[Path, bool] | None = None  # has this generation passages_vocab
 
     def _check_model(self, generation: Generation) -> None:
         built_with = generation.manifest.get("model")
@@ -325,8 +326,8 @@ class Searcher:
         qv = None
         if mode != "keyword":
             qv = self.queries.embed(query)
-        match = fts_query(query) if mode != "semantic" else None
-        if mode == "keyword" and match is None:
+        matches = self._fts_queries(gen, query) if mode != "semantic" else []
+        if mode == "keyword" and not matches:
             raise QueryError("the query has no word to search for; try mode=semantic")
         wanted = offset + k
         depth = max(self.depth, 2 * wanted + 10)
@@ -336,8 +337,8 @@ class Searcher:
                 ids = self._dense_leg(gen, qv, depth, candidates)
                 legs.append(ids)
                 exhausted &= len(ids) < depth
-            if match is not None:
-                ids = self._keyword(gen, match, depth, where, params)
+            if matches:
+                ids = self._keyword(gen, matches, depth, where, params)
                 legs.append(ids)
                 exhausted &= len(ids) < depth
             fused = reciprocal_rank(legs, k=self.rrf_k)
@@ -373,9 +374,30 @@ class Searcher:
         response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return response
 
-    def _keyword(self, gen: Generation, match: str, n: int, where: str, params: list) -> list[int]:
+    def _fts_queries(self, gen: Generation, query: str) -> list[str]:
+        """The keyword leg's expressions, cut to the question's rarest words when it would
+        score too many passages (search_api/keyword.py); a generation written before
+        passages_vocab existed gets the whole question."""
+        known = self._vocabulary
+        if known is None or known[0] != gen.path:
+            found = gen.query_one("SELECT 1 FROM sqlite_master WHERE name = 'passages_vocab'")
+            self._vocabulary = known = (gen.path, found is not None)
+        if not known[1]:
+            return fts_queries(query)
+
+        def doc_counts(tokens) -> dict[str, int]:
+            marks = ",".join("?" for _ in tokens)
+            sql = f"SELECT term, docs FROM passages_vocab WHERE term IN ({marks})"
+            return {term: docs for term, docs in gen.query(sql, list(tokens))} if tokens else {}
+
+        return fts_queries(query, doc_counts, gen.manifest["counts"]["passages"])
+
+    def _keyword(
+        self, gen: Generation, matches: list[str], n: int, where: str, params: list
+    ) -> list[int]:
         """Passage ids by bm25 (the title weighs less than section and text), with the
-        filters inside the same query."""
+        filters inside the same query. Each expression's passages follow the previous ones'
+        until there are `n` (a cut question's rarest words together, then the rarest alone)."""
         rank = "bm25(passages_fts, 0.3, 1.0, 1.0)"
         if where:
             sql = (
@@ -387,7 +409,12 @@ class Searcher:
             sql = (
                 f"SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? ORDER BY {rank} LIMIT ?"
             )
-        return [r[0] for r in gen.query(sql, [match, *params, n])]
+        ids: dict[int, None] = {}
+        for match in matches:
+            ids.update((r[0], None) for r in gen.query(sql, [match, *params, n]))
+            if len(ids) >= n:
+                break
+        return list(ids)[:n]
 
     def _dense_leg(self, gen: Generation, qv: np.ndarray, n: int, candidates) -> list[int]:
         """Passage ids by meaning. The nearest passages are re-scored with their best

@@ -6,7 +6,9 @@ import sqlite3
 
 import pytest
 
-from search_api.keyword import fts_query, terms
+from indexer import store
+from search_api import keyword
+from search_api.keyword import fts_queries, fts_query, fts_tokens, terms
 
 HOSTILE = [
     "e-commerce",
@@ -76,3 +78,116 @@ def test_digits_and_codes_are_kept():
 def test_question_words_alone_give_no_query():
     assert fts_query("what did they say about it?") is None
     assert terms("What was said on e-commerce?") == ["e-commerce"]
+
+
+# -- the cut to the rarest words at scale ----------------------------------------------------
+
+# The expressions of the whole question, as fts_query wrote them before the cut existed.
+WHOLE = {
+    "MDA intelligence tools maritime security": (
+        '"mda" OR "intelligence" OR "tools" OR "maritime" OR "security" OR '
+        '"intelligence tools" OR "maritime security" OR "mda intelligence" OR "tools maritime"'
+    ),
+    "What happened when a storm hit in the middle of the pandemic?": (
+        '"happened" OR "storm" OR "hit" OR "middle" OR "pandemic" OR "happened storm" OR '
+        '"hit middle" OR "middle pandemic" OR "storm hit"'
+    ),
+    "How did Fiji describe e-commerce and the HS 2022 amendments?": (
+        '"fiji" OR "describe" OR "e-commerce" OR "hs" OR "2022" OR "amendments" OR '
+        '"2022 amendments" OR "describe e-commerce" OR "e-commerce hs" OR "fiji describe" OR '
+        '"hs 2022"'
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def collection() -> sqlite3.Connection:
+    """An index in the store's schema: "pacific" in 301 passages, "tuna" and "licence" in
+    120 each (20 of them together), "Falepili Union Treaty" in one."""
+    db = sqlite3.connect(":memory:")
+    db.executescript(store.SCHEMA)
+    rows = [f"the pacific ocean and its islands, part {i}" for i in range(300)]
+    rows += [f"tuna catch report {i}" for i in range(100)]
+    rows += [f"fishing licence fees {i}" for i in range(100)]
+    rows += [f"tuna licence terms {i}" for i in range(20)]
+    rows += ["the Falepili Union Treaty signed for the pacific"]
+    db.executemany(
+        "INSERT INTO passages_fts (rowid, title, section, text) VALUES (?, '', '', ?)",
+        enumerate(rows),
+    )
+    store.write_vocabulary(db)
+    return db
+
+
+def counts_in(db: sqlite3.Connection):
+    def doc_counts(tokens) -> dict[str, int]:
+        marks = ",".join("?" for _ in tokens)
+        sql = f"SELECT term, docs FROM passages_vocab WHERE term IN ({marks})"
+        return dict(db.execute(sql, list(tokens)).fetchall())
+
+    return doc_counts
+
+
+def ranked(db: sqlite3.Connection, match: str) -> list[int]:
+    rows = db.execute(
+        "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? "
+        "ORDER BY bm25(passages_fts, 0.3, 1.0, 1.0)",
+        (match,),
+    )
+    return [r[0] for r in rows]
+
+
+@pytest.fixture
+def small_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keyword, "POSTING_BUDGET", 100)
+    monkeypatch.setattr(keyword, "CORE_BUDGET", 50)
+
+
+def test_tokens_are_the_index_tokens(collection: sqlite3.Connection):
+    assert fts_tokens(["Fisheries", "e-commerce", "Naïve", "___"]) == {
+        "Fisheries": ("fisheri",),
+        "e-commerce": ("e", "commerc"),
+        "Naïve": ("naiv",),
+        "___": (),
+    }
+    assert counts_in(collection)(fts_tokens(["islands"])["islands"]) == {"island": 300}
+
+
+def test_over_budget_the_common_word_is_left_out_and_the_rare_one_ranks_first(
+    collection: sqlite3.Connection, small_budget: None
+):
+    matches = fts_queries("Pacific Falepili", counts_in(collection), passages=521)
+
+    assert matches == ['"falepili"']  # neither "pacific" nor the phrase "pacific falepili"
+    assert ranked(collection, matches[0])[0] == 520
+    assert ranked(collection, fts_query("Pacific Falepili"))[0] == 520  # as the whole question
+
+
+def test_phrases_are_kept_when_both_words_are(collection: sqlite3.Connection, small_budget: None):
+    matches = fts_queries("Falepili Union Treaty Pacific", counts_in(collection), passages=521)
+
+    assert matches == ['"falepili" OR "union" OR "treaty" OR "falepili union" OR "union treaty"']
+
+
+def test_when_every_word_is_common_the_rarest_are_required_together(
+    collection: sqlite3.Connection, small_budget: None
+):
+    # 120 passages each, more than the core budget of 50: both words are required, and
+    # only the 20 passages holding both are scored; then, should they be too few, "tuna".
+    matches = fts_queries("tuna licence", counts_in(collection), passages=521)
+
+    assert matches == ['"tuna" AND "licence"', '"tuna"']
+    assert sorted(ranked(collection, matches[0])) == list(range(500, 520))
+
+
+def test_under_budget_the_whole_question_is_searched(collection: sqlite3.Connection):
+    assert fts_queries("Pacific Falepili", counts_in(collection), passages=521) == [
+        fts_query("Pacific Falepili")
+    ]
+
+    def everywhere(tokens) -> dict[str, int]:  # nearly every passage, but fewer than the budget
+        return {t: 5_400 for t in tokens}
+
+    for question, whole in WHOLE.items():
+        assert fts_query(question) == whole
+        assert fts_queries(question, everywhere, passages=5_472) == [whole]

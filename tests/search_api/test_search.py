@@ -4,17 +4,22 @@ duplicate passages; and parse_filters, which turns the API's filter object into 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 import search_api.search as search_module
+from indexer import store
 from indexer.build import build
 from indexer.embedding import FakeEmbedder
+from indexer.store import Generation
+from search_api import keyword
+from search_api.keyword import fts_query
 from search_api.search import FILTER_FIELDS, QueryError, Searcher, parse_filters
 from search_api.settings import Settings
-from tests.conftest import COMMUNIQUE_PDF, COMMUNIQUE_TXT, copy_corpus
+from tests.conftest import COMMUNIQUE_PDF, COMMUNIQUE_TXT, REPO, copy_corpus
 from tests.search_api.conftest import (
     AUS_2024,
     FJI_2019,
@@ -24,6 +29,7 @@ from tests.search_api.conftest import (
     serve,
 )
 
+EVAL_QUESTIONS = REPO / "eval" / "questions.jsonl"
 DOCUMENT_KEYS = {
     "id",
     "title",
@@ -460,3 +466,118 @@ def test_parse_filters_unknown_field_names_the_allowed_fields():
 def test_parse_filters_rejects_bad_values_with_a_reason(filters: dict, message: str):
     with pytest.raises(QueryError, match=message):
         parse_filters(filters)
+
+
+# -- the keyword leg at scale: cut to the rarest words -----------------------------------------
+
+
+def test_generation_counts_the_passages_of_each_token(shared_index: Path):
+    generation = Generation.open_current(shared_index)
+    try:
+        stored = generation.query("SELECT term, docs FROM passages_vocab")
+        generation.query("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, passages_fts, row)")
+        counted = generation.query("SELECT term, doc FROM temp.v")
+    finally:
+        generation.close()
+    assert len(stored) > 1000
+    assert sorted(map(tuple, stored)) == sorted(map(tuple, counted))
+
+
+def test_eval_questions_are_searched_whole_on_a_small_index(shared_index: Path):
+    questions = [json.loads(line)["question"] for line in EVAL_QUESTIONS.read_text().splitlines()]
+    searcher = Searcher(shared_index, FakeEmbedder())
+    try:
+        for question in questions:
+            assert searcher._fts_queries(searcher.generation, question) == [fts_query(question)]
+    finally:
+        searcher.close()
+
+
+@pytest.fixture
+def searcher(shared_index: Path):
+    searcher = Searcher(shared_index, FakeEmbedder())
+    yield searcher
+    searcher.close()
+
+
+def test_over_budget_a_common_word_is_left_out_and_the_rare_word_finds_its_passage(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(keyword, "POSTING_BUDGET", 10)
+    monkeypatch.setattr(keyword, "CORE_BUDGET", 10)
+
+    matches = searcher._fts_queries(searcher.generation, "Pacific Falepili")
+    results = searcher.search("Pacific Falepili", k=3, mode="keyword")["results"]
+
+    assert matches == ['"falepili"']
+    assert results[0]["source"] == AUS_2024 and "Falepili" in results[0]["text"]
+
+
+def test_rare_words_never_together_fall_back_to_the_rarest_alone(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+):
+    # Every word over the budget: the rarest two are required together, which no passage
+    # has ("customs" is the communiqué's, "Falepili" Australia's speech's).
+    monkeypatch.setattr(keyword, "POSTING_BUDGET", 0)
+    monkeypatch.setattr(keyword, "CORE_BUDGET", 0)
+
+    matches = searcher._fts_queries(searcher.generation, "Falepili customs")
+    results = searcher.search("Falepili customs", k=3, mode="keyword")["results"]
+
+    assert matches == ['"falepili" AND "customs"', '"falepili"']
+    assert results and "Falepili" in results[0]["text"]
+
+
+def test_keyword_leg_ranks_the_passages_of_each_expression_after_the_previous_ones(
+    searcher: Searcher,
+):
+    gen = searcher.generation
+    together = searcher._keyword(gen, ['"climate" AND "tuvalu"'], 1000, "", [])
+    alone = searcher._keyword(gen, ['"climate"'], 1000, "", [])
+    assert 0 < len(together) < len(alone) < 1000
+
+    merged = searcher._keyword(gen, ['"climate" AND "tuvalu"', '"climate"'], 1000, "", [])
+    first = searcher._keyword(gen, ['"climate" AND "tuvalu"', '"climate"'], 3, "", [])
+
+    assert merged == together + [i for i in alone if i not in together]
+    assert first == together[:3]  # enough passages: the next expression is not searched
+
+
+@pytest.fixture(scope="module")
+def old_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the standard slice written the way generations were before
+    passages_vocab existed."""
+    root = tmp_path_factory.mktemp("old")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            store, "SCHEMA", re.sub(r"CREATE TABLE passages_vocab[^;]*;", "", store.SCHEMA)
+        )
+        patch.setattr(store, "write_vocabulary", lambda db: None)
+        report = build(copy_corpus(root / "corpus"), root / "index", FakeEmbedder())
+    assert report.published
+    return root / "index"
+
+
+def test_generation_without_vocabulary_still_answers_keyword_queries_whole(
+    old_index: Path, shared_index: Path, monkeypatch: pytest.MonkeyPatch
+):
+    question = "Pacific Falepili Union climate change"
+    old, new = Searcher(old_index, FakeEmbedder()), Searcher(shared_index, FakeEmbedder())
+    try:
+        assert (
+            old.generation.query_one("SELECT 1 FROM sqlite_master WHERE name = 'passages_vocab'")
+            is None
+        )
+        before = [r["id"] for r in new.search(question, k=10, mode="keyword")["results"]]
+        after = [r["id"] for r in old.search(question, k=10, mode="keyword")["results"]]
+        assert after == before and len(after) == 10
+        # However small the budget, an old generation searches the whole question.
+        monkeypatch.setattr(keyword, "POSTING_BUDGET", 0)
+        monkeypatch.setattr(keyword, "CORE_BUDGET", 0)
+        assert old._fts_queries(old.generation, question) == [fts_query(question)]
+        cut = [r["id"] for r in old.search(question, k=10, mode="keyword")["results"]]
+        assert cut == before
+        assert new._fts_queries(new.generation, question) != [fts_query(question)]
+    finally:
+        old.close()
+        new.close()
