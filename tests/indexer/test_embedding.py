@@ -1,11 +1,18 @@
-"""The fake embedder the tests rely on, and the embedder interface the build uses."""
+"""The fake embedder the tests rely on, the embedder interface the build uses, and the real
+model's bfloat16 path."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
-from indexer.embedding import FakeEmbedder, load_embedder, normalise_rows
+from indexer.embedding import (
+    FakeEmbedder,
+    SentenceTransformerEmbedder,
+    load_embedder,
+    normalise_rows,
+)
 
 
 def test_fake_vectors_have_the_dimension_and_unit_length(embedder):
@@ -83,3 +90,48 @@ def test_load_embedder_gives_the_fake_embedder_by_name(model, dimension):
 def test_load_embedder_refuses_an_unknown_model_without_downloading(tmp_path):
     with pytest.raises(ValueError, match="neither a folder nor an installed model package"):
         load_embedder(str(tmp_path / "no-such-model"))
+
+
+# -- the real model: bfloat16 weights, traced -----------------------------------------------
+
+QUESTIONS = [
+    "what was said on e-commerce?",
+    "resolutions on undervaluation of imported goods",
+    "How did Fiji describe the threat of sea level rise to its villages at the UN in 2019?",
+]
+PASSAGES = [
+    "Session Four: e-commerce. Members noted the growth of low-value consignments bought "
+    "online and the revenue lost when duty thresholds are not applied.",
+    "Tuvalu",
+    " ".join(["The conference agreed on a regional approach to customs valuation."] * 20),
+]
+
+
+@pytest.fixture(scope="module")
+def fp32_vectors():
+    embedder = SentenceTransformerEmbedder(precision="fp32")
+    return embedder.embed_batch(QUESTIONS), embedder.embed_batch(PASSAGES)
+
+
+@pytest.mark.model
+def test_bf16_model_gives_vectors_within_cosine_0999_of_fp32(fp32_vectors):
+    embedder = SentenceTransformerEmbedder(precision="bf16")
+    questions, passages = fp32_vectors
+    # One at a time (the server's lone questions) and padded together (indexing batches).
+    lone = np.vstack([embedder.embed_batch([q]) for q in QUESTIONS])
+    assert (lone * questions).sum(1).min() >= 0.999
+    assert (embedder.embed_batch(PASSAGES) * passages).sum(1).min() >= 0.999
+    assert isinstance(embedder.model, torch.jit.ScriptModule)  # the traced forward runs
+
+
+@pytest.mark.model
+def test_bf16_model_runs_untraced_when_tracing_fails(fp32_vectors, monkeypatch, caplog):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("cannot trace this architecture")
+
+    monkeypatch.setattr(torch.jit, "trace", refuse)
+    embedder = SentenceTransformerEmbedder(precision="bf16")
+    vectors = embedder.embed_batch(QUESTIONS)
+    assert (vectors * fp32_vectors[0]).sum(1).min() >= 0.999
+    assert not isinstance(embedder.model, torch.jit.ScriptModule)
+    assert "running the bf16 model untraced: cannot trace this architecture" in caplog.text
