@@ -31,22 +31,32 @@ class QueryEmbedder:
         self.batches = 0  # how many model calls served the queries so far
 
     def embed(self, text: str) -> np.ndarray:
+        return self.submit(text).result()
+
+    def submit(self, text: str) -> Future:
+        """The question's vector, as a future: the caller can do other work (the keyword
+        leg) while the model thread embeds it."""
+        future: Future = Future()
         with self._lock:
             vector = self._cache.get(text)
             if vector is not None:
                 self._cache.move_to_end(text)
-                return vector
+                future.set_result(vector)
+                return future
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="query-model", daemon=True)
                 self._thread.start()
-        future: Future = Future()
+        future.add_done_callback(lambda done: self._remember(text, done))
         self._queue.put((text, future))
-        vector = future.result()
+        return future
+
+    def _remember(self, text: str, done: Future) -> None:
+        if done.exception() is not None:
+            return
         with self._lock:
-            self._cache[text] = vector
+            self._cache[text] = done.result()
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-        return vector
 
     def close(self) -> None:
         if self._thread is not None:

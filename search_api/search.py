@@ -321,16 +321,19 @@ class Searcher:
         if group_by not in (None, "document"):
             raise QueryError(f"group_by must be 'document', not {group_by!r}")
         where, params = parse_filters(filters)
-        gen = self.generation
-        candidates = self._candidates(gen, where, params)
-        qv = None
-        if mode != "keyword":
-            qv = self.queries.embed(query)
-        matches = self._fts_queries(gen, query) if mode != "semantic" else []
-        if mode == "keyword" and not matches:
+        words = terms(query)
+        if mode == "keyword" and not words:
             raise QueryError("the query has no word to search for; try mode=semantic")
+        gen = self.generation
         wanted = offset + k
         depth = max(self.depth, 2 * wanted + 10)
+        # The model thread embeds the question while this one runs the SQL legs: on 2 cores
+        # a lone question's latency is the longer of the two, not their sum.
+        pending = self.queries.submit(query) if mode != "keyword" else None
+        candidates = self._candidates(gen, where, params)
+        matches = self._fts_queries(gen, query) if words and mode != "semantic" else []
+        keyword = self._keyword(gen, matches, depth, where, params) if matches else None
+        qv = pending.result() if pending is not None else None
         while True:
             legs, exhausted = [], True
             if qv is not None:
@@ -338,7 +341,9 @@ class Searcher:
                 legs.append(ids)
                 exhausted &= len(ids) < depth
             if matches:
-                ids = self._keyword(gen, matches, depth, where, params)
+                if keyword is None:  # a deeper round
+                    keyword = self._keyword(gen, matches, depth, where, params)
+                ids, keyword = keyword, None
                 legs.append(ids)
                 exhausted &= len(ids) < depth
             fused = reciprocal_rank(legs, k=self.rrf_k)
@@ -351,7 +356,6 @@ class Searcher:
             similarities = np.asarray(gen.embeddings[[h.passage_id for h in hits]]) @ qv
             for hit, similarity in zip(hits, similarities.tolist(), strict=True):
                 hit.similarity = similarity
-        words = terms(query)
         page = units[offset:wanted]
         shown = [h for unit in page for h in (unit if group_by else [unit])]
         marks = ",".join(str(h.passage_id) for h in shown)
