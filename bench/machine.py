@@ -73,7 +73,7 @@ def describe() -> list[tuple[str, str]]:
         ("cores", f"{cores} logical ({usable} usable, {info.get('cpu cores', '?')} per socket)"),
         ("flags", ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in FLAGS)),
         ("memory", _memory()),
-        ("confsearch precision", "bf16 weights, traced (auto)" if cpu_supports_bf16() else "fp32"),
+        ("confsearch precision", "bf16 weights, traced (auto)" if cpu_supports_bf16() else "fp32, traced"),
         ("torch", f"{torch.__version__}, {torch.get_num_threads()} threads"),
         ("faiss", f"{faiss.__version__} ({faiss.get_compile_options().strip()})"),
         ("others", ", ".join(f"{p} {_version(p)}" for p in (

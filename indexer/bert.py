@@ -1,0 +1,136 @@
+"""A BERT encoder in plain torch, loaded from the model folder's safetensors.
+
+Why not transformers: importing its BERT takes about 2 s on the 2-core machine (it pulls in
+torch._dynamo, torch.distributed and scipy), more than the rest of the server's start-up
+together, and that import was most of the cold start to a first answer. This module needs
+torch and safetensors only. It covers BERT as sentence-transformers models ship it (absolute
+positions, GELU, post-layer-norm): all-MiniLM-L6-v2 and its kin. `load` returns None for
+anything else, and the caller falls back to transformers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+log = logging.getLogger(__name__)
+
+_ACTIVATIONS = {"gelu": "none", "gelu_new": "tanh", "gelu_pytorch_tanh": "tanh"}
+_UNUSED = ("embeddings.position_ids", "pooler.")  # buffers and heads the encoder never reads
+
+
+def load(path: Path) -> Bert | None:
+    """The folder's BERT as a module of (token ids, attention mask) → last hidden state,
+    in fp32 and eval mode; None when the folder holds another architecture."""
+    try:
+        config = json.loads((path / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    weights = path / "model.safetensors"
+    if (
+        config.get("model_type") != "bert"
+        or config.get("position_embedding_type", "absolute") != "absolute"
+        or config.get("hidden_act") not in _ACTIVATIONS
+        or not weights.is_file()
+    ):
+        return None
+    from safetensors.torch import load_file
+
+    state = {k: v for k, v in load_file(str(weights)).items() if not k.startswith(_UNUSED)}
+    if all(k.startswith("bert.") for k in state):  # saved from BertModel inside a task head
+        state = {k.removeprefix("bert."): v for k, v in state.items()}
+    model = Bert(config)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:  # weight names or shapes of another BERT variant
+        log.info("%s: not a plain BERT checkpoint (%s)", path, str(exc).splitlines()[0])
+        return None
+    return model.float().eval()
+
+
+def _container(**children: nn.Module) -> nn.Module:
+    """A module holding `children` under transformers' names, so its checkpoints load as is."""
+    module = nn.Module()
+    for name, child in children.items():
+        setattr(module, name, child)
+    return module
+
+
+class Layer(nn.Module):
+    def __init__(self, hidden: int, intermediate: int, heads: int, eps: float, gelu: str):
+        super().__init__()
+        self.heads, self.gelu = heads, gelu
+        self.attention = _container(
+            self=_container(
+                query=nn.Linear(hidden, hidden),
+                key=nn.Linear(hidden, hidden),
+                value=nn.Linear(hidden, hidden),
+            ),
+            output=_container(dense=nn.Linear(hidden, hidden), LayerNorm=nn.LayerNorm(hidden, eps)),
+        )
+        self.intermediate = _container(dense=nn.Linear(hidden, intermediate))
+        self.output = _container(
+            dense=nn.Linear(intermediate, hidden), LayerNorm=nn.LayerNorm(hidden, eps)
+        )
+
+    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        rows, width, hidden = x.shape
+        attention = self.attention
+
+        def heads(linear: nn.Linear) -> torch.Tensor:
+            return linear(x).view(rows, width, self.heads, -1).transpose(1, 2)
+
+        context = F.scaled_dot_product_attention(
+            heads(attention.self.query),
+            heads(attention.self.key),
+            heads(attention.self.value),
+            attn_mask=keep,
+        )
+        context = context.transpose(1, 2).reshape(rows, width, hidden)
+        x = attention.output.LayerNorm(attention.output.dense(context) + x)
+        inner = F.gelu(self.intermediate.dense(x), approximate=self.gelu)
+        return self.output.LayerNorm(self.output.dense(inner) + x)
+
+
+class Bert(nn.Module):
+    """BertModel's encoder without dropout, pooler or token types other than 0."""
+
+    def __init__(self, config: dict) -> None:
+        super().__init__()
+        hidden, eps = config["hidden_size"], config.get("layer_norm_eps", 1e-12)
+        self.vocabulary = config["vocab_size"]
+        self.embeddings = _container(
+            word_embeddings=nn.Embedding(self.vocabulary, hidden),
+            position_embeddings=nn.Embedding(config["max_position_embeddings"], hidden),
+            token_type_embeddings=nn.Embedding(config.get("type_vocab_size", 2), hidden),
+            LayerNorm=nn.LayerNorm(hidden, eps),
+        )
+        layer = (
+            hidden,
+            config["intermediate_size"],
+            config["num_attention_heads"],
+            eps,
+            _ACTIVATIONS[config["hidden_act"]],
+        )
+        self.encoder = _container(
+            layer=nn.ModuleList(Layer(*layer) for _ in range(config["num_hidden_layers"]))
+        )
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        embeddings = self.embeddings
+        positions = torch.arange(ids.shape[1], device=ids.device)
+        x = (
+            embeddings.word_embeddings(ids)
+            + embeddings.position_embeddings(positions)[None]
+            + embeddings.token_type_embeddings.weight[0]
+        )
+        x = embeddings.LayerNorm(x)
+        keep = mask.bool()[:, None, None, :]  # every query attends to the real tokens only
+        for layer in self.encoder.layer:
+            x = layer(x, keep)
+        return x
