@@ -77,22 +77,30 @@ class CpuWatch:
         while not self._stop.wait(self.INTERVAL_S):
             self._account(self._sample())
 
-    def _account(self, now: tuple[float, float, dict[int, float]]) -> None:
+    def _account(self, now: tuple[float, float, dict[int, tuple[int, float, float]]]) -> None:
         busy, steal, tree = now
         before_busy, before_steal, before_tree = self._last
-        # Times include waited-for children's: a process new to the tree started within the
-        # interval (all its time is new); one gone from it was reaped by its parent, whose
-        # time now holds what was already counted for it.
-        ours = sum(t - before_tree.get(pid, 0.0) for pid, t in tree.items())
-        ours -= sum(t for pid, t in before_tree.items() if pid not in tree)
+        # A process's own time, plus what its reaped children used that was never sampled
+        # (a child that lived under an interval): the parent's reaped-children time grows by
+        # each child's total, of which the part sampled before is already counted. A child
+        # reaped by a process outside the tree (re-parented) loses only its last interval.
+        ours = 0.0
+        gone: dict[int, float] = {}
+        for pid, (parent, own, reaped) in before_tree.items():
+            if pid not in tree:
+                gone[parent] = gone.get(parent, 0.0) + own + reaped
+        for pid, (_, own, reaped) in tree.items():
+            _, own_before, reaped_before = before_tree.get(pid, (0, 0.0, 0.0))
+            ours += own - own_before
+            ours += max(0.0, reaped - reaped_before - gone.get(pid, 0.0))
         self.others += max(0.0, busy - before_busy - ours)
         self.steal += steal - before_steal
         self._last = now
 
     @staticmethod
-    def _sample() -> tuple[float, float, dict[int, float]]:
-        """Machine busy and steal seconds (/proc/stat), and CPU seconds of this process and
-        each of its descendants, with their reaped children."""
+    def _sample() -> tuple[float, float, dict[int, tuple[int, float, float]]]:
+        """Machine busy and steal seconds (/proc/stat), and for this process and each of its
+        descendants: parent, own CPU seconds, CPU seconds of its reaped children."""
         hz = os.sysconf("SC_CLK_TCK")
         try:
             fields = [int(x) for x in Path("/proc/stat").read_text().split()[1:9]]
@@ -110,7 +118,8 @@ class CpuWatch:
             rest = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
             pid = int(entry.name)
             parents[pid] = int(rest[1])
-            times[pid] = sum(map(int, rest[11:15])) / hz  # utime stime cutime cstime
+            utime, stime, cutime, cstime = map(int, rest[11:15])
+            times[pid] = ((utime + stime) / hz, (cutime + cstime) / hz)
         tree, frontier = {os.getpid()}, [os.getpid()]
         children: dict[int, list[int]] = {}
         for pid, parent in parents.items():
@@ -121,7 +130,7 @@ class CpuWatch:
                     tree.add(child)
                     frontier.append(child)
         busy = (user + nice + system + irq + softirq) / hz
-        return busy, steal / hz, {pid: times[pid] for pid in tree if pid in times}
+        return busy, steal / hz, {p: (parents[p], *times[p]) for p in tree if p in times}
 
     def describe(self) -> str:
         cores = os.cpu_count() or 1

@@ -294,14 +294,13 @@ class Generation:
         except (RuntimeError, OSError, ValueError) as exc:
             raise IndexError_(f"index generation {path.name} is unreadable: {exc}") from exc
         # The connections are all opened now: the files stay readable even if a later build
-        # prunes this generation while it is still being served. One per core, each used by
-        # one thread at a time: SQLite releases the GIL while it runs a query, so concurrent
-        # requests' queries run side by side (one shared connection behind a lock capped a
-        # 2-core server at about 90 requests/s with half a core idle).
+        # prunes this generation while it is still being served. Several, each used by one
+        # thread at a time: SQLite releases the GIL while it runs a query, so concurrent
+        # requests' queries run side by side instead of queueing on one shared connection.
         uri = f"file:{path / 'passages.sqlite'}?mode=ro&immutable=1"
         self._connections: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
         self._opened: list[sqlite3.Connection] = []
-        for _ in range(max(2, os.cpu_count() or 1)):
+        for _ in range(max(4, os.cpu_count() or 1)):
             db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             db.row_factory = sqlite3.Row
             self._opened.append(db)
