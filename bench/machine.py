@@ -13,6 +13,10 @@ from bench.common import REPO
 FLAGS = ("amx_bf16", "amx_tile", "amx_int8", "avx512_bf16", "avx512f", "avx512_vnni", "avx2")
 
 
+# What `precision=auto` runs (indexer/embedding.py), by whether the CPU has fast bf16.
+PRECISION = {True: "bf16 weights, traced (auto)", False: "fp32, traced"}
+
+
 def _cpuinfo() -> dict[str, str]:
     try:
         text = Path("/proc/cpuinfo").read_text()
@@ -73,7 +77,7 @@ def describe() -> list[tuple[str, str]]:
         ("cores", f"{cores} logical ({usable} usable, {info.get('cpu cores', '?')} per socket)"),
         ("flags", ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in FLAGS)),
         ("memory", _memory()),
-        ("confsearch precision", "bf16 weights, traced (auto)" if cpu_supports_bf16() else "fp32, traced"),
+        ("confsearch precision", PRECISION[cpu_supports_bf16()]),
         ("torch", f"{torch.__version__}, {torch.get_num_threads()} threads"),
         ("faiss", f"{faiss.__version__} ({faiss.get_compile_options().strip()})"),
         ("others", ", ".join(f"{p} {_version(p)}" for p in (
