@@ -299,11 +299,10 @@ class Generation:
         # requests' queries run side by side instead of queueing on one shared connection.
         uri = f"file:{path / 'passages.sqlite'}?mode=ro&immutable=1"
         self._connections: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
-        self._opened: list[sqlite3.Connection] = []
-        for _ in range(max(4, os.cpu_count() or 1)):
+        self._pool_size = max(4, os.cpu_count() or 1)
+        for _ in range(self._pool_size):
             db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             db.row_factory = sqlite3.Row
-            self._opened.append(db)
             self._connections.put(db)
 
     @classmethod
@@ -353,7 +352,7 @@ class Generation:
     def close(self) -> None:
         """Closes the connections once every query that holds one has finished; a later
         query fails with sqlite3.ProgrammingError rather than waiting."""
-        held = [self._connections.get() for _ in self._opened]
+        held = [self._connections.get() for _ in range(self._pool_size)]
         for db in held:
             db.close()
             self._connections.put(db)
