@@ -239,9 +239,9 @@ class Context:
 
     @cached_property
     def embedder(self):
-        from indexer.embedding import SentenceTransformerEmbedder
+        from indexer.embedding import load_embedder
 
-        return SentenceTransformerEmbedder(MODEL)
+        return load_embedder(MODEL)
 
     @cached_property
     def passages(self) -> list:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 
 from bench.common import CORPUS, MODEL, Context, median, say
@@ -88,6 +89,7 @@ def run(ctx: Context) -> Section:
     try:
         import ray
 
+        from indexer.embedding import load_embedder
         from indexer.ray_engine import RayEngine
     except ImportError:
         section.rows.append(Row("Ray engine", "skipped: Ray is not installed "
@@ -113,7 +115,7 @@ def run(ctx: Context) -> Section:
         try:
             say(f"ingestion: Ray engine on {nodes} node(s), {runs} run(s)")
             for _ in range(runs):
-                engine = RayEngine({"model": MODEL}, embed_cpus=1.0)
+                engine = RayEngine(partial(load_embedder, MODEL), embed_cpus=1.0)
                 seconds, report = _build(corpus, folder / name, engine)
                 if report.passages != passages:
                     raise RuntimeError(f"{name} indexed {report.passages}, not {passages}")

@@ -13,7 +13,7 @@ from bench.common import REPO
 FLAGS = ("amx_bf16", "amx_tile", "amx_int8", "avx512_bf16", "avx512f", "avx512_vnni", "avx2")
 
 
-# What `precision=auto` runs (indexer/embedding.py), by whether the CPU has fast bf16.
+# What `precision=auto` runs (indexer/embedders/model_folder.py), by whether the CPU has fast bf16.
 PRECISION = {True: "bf16 weights, traced (auto)", False: "fp32, traced"}
 
 

@@ -95,6 +95,12 @@ busy neighbour halves throughput (torch's OpenMP threads spin against it), so re
 """
 
 
+ANALYSIS = """## Analysis
+
+What the figures mean, where the time goes and what was tried is written by hand in
+[performance.md](performance.md), which a run never rewrites."""
+
+
 def to_markdown(
     machine: list[tuple[str, str]], sections: list[Section], title: str, command: str
 ) -> str:
@@ -112,5 +118,5 @@ def to_markdown(
     missed = [r.measure for s in sections for r in s.rows if r.met is False]
     out += ["", "## Targets missed", ""]
     out += [f"- {m}" for m in missed] if missed else ["None."]
-    out += ["", REPRODUCE]
+    out += ["", ANALYSIS, "", REPRODUCE]
     return "\n".join(out)

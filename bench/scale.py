@@ -207,7 +207,8 @@ def _nprobe_table(index, params, queries, truth) -> Table:
 def write_generation(source: Path, index_dir: Path, vectors, index, params) -> Path:
     """An index generation in confsearch's format: passage i is a copy of real passage
     i % P (in a copy of its document, so results do not collapse into one), with vector i."""
-    from indexer.store import FILES, FORMAT_VERSION, SCHEMA, sha256_of, write_vocabulary
+    from indexer.checksums import sha256_file
+    from indexer.store import DOCUMENT_COLUMNS, FILES, FORMAT_VERSION, SCHEMA, write_vocabulary
 
     name = "gen-000001-bench-scale"
     folder = index_dir / name
@@ -222,10 +223,10 @@ def write_generation(source: Path, index_dir: Path, vectors, index, params) -> P
     db.execute("CREATE TEMP TABLE copies (c INTEGER PRIMARY KEY)")
     db.executemany("INSERT INTO copies VALUES (?)", [(c,) for c in range(copies)])
     suffix = "CASE WHEN c.c = 0 THEN '' ELSE '~' || c.c END"
+    copied = {"id": f"d.id || {suffix}", "text": "CASE WHEN c.c = 0 THEN d.text ELSE '' END"}
+    columns = ", ".join(copied.get(c, f"d.{c}") for c in DOCUMENT_COLUMNS)
     db.execute(
-        f"INSERT INTO documents SELECT d.id || {suffix}, source, title, organisation,"
-        " conference, year, date, place, doc_type, country, country_name, language, extra,"
-        " content_sha256, fingerprint, CASE WHEN c.c = 0 THEN d.text ELSE '' END, passage_count"
+        f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) SELECT {columns}"
         " FROM copies c, src.documents d"
     )
     db.execute(
@@ -250,7 +251,7 @@ def write_generation(source: Path, index_dir: Path, vectors, index, params) -> P
         "generation": name,
         "index": params,
         "counts": {"documents": documents, "passages": len(vectors)},
-        "files": {f: sha256_of(folder / f) for f in FILES},
+        "files": {f: sha256_file(folder / f) for f in FILES},
     })  # fmt: skip
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (index_dir / "CURRENT").write_text(name + "\n")

@@ -19,9 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from indexer import __version__
-from indexer.chunking import ChunkingOptions, chunk
-from indexer.documents import DocumentError, discover, load, sha256_file
+from indexer.checksums import sha256_file
+from indexer.chunking import ChunkingOptions, Passage, chunk
+from indexer.documents import DocumentError, discover, load
 from indexer.embedding import Embedder
+from indexer.fields import NAMES
 from indexer.metadata import Manifest, MetadataError, derive, slug
 from indexer.pdf import LimitError
 from indexer.store import Generation, GenerationWriter, IndexError_, current_generation
@@ -51,7 +53,21 @@ class BuildReport:
         return bool(self.added or self.updated or self.removed)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The report as JSON (the API's BuildSummary; `confsearch index --json`)."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": len(self.unchanged),
+            "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
+            "warnings": [{"source": s, "message": m} for s, m in self.warnings],
+            "passages": self.passages,
+            "embedded": self.embedded,
+            "reused": self.reused,
+            "seconds": round(self.seconds, 3),
+            "published": self.published,
+            "generation": self.generation,
+        }
 
 
 @dataclass
@@ -111,6 +127,18 @@ def embed_context(title: str, section: str | None) -> str:
     return f"{title} — {section}" if section and section != title else title
 
 
+@dataclass
+class _Plan:
+    """What a build does with each document of the corpus."""
+
+    planned: list[Planned]  # every document to be in the new generation, in order
+    unchanged: set[str]  # ids of documents copied from the previous generation as they are
+    skipped: list[tuple[str, str, str]]  # (source, fingerprint, reason) recorded as skipped
+
+    def changed(self) -> list[Planned]:
+        return [p for p in self.planned if p.doc_id not in self.unchanged]
+
+
 def build(
     corpus_dir: Path,
     index_dir: Path,
@@ -137,92 +165,19 @@ def build(
         raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist")
     report = BuildReport()
     previous = _open_previous(index_dir)
-    settings_key = json.dumps(
-        {"chunker": CHUNKER_VERSION, "options": asdict(options), "model": embedder.name},
-        sort_keys=True,
-    )
+    limits = (max_file_bytes, read_timeout_s, read_memory_mb)
     try:
-        manifest = Manifest.load(corpus_dir)
-        sources, report.skipped = discover(corpus_dir)
-        old_docs = _previous_documents(previous)
-        old_skipped = _previous_skipped(previous)
-        planned = _plan(corpus_dir, sources, manifest, settings_key, report)
-        # A file skipped before and unchanged since is skipped again without being re-read.
-        limits = (max_file_bytes, read_timeout_s, read_memory_mb)
-        carried = [
-            p
-            for p in planned
-            if not force
-            and old_skipped.get(p.source, ("",))[0] in (p.fingerprint, _limited(p, limits))
-        ]
-        for p in carried:
-            report.skipped.append((p.source, old_skipped[p.source][1]))
-        skipped_records = [(p.source, *old_skipped[p.source]) for p in carried]
-        planned = [p for p in planned if p not in carried]
-        unchanged = {
-            p.doc_id
-            for p in planned
-            if not force and p.doc_id in old_docs and old_docs[p.doc_id] == p.fingerprint
-        }
-        for p in planned:
-            if p.doc_id in unchanged:
-                report.unchanged.append(p.source)
-            else:
-                (report.updated if p.doc_id in old_docs else report.added).append(p.source)
-        current_ids = {p.doc_id for p in planned}
-        report.removed = sorted(
-            previous_source
-            for doc_id, previous_source in _previous_sources(previous).items()
-            if doc_id not in current_ids
-        )
+        plan = _plan_build(corpus_dir, embedder, options, previous, limits, force, report)
         same_type = previous is None or index_type in ("auto", _index_type(previous))
         if previous is not None and not report.changed and not force and same_type:
             report.passages = previous.manifest["counts"]["passages"]
             report.generation = previous.name
             return report
-
+        job = Job(corpus_dir, plan.changed(), embedder, options, limits, previous, batch_passages)
         writer = GenerationWriter(index_dir, embedder.dimension, index_type)
         try:
-            changed = [p for p in planned if p.doc_id not in unchanged]
-            job = Job(corpus_dir, changed, embedder, options, limits, previous, batch_passages)
-            results = (engine or local_engine)(job)
-            for done, item in enumerate(planned, start=1):
-                if item.doc_id in unchanged:
-                    _copy_document(writer, previous, item.doc_id, report)
-                else:
-                    result = next(results)
-                    if isinstance(result, Skip):
-                        _skip(report, item.source, result.reason)
-                        # A file stopped by a limit is read again once the limit changes.
-                        key = _limited(item, limits) if result.limited else item.fingerprint
-                        if not result.transient:
-                            skipped_records.append((item.source, key, result.reason))
-                    else:
-                        if result.row["id"] != item.doc_id:  # an engine must keep the order
-                            raise RuntimeError(f"engine returned {result.row['id']!r} for "
-                                               f"{item.doc_id!r}")  # fmt: skip
-                        report.warnings.extend((item.source, w) for w in result.warnings)
-                        report.passages += len(result.passages)
-                        report.reused += result.reused
-                        report.embedded += result.embedded
-                        writer.add_document(result.row, result.passages, result.vectors)
-                if progress:
-                    progress(done, len(planned), report.embedded)
-            if next(results, None) is not None:
-                raise RuntimeError("engine returned more documents than it was given")
-            for record in skipped_records:
-                writer.add_skipped(*record)
-            gen_path = writer.publish(
-                {
-                    "model": embedder.name,
-                    "embed_context": "title — section",
-                    "chunking": asdict(options),
-                    "chunker_version": CHUNKER_VERSION,
-                    "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    "counts": {"documents": writer.document_count},
-                    "versions": {"confsearch": __version__},
-                }
-            )
+            _write(writer, job, plan, engine or local_engine, report, progress)
+            gen_path = writer.publish(_manifest(embedder, options, writer.document_count))
         except BaseException:
             writer.abort()
             raise
@@ -233,6 +188,115 @@ def build(
         if previous is not None:
             previous.close()
         report.seconds = round(time.perf_counter() - started, 3)
+
+
+def _plan_build(
+    corpus_dir: Path,
+    embedder: Embedder,
+    options: ChunkingOptions,
+    previous: Generation | None,
+    limits: tuple,
+    force: bool,
+    report: BuildReport,
+) -> _Plan:
+    """Sort the corpus's documents into unchanged, added, updated and removed (in
+    `report`); a file skipped before and unchanged since is skipped again unread."""
+    settings_key = json.dumps(
+        {"chunker": CHUNKER_VERSION, "options": asdict(options), "model": embedder.name},
+        sort_keys=True,
+    )
+    manifest = Manifest.load(corpus_dir)
+    sources, report.skipped = discover(corpus_dir)
+    old_docs = _previous_documents(previous)
+    old_skipped = _previous_skipped(previous)
+    planned = _plan(corpus_dir, sources, manifest, settings_key, report)
+    carried = [
+        p
+        for p in planned
+        if not force and old_skipped.get(p.source, ("",))[0] in (p.fingerprint, _limited(p, limits))
+    ]
+    for p in carried:
+        report.skipped.append((p.source, old_skipped[p.source][1]))
+    planned = [p for p in planned if p not in carried]
+    unchanged = {
+        p.doc_id
+        for p in planned
+        if not force and p.doc_id in old_docs and old_docs[p.doc_id] == p.fingerprint
+    }
+    for p in planned:
+        if p.doc_id in unchanged:
+            report.unchanged.append(p.source)
+        else:
+            (report.updated if p.doc_id in old_docs else report.added).append(p.source)
+    current_ids = {p.doc_id for p in planned}
+    report.removed = sorted(
+        previous_source
+        for doc_id, previous_source in _previous_sources(previous).items()
+        if doc_id not in current_ids
+    )
+    return _Plan(planned, unchanged, [(p.source, *old_skipped[p.source]) for p in carried])
+
+
+def _write(
+    writer: GenerationWriter,
+    job: Job,
+    plan: _Plan,
+    engine: Engine,
+    report: BuildReport,
+    progress: Callable[[int, int, int], None] | None,
+) -> None:
+    """Every planned document into `writer`, in order: unchanged ones copied from the
+    previous generation, changed ones as the engine prepared them."""
+    results = engine(job)
+    for done, item in enumerate(plan.planned, start=1):
+        if item.doc_id in plan.unchanged:
+            _copy_document(writer, job.previous, item.doc_id, report)
+        else:
+            _add(writer, item, next(results), job.limits, plan, report)
+        if progress:
+            progress(done, len(plan.planned), report.embedded)
+    if next(results, None) is not None:
+        raise RuntimeError("engine returned more documents than it was given")
+    for record in plan.skipped:
+        writer.add_skipped(*record)
+
+
+def _add(
+    writer: GenerationWriter,
+    item: Planned,
+    result: Result,
+    limits: tuple,
+    plan: _Plan,
+    report: BuildReport,
+) -> None:
+    """One changed document as the engine prepared it, or its reason for being skipped."""
+    if isinstance(result, Skip):
+        _skip(report, item.source, result.reason)
+        # A file stopped by a limit is read again once the limit changes.
+        key = _limited(item, limits) if result.limited else item.fingerprint
+        if not result.transient:
+            plan.skipped.append((item.source, key, result.reason))
+        return
+    if result.row["id"] != item.doc_id:  # an engine must keep the order
+        raise RuntimeError(f"engine returned {result.row['id']!r} for {item.doc_id!r}")
+    report.warnings.extend((item.source, w) for w in result.warnings)
+    report.passages += len(result.passages)
+    report.reused += result.reused
+    report.embedded += result.embedded
+    writer.add_document(result.row, result.passages, result.vectors)
+
+
+def _manifest(embedder: Embedder, options: ChunkingOptions, documents: int) -> dict:
+    return {
+        "model": embedder.name,
+        "embed_context": "title — section",
+        "chunking": asdict(options),
+        "chunker_version": CHUNKER_VERSION,
+        "fields": list(NAMES),  # the document fields (indexer/fields.py) its rows hold
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "counts": {"documents": documents},
+        "versions": {"confsearch": __version__},
+    }
 
 
 def _index_type(generation: Generation) -> str:
@@ -354,38 +418,10 @@ def prepare(
         return Skip("no passages: the document has no text")
     inputs = [p.embed_text for p in passages]
     keys = [hashlib.sha256(f"{embedder.name}\0{t}".encode()).hexdigest() for t in inputs]
-    dim = embedder.dimension
-    vectors = np.zeros((len(passages), dim), dtype=np.float32)
-    sentence_vectors = [np.zeros((0, dim), dtype=np.float32)] * len(passages)
-    todo, reused = [], 0
-    for i, key in enumerate(keys):
-        row = _lookup(previous, key)
-        if row is None:
-            todo.append(i)
-            continue
-        vectors[i] = previous.embeddings[row["id"]]
-        sentence_vectors[i] = np.frombuffer(row["sentence_vectors"], np.float16).reshape(-1, dim)
-        reused += 1
-    rows = [
-        {
-            "document_id": document.id,
-            "ordinal": p.ordinal,
-            "section": p.section,
-            "page": p.page,
-            "page_end": p.page_end,
-            "start": p.start,
-            "end": p.end,
-            "text": p.text,
-            "text_sha": hashlib.sha256(" ".join(p.text.split()).encode()).hexdigest(),
-            "embed_key": key,
-            "sentences": json.dumps(p.sentences),
-            "sentence_vectors": b"",
-        }
-        for p, key in zip(passages, keys, strict=True)
-    ]
+    vectors, sentence_vectors, todo, reused = _reuse(previous, keys, embedder.dimension)
+    rows = [_passage_row(document.id, p, key) for p, key in zip(passages, keys, strict=True)]
     doc_row = {
-        **{k: v for k, v in document.to_dict().items() if k != "extra"},
-        "extra": json.dumps(document.extra, sort_keys=True),
+        **document.row(),
         "content_sha256": item.content_sha256,
         "fingerprint": item.fingerprint,
         "text": loaded.text.text,
@@ -397,6 +433,42 @@ def prepare(
         spans.append([(s + shift, e + shift) for s, e in p.sentences])
     return Prepared(doc_row, rows, vectors, sentence_vectors, todo, inputs, spans,
                     list(loaded.warnings), reused)  # fmt: skip
+
+
+def _reuse(previous: Generation | None, keys: list[str], dim: int) -> tuple:
+    """(vectors, sentence vectors, passages still to embed, how many re-used): the vectors
+    of passages whose embedded text (`keys`) the previous generation already has."""
+    vectors = np.zeros((len(keys), dim), dtype=np.float32)
+    sentence_vectors = [np.zeros((0, dim), dtype=np.float32)] * len(keys)
+    todo, reused = [], 0
+    for i, key in enumerate(keys):
+        row = _lookup(previous, key)
+        if row is None:
+            todo.append(i)
+            continue
+        vectors[i] = previous.embeddings[row["id"]]
+        sentence_vectors[i] = np.frombuffer(row["sentence_vectors"], np.float16).reshape(-1, dim)
+        reused += 1
+    return vectors, sentence_vectors, todo, reused
+
+
+def _passage_row(document_id: str, p: Passage, embed_key: str) -> dict:
+    """A passage's columns in the store but its id (and its sentence vectors, once
+    embedded)."""
+    return {
+        "document_id": document_id,
+        "ordinal": p.ordinal,
+        "section": p.section,
+        "page": p.page,
+        "page_end": p.page_end,
+        "start": p.start,
+        "end": p.end,
+        "text": p.text,
+        "text_sha": hashlib.sha256(" ".join(p.text.split()).encode()).hexdigest(),
+        "embed_key": embed_key,
+        "sentences": json.dumps(p.sentences),
+        "sentence_vectors": b"",
+    }
 
 
 def embed(embedder: Embedder, batch: list[Prepared]) -> None:

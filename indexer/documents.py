@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import errno
-import hashlib
 import os
 import stat
 import unicodedata
@@ -179,14 +178,6 @@ def _path_problem(path: Path, real_root: str) -> str | None:
         )  # fmt: skip
         return f"not a regular file ({kind}): only files are indexed"
     return None
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def decode(data: bytes) -> tuple[str, list[str]]:

@@ -10,18 +10,17 @@ from __future__ import annotations
 import csv
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Any
 
+from indexer.fields import FIELDS, NAMES
 from indexer.normalise import NormalisedText
 
-FIELDS = (
-    "id", "title", "organisation", "conference", "year", "date", "place", "doc_type",
-    "country", "country_name", "language",
-)  # fmt: skip
 MANIFEST = "manifest.csv"
 SIDECAR_SUFFIX = ".meta.json"
+USER_FIELDS = ("id", *NAMES)  # what manifest.csv and sidecars may set
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
@@ -33,20 +32,20 @@ class MetadataError(ValueError):
 class Document:
     id: str
     source: str  # path relative to the corpus root, forward slashes
-    title: str
-    organisation: str | None = None
-    conference: str | None = None
-    year: int | None = None
-    date: str | None = None
-    place: str | None = None
-    doc_type: str = "document"
-    country: str | None = None
-    country_name: str | None = None
-    language: str | None = None
-    extra: dict = field(default_factory=dict)
+    values: dict[str, Any]  # a value (or None) for each field of indexer.fields.FIELDS
+    extra: dict = field(default_factory=dict)  # the user's other metadata, shown as given
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def __getattr__(self, name: str) -> Any:
+        """A field's value as an attribute: `document.year`."""
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def row(self) -> dict:
+        """The document's columns in the store."""
+        extra = json.dumps(self.extra, sort_keys=True)
+        return {"id": self.id, "source": self.source, **self.values, "extra": extra}
 
 
 class Manifest:
@@ -98,30 +97,21 @@ def derive(
 ) -> Document:
     """A Document from user metadata, filling title and year from the text when missing."""
     values = dict(values)
-    known = {k: values.pop(k) for k in list(values) if k in FIELDS}
-    title = known.get("title") or html_title or _first_heading(text) or _title_from(source)
-    year = known.get("year")
-    if year not in (None, ""):
+    known = {k: values.pop(k) for k in list(values) if k in USER_FIELDS}
+    fields = {}
+    for f in FIELDS:
         try:
-            year = int(str(year).strip())
+            fields[f.name] = f.value(known.get(f.name))
         except ValueError as exc:
-            raise MetadataError(f"year {year!r} is not a whole number") from exc
-    else:
-        match = _YEAR.search(known.get("date") or "") or _YEAR.search(text.text[:3000])
-        year = int(match.group(1)) if match else None
+            raise MetadataError(f"{f.name}: {exc}") from exc
+    fields["title"] = fields["title"] or html_title or _first_heading(text) or _title_from(source)
+    if fields["year"] is None:
+        match = _YEAR.search(fields["date"] or "") or _YEAR.search(text.text[:3000])
+        fields["year"] = int(match.group(1)) if match else None
     return Document(
         id=known.get("id") or slug(source),
         source=source,
-        title=title,
-        organisation=known.get("organisation"),
-        conference=known.get("conference"),
-        year=year,
-        date=known.get("date"),
-        place=known.get("place"),
-        doc_type=known.get("doc_type") or "document",
-        country=(known.get("country") or "").upper() or None,
-        country_name=known.get("country_name"),
-        language=known.get("language"),
+        values=fields,
         extra={k: v for k, v in values.items() if isinstance(v, str | int | float | bool)},
     )
 

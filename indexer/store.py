@@ -15,7 +15,6 @@ never modified; the previous one is kept as a fallback.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -32,10 +31,12 @@ import faiss
 import numpy as np
 
 from indexer import vector_index
+from indexer.checksums import sha256_file
+from indexer.fields import FIELDS, NAMES
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
 FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy")
@@ -43,19 +44,38 @@ FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy")
 # How passages_fts splits and stems words; the keyword leg tokenizes questions the same way to
 # look their words up in passages_vocab.
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
-SCHEMA = f"""
-CREATE TABLE documents (
+DOCUMENT_COLUMNS = ("id", "source", *NAMES, "extra", "content_sha256", "fingerprint", "text",
+                    "passage_count")  # fmt: skip
+
+
+def _document_table() -> str:
+    fields = ",\n".join(
+        f"    {f.name} {f.sql_type}" + (" NOT NULL" if f.required or f.default is not None else "")
+        for f in FIELDS
+    )
+    indexes = "".join(
+        f"CREATE INDEX documents_{f.name} ON documents({f.name}"
+        + (" COLLATE NOCASE" if f.type is str else "")
+        + ");\n"
+        for f in FIELDS
+        if f.sql_index
+    )
+    return f"""CREATE TABLE documents (
     id TEXT PRIMARY KEY,
     source TEXT NOT NULL,
-    title TEXT NOT NULL,
-    organisation TEXT, conference TEXT, year INTEGER, date TEXT, place TEXT,
-    doc_type TEXT NOT NULL, country TEXT, country_name TEXT, language TEXT,
+{fields},
     extra TEXT NOT NULL DEFAULT '{{}}',
     content_sha256 TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     text TEXT NOT NULL,
     passage_count INTEGER NOT NULL
 );
+{indexes}"""
+
+
+SCHEMA = (
+    _document_table()
+    + f"""
 CREATE TABLE passages (
     id INTEGER PRIMARY KEY,              -- row of the FAISS index
     document_id TEXT NOT NULL REFERENCES documents(id),
@@ -74,8 +94,7 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
 );
 -- Passages holding each FTS5 token, copied from passages_fts at publish (an fts5vocab table
 -- would count a token by reading its whole posting list at every question). The keyword leg
--- leaves out the words too common to score at scale (search_api/keyword.py). Generations
--- written before it existed lack it and get the whole question.
+-- leaves out the words too common to score at scale (search_api/keyword.py).
 CREATE TABLE passages_vocab (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE skipped (               -- files left out, so an unchanged one is not retried
     source TEXT PRIMARY KEY,
@@ -84,10 +103,12 @@ CREATE TABLE skipped (               -- files left out, so an unchanged one is n
 );
 CREATE INDEX passages_document ON passages(document_id, ordinal);
 CREATE INDEX passages_embed_key ON passages(embed_key);
-CREATE INDEX documents_year ON documents(year);
-CREATE INDEX documents_country ON documents(country COLLATE NOCASE);
-CREATE INDEX documents_doc_type ON documents(doc_type COLLATE NOCASE);
 """
+)
+_INSERT_DOCUMENT = (
+    f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in DOCUMENT_COLUMNS)})"
+)
 
 
 class IndexError_(Exception):
@@ -117,14 +138,6 @@ def _fsync_file(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class GenerationWriter:
     """Writes one new generation; `publish` makes it the one readers open."""
 
@@ -147,12 +160,7 @@ class GenerationWriter:
 
     def add_document(self, doc: dict, passages: list[dict], vectors: np.ndarray) -> None:
         """`doc` has the documents columns; each passage the passages columns but `id`."""
-        self.db.execute(
-            "INSERT INTO documents VALUES (:id, :source, :title, :organisation, :conference,"
-            " :year, :date, :place, :doc_type, :country, :country_name, :language, :extra,"
-            " :content_sha256, :fingerprint, :text, :passage_count)",
-            {**doc, "passage_count": len(passages)},
-        )
+        self.db.execute(_INSERT_DOCUMENT, {**doc, "passage_count": len(passages)})
         self.document_count += 1
         rows = []
         for passage in passages:
@@ -189,7 +197,7 @@ class GenerationWriter:
         np.save(self.path / "embeddings.npy", vectors, allow_pickle=False)
         index, search_params = vector_index.build(vectors, self.index_type)
         faiss.write_index(index, str(self.path / "vectors.faiss"))
-        files = {name: sha256_of(self.path / name) for name in FILES}
+        files = {name: sha256_file(self.path / name) for name in FILES}
         manifest = {
             **manifest,
             "format_version": FORMAT_VERSION,
@@ -228,7 +236,7 @@ class GenerationWriter:
 
 
 def write_vocabulary(db: sqlite3.Connection) -> None:
-    """Fill passages_vocab from the finished passages_fts (2.6 s at 1M passages)."""
+    """Fill passages_vocab from the finished passages_fts."""
     db.execute("CREATE VIRTUAL TABLE temp.fts_vocab USING fts5vocab(main, passages_fts, row)")
     db.execute("INSERT INTO passages_vocab SELECT term, doc FROM temp.fts_vocab")
     db.execute("DROP TABLE temp.fts_vocab")
@@ -261,7 +269,7 @@ def verify_files(path: Path, manifest: dict) -> None:
     trusts the sizes written in its header, so a truncated or flipped file must not reach it."""
     for name, expected in manifest.get("files", {}).items():
         try:
-            actual = sha256_of(path / name)
+            actual = sha256_file(path / name)
         except OSError as exc:
             raise IndexError_(f"index generation {path.name}: {name} unreadable ({exc})") from exc
         if actual != expected:
@@ -274,7 +282,7 @@ def verify_files(path: Path, manifest: dict) -> None:
 class Generation:
     """A published generation opened read-only; safe to share between threads."""
 
-    def __init__(self, path: Path, verify: bool = True) -> None:
+    def __init__(self, path: Path) -> None:
         try:
             manifest = json.loads((path / "manifest.json").read_text())
         except (OSError, json.JSONDecodeError) as exc:
@@ -284,8 +292,7 @@ class Generation:
                 f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}:"
                 " rebuild it with `confsearch index`"
             )
-        if verify:
-            verify_files(path, manifest)
+        verify_files(path, manifest)
         self.path = path
         self.manifest = manifest
         try:

@@ -4,8 +4,8 @@
   passages, where a scan takes well under a millisecond per thousand vectors.
 - `ivf_sq8`: inverted lists over k-means cells, vectors in 8-bit scalar quantization
   (d bytes a vector + its id); a query scans `nprobe` cells. The default from 50k passages.
-  nprobe is at least 32 (`ivf_nprobe`): recall@10 0.965 at 100k passages (1024 cells) and
-  0.973 at 1M (4096 cells), p50 0.4 and 1.5 ms (bench scale section).
+  nprobe is at least 32 (`ivf_nprobe`), which keeps recall@10 above 0.95 at 100k and 1M
+  passages (docs/performance.md, "Vector index").
 - `hnsw_sq8`: a graph over 8-bit vectors; fast queries, slow to build on 2 cores.
 
 The type and its search parameters are written in the generation's manifest, so the server

@@ -18,11 +18,12 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
-from indexer.build import BuildReport, build
+from indexer.fields import FIELDS
 from search_api import uploads
+from search_api.deps import SearcherDep
 from search_api.errors import ApiError, ServiceUnavailable
+from search_api.indexing import run_build
 from search_api.lifecycle import make_embedder, open_searcher
-from search_api.routes import SearcherDep
 from search_api.schemas import Accepted, ErrorResponse, Reloaded, TaskOut
 from search_api.settings import Settings
 from search_api.tasks import Tasks
@@ -70,8 +71,11 @@ _UPLOAD_BODY = {
                             "description": "The document: " + uploads.supported_types(),
                         },
                         **{
-                            name: {"type": "integer" if name == "year" else "string"}
-                            for name in uploads.METADATA_FIELDS
+                            f.name: {
+                                "type": "integer" if f.type is int else "string",
+                                "description": f.description,
+                            }
+                            for f in FIELDS
                         },
                     },
                 }
@@ -91,29 +95,7 @@ def reload_index(app: FastAPI) -> str | None:
         app.state.last_attempt = float("-inf")  # try now, not at the next interval
         searcher = open_searcher(app)
         return None if searcher is None else searcher.generation.name
-    refresh = getattr(searcher, "refresh", None)
-    if callable(refresh):
-        return refresh()
-    searcher._checked = float("-inf")  # a Searcher without refresh(): its next check is now
-    return searcher.generation.name
-
-
-def summary(report: BuildReport, served: str | None) -> dict:
-    return {
-        "added": report.added,
-        "updated": report.updated,
-        "removed": report.removed,
-        "unchanged": len(report.unchanged),
-        "skipped": [{"source": s, "reason": r} for s, r in report.skipped],
-        "warnings": [{"source": s, "message": m} for s, m in report.warnings],
-        "passages": report.passages,
-        "embedded": report.embedded,
-        "reused": report.reused,
-        "seconds": round(report.seconds, 3),
-        "published": report.published,
-        "generation": report.generation,
-        "served": served,
-    }
+    return searcher.refresh()
 
 
 class NotIndexed(Exception):
@@ -132,21 +114,13 @@ def index_corpus(app: FastAPI, upload: str | None = None) -> dict:
     embedder = app.state.embedder
     if embedder is None:
         embedder = app.state.embedder = make_embedder(settings)
-    report = build(
-        settings.corpus_dir,
-        settings.index_dir,
-        embedder,
-        max_file_bytes=settings.max_file_bytes,
-        index_type=settings.index_type,
-        read_timeout_s=settings.read_timeout_s,
-        read_memory_mb=settings.read_memory_mb,
-    )
+    report = run_build(settings, embedder)
     log.info(
         "admin build: %d added, %d updated, %d removed, %d skipped%s",
         len(report.added), len(report.updated), len(report.removed), len(report.skipped),
         f"; published {report.generation}" if report.published else "",
     )  # fmt: skip
-    result = summary(report, reload_index(app))
+    result = {**report.to_dict(), "served": reload_index(app)}
     reason = dict(report.skipped).get(upload) if upload else None
     if reason is not None:
         uploads.remove(settings.corpus_dir, upload)
@@ -188,9 +162,9 @@ async def delete_document(request: Request, searcher: SearcherDep, doc_id: str):
     background."""
     found = await run_in_threadpool(searcher.document, doc_id)  # NotFound: 404
     settings: Settings = request.app.state.settings
-    removed = await run_in_threadpool(uploads.remove, settings.corpus_dir, found["source"])
+    removed = await run_in_threadpool(uploads.remove, settings.corpus_dir, found.source)
     log.info("admin delete: %s (%s)", doc_id, ", ".join(removed) or "no file left")
-    document = {"id": doc_id, "source": found["source"], "removed": removed}
+    document = {"id": doc_id, "source": found.source, "removed": removed}
     return {"task": _queue_build(request, "delete", document), "document": document}
 
 

@@ -10,17 +10,21 @@ import json
 import logging
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from tqdm import tqdm
 
-from indexer.build import BuildReport, build
-from indexer.chunking import ChunkingOptions
+from indexer.build import BuildReport
+from indexer.fields import FREE_TEXT
 from indexer.store import IndexError_
-from search_api.app import create_app, make_embedder
-from search_api.search import QueryError, Searcher
+from search_api.app import create_app
+from search_api.indexing import run_build
+from search_api.lifecycle import make_embedder, make_searcher
+from search_api.query import MODES, Query, QueryError
+from search_api.serialise import search_json
 from search_api.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -70,28 +74,10 @@ def index(
     settings = _settings(corpus_dir=corpus, index_dir=index_dir, model=model,
                          index_type=index_type, engine=engine, ray_address=address)  # fmt: skip
     embedder = make_embedder(settings)
-    runner = None
-    if settings.engine == "ray":
-        from indexer.ray_engine import RayEngine
-
-        try:
-            runner = RayEngine(
-                {
-                    "model": settings.model,
-                    "precision": settings.precision,
-                    "batch_size": settings.batch_size,
-                },
-                address=settings.ray_address,
-                embed_cpus=settings.ray_embed_cpus,
-            )
-        except RuntimeError as exc:
-            _fail(str(exc))
     bar = tqdm(total=0, unit="doc", desc="indexing", disable=as_json or None, leave=False)
     started = [0.0]
 
     def progress(done: int, total: int, embedded: int) -> None:
-        import time
-
         if not started[0]:
             started[0] = time.perf_counter()
         bar.total = total
@@ -101,19 +87,7 @@ def index(
         bar.refresh()
 
     try:
-        report = build(
-            settings.corpus_dir,
-            settings.index_dir,
-            embedder,
-            ChunkingOptions(max_tokens=embedder.max_tokens),
-            max_file_bytes=settings.max_file_bytes,
-            progress=progress,
-            force=force,
-            index_type=settings.index_type,
-            read_timeout_s=settings.read_timeout_s,
-            read_memory_mb=settings.read_memory_mb,
-            engine=runner,
-        )
+        report = run_build(settings, embedder, force=force, progress=progress)
     except (FileNotFoundError, ValueError, IndexError_, RuntimeError) as exc:
         bar.close()
         _fail(str(exc))
@@ -145,9 +119,6 @@ def _print_report(report: BuildReport, settings: Settings) -> None:
 _RANGE = re.compile(r"^(-?\d*)\.\.(-?\d*)$")
 
 
-_FREE_TEXT = {"place", "organisation", "conference"}  # values that may hold commas
-
-
 def parse_filter(items: list[str]) -> dict:
     """`year=2019`, `year=2015..2019`, `country=TUV,FJI` → the API's filter object; a
     repeated field collects its values into a list."""
@@ -162,7 +133,7 @@ def parse_filter(items: list[str]) -> dict:
             low, high = bounds.groups()
             filters[name] = {k: v for k, v in (("gte", low), ("lte", high)) if v}
             continue
-        if "," in value and name not in _FREE_TEXT:
+        if "," in value and name not in FREE_TEXT:  # free text may hold commas
             values = [v.strip() for v in value.split(",") if v.strip()]
         else:
             values = [value]
@@ -177,7 +148,9 @@ def parse_filter(items: list[str]) -> dict:
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="A question or keywords")],
-    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages")] = 5,
+    k: Annotated[
+        int, typer.Option("-k", min=1, help="How many passages (at most CONFSEARCH_MAX_K)")
+    ] = 5,
     filters: Annotated[
         list[str] | None,
         typer.Option("--filter", "-f", help="FIELD=VALUE, FIELD=A,B or year=2015..2019"),
@@ -190,27 +163,27 @@ def search(
 ) -> None:
     """Ask the index a question and print the passages that answer it."""
     settings = _settings(index_dir=index_dir, model=model)
+    if k > settings.max_k:
+        _fail(f"-k must be at most {settings.max_k} (CONFSEARCH_MAX_K)")
     try:
-        searcher = Searcher(settings.index_dir, make_embedder(settings))
-        response = searcher.search(query, k, parse_filter(filters or []), offset, mode)
+        searcher = make_searcher(settings, make_embedder(settings))
+        started = time.perf_counter()
+        result = searcher.search(Query(query, k, parse_filter(filters or []), offset, mode))
+        took_ms = (time.perf_counter() - started) * 1000
     except (IndexError_, QueryError, ValueError) as exc:
         _fail(str(exc))
     if as_json:
-        typer.echo(json.dumps(response, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(search_json(result, took_ms), indent=2, ensure_ascii=False))
         return
-    if not response["results"]:
+    if not result.hits:
         typer.echo("No passages found.")
-    for rank, hit in enumerate(response["results"], start=offset + 1):
-        doc = hit["document"]
-        where = " · ".join(
-            str(x)
-            for x in (doc.get("year"), hit["section"], hit["page"] and f"p. {hit['page']}")
-            if x
-        )
-        typer.secho(f"{rank}. {doc['title']}", bold=True)
-        typer.echo(f"   {where}  ({hit['source']}, score {hit['score']:.3f})")
-        typer.secho(f"   » {hit['highlight']}", fg="green")
-        typer.echo(f"   {hit['text']}\n")
+    for rank, hit in enumerate(result.hits, start=offset + 1):
+        page = hit.page and f"p. {hit.page}"
+        where = " · ".join(str(x) for x in (hit.document.values["year"], hit.section, page) if x)
+        typer.secho(f"{rank}. {hit.document.values['title']}", bold=True)
+        typer.echo(f"   {where}  ({hit.source}, score {hit.score:.3f})")
+        typer.secho(f"   » {hit.highlight}", fg="green")
+        typer.echo(f"   {hit.text}\n")
 
 
 @app.command("eval")
@@ -229,13 +202,12 @@ def evaluate_command(
 ) -> None:
     """Recall@1/5/10, MRR@10 and nDCG@10 per question kind, for each mode side by side."""
     from search_api.evaluation import evaluate, format_table, load_questions, misses, summarise
-    from search_api.search import MODES
 
     settings = _settings(index_dir=index_dir, model=model)
     modes = modes or list(MODES)
     try:
         items = load_questions(questions)
-        searcher = Searcher(settings.index_dir, make_embedder(settings))
+        searcher = make_searcher(settings, make_embedder(settings))
         outcomes = evaluate(searcher, items, modes)
     except (OSError, IndexError_, QueryError, ValueError) as exc:
         _fail(str(exc))

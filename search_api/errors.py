@@ -9,7 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from search_api.search import NotFound, QueryError
+from search_api.catalogue import NotFound
+from search_api.query import QueryError
 
 log = logging.getLogger(__name__)
 

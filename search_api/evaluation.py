@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from search_api.query import Query
+from search_api.results import Hit
 from search_api.search import Searcher
 
 KINDS_ORDER = ("paraphrase", "exact", "filtered")
@@ -78,11 +80,11 @@ def _norm(text: str) -> str:
     return " ".join(text.replace("’", "'").replace("‘", "'").split()).lower()
 
 
-def is_correct(result: dict, question: Question) -> bool:
-    sources = {result["source"], *result.get("also_in", [])}
+def is_correct(hit: Hit, question: Question) -> bool:
+    sources = {hit.source, *hit.also_in}
     if not sources & set(question.documents):
         return False
-    text = _norm(result["text"])
+    text = _norm(hit.text)
     return any(_norm(phrase) in text for phrase in question.evidence)
 
 
@@ -105,12 +107,9 @@ def evaluate(
     for question in questions:
         total = relevant_total(searcher, question)
         for mode in modes:
-            response = searcher.search(question.question, k=k, filters=question.filters, mode=mode)
-            ranks = [
-                rank
-                for rank, result in enumerate(response["results"], start=1)
-                if is_correct(result, question)
-            ]
+            query = Query(question.question, k=k, filters=question.filters, mode=mode)
+            hits = searcher.search(query).hits
+            ranks = [rank for rank, hit in enumerate(hits, start=1) if is_correct(hit, question)]
             outcomes.append(Outcome(question, mode, ranks, total))
     return outcomes
 

@@ -18,7 +18,8 @@ import sqlite3
 import threading
 from collections.abc import Callable, Collection
 
-from indexer.store import FTS_TOKENIZER
+from indexer.store import FTS_TOKENIZER, Generation
+from search_api.filters import Condition
 
 _TERM = re.compile(r"\w+(?:[-'’.]\w+)*")
 # Question words and filler that say nothing about the passage sought.
@@ -33,15 +34,12 @@ STOPWORDS = frozenset(
     something thing things regarding concerning""".split()  # noqa: SIM905
 )
 
-# What bm25 costs, measured at 1M passages: about 1 µs for each passage that matches (its
-# length read from the docsize table, its positions decoded), plus about 25 ns for each
-# passage of each term or phrase for its IDF. A question whose words match at most
-# POSTING_BUDGET passages in all (summed, and never more than the collection) is searched
-# whole: the sample corpus has fewer passages than that, so there every question is. A
-# bigger one (3M rows and 1.5 s for "How did Fiji describe maritime boundaries at the UN
-# General Debate in 2019?") keeps only its rarest words, up to CORE_BUDGET matches.
-# Chosen on the benchmark's questions at 1M passages: the keyword leg's p50 is 2.7 ms with a
-# core of 1,500 against 6 ms with one budget of 6,000, which a smaller corpus needs whole.
+# bm25 costs time for every passage that matches any word (its length read, its positions
+# decoded) and for every passage of each term for its IDF. A question whose words match at
+# most POSTING_BUDGET passages in all (summed, and never more than the collection) is
+# searched whole: on the sample corpus every question is. A bigger one keeps only its rarest
+# words, up to CORE_BUDGET matches. Both chosen on the benchmark's questions at 1M passages
+# (docs/performance.md, "Keyword leg").
 POSTING_BUDGET = 6_000
 CORE_BUDGET = 1_500
 
@@ -139,7 +137,7 @@ _tokens: dict[str, tuple[str, ...]] = {}  # word → its tokens, for the words s
 def fts_tokens(words: Collection[str]) -> dict[str, tuple[str, ...]]:
     """The tokens passages_fts indexes each word as (lower case, no diacritics, Porter stems:
     "fisheries" → "fisheri"), which is how passages_vocab counts them. FTS5 itself does the
-    tokenizing, in a table in memory: 20 µs a word."""
+    tokenizing, in a table in memory."""
     global _tokenizer
     out: dict[str, tuple[str, ...]] = {}
     missing = []
@@ -173,3 +171,46 @@ def fts_tokens(words: Collection[str]) -> dict[str, tuple[str, ...]]:
         for word, tokens in found.items():
             out[word] = _tokens[word] = tuple(tokens)
     return out
+
+
+class KeywordLeg:
+    """Passages by bm25 over the question's words (the title weighs less than section and
+    text), with the filters inside the same query."""
+
+    RANK = "bm25(passages_fts, 0.3, 1.0, 1.0)"
+
+    def queries(self, gen: Generation, question: str) -> list[str]:
+        """The FTS5 expressions of `question`, cut to its rarest words when it would score
+        too many passages of `gen`."""
+
+        def doc_counts(tokens: Collection[str]) -> dict[str, int]:
+            if not tokens:
+                return {}
+            marks = ",".join("?" for _ in tokens)
+            sql = f"SELECT term, docs FROM passages_vocab WHERE term IN ({marks})"
+            return {term: docs for term, docs in gen.query(sql, list(tokens))}
+
+        return fts_queries(question, doc_counts, gen.manifest["counts"]["passages"])
+
+    def search(
+        self, gen: Generation, matches: list[str], n: int, condition: Condition
+    ) -> list[int]:
+        """Up to `n` passage ids: each expression's passages follow the previous ones' until
+        there are `n` (a cut question's rarest words together, then the rarest alone)."""
+        if condition.sql:
+            sql = (
+                "SELECT f.rowid FROM passages_fts f JOIN passages p ON p.id = f.rowid "
+                "JOIN documents d ON d.id = p.document_id "
+                f"WHERE passages_fts MATCH ? AND {condition.sql} ORDER BY {self.RANK} LIMIT ?"
+            )
+        else:
+            sql = (
+                "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? "
+                f"ORDER BY {self.RANK} LIMIT ?"
+            )
+        ids: dict[int, None] = {}
+        for match in matches:
+            ids.update((r[0], None) for r in gen.query(sql, [match, *condition.params, n]))
+            if len(ids) >= n:
+                break
+        return list(ids)[:n]

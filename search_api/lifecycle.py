@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from indexer.embedding import Embedder, load_embedder
 from indexer.store import IndexError_
-from search_api.search import QueryError, Searcher
+from search_api.search import Searcher
 from search_api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,13 +23,16 @@ _lock = threading.Lock()
 
 def make_embedder(settings: Settings, threads: int | None = None) -> Embedder:
     """`threads`: torch threads once the model loads (default: OMP_NUM_THREADS or every core)."""
-    options = {"threads": threads} if threads else {}
-    return load_embedder(
-        settings.model,
-        device=settings.device,
-        batch_size=settings.batch_size,
-        precision=settings.precision,
-        **options,
+    return load_embedder(**settings.embedder_options, threads=threads)
+
+
+def make_searcher(settings: Settings, embedder: Embedder) -> Searcher:
+    """A searcher over the settings' index with their limits (the app's and the CLI's)."""
+    return Searcher(
+        settings.index_dir,
+        embedder,
+        reload_check_seconds=settings.reload_check_seconds,
+        limits=settings.query_limits,
     )
 
 
@@ -48,9 +51,9 @@ def open_searcher(app: FastAPI) -> Searcher | None:
         try:
             if state.embedder is None:
                 state.embedder = make_embedder(settings, threads=settings.query_threads)
-            searcher = Searcher(settings.index_dir, state.embedder, settings.reload_check_seconds)
+            searcher = make_searcher(settings, state.embedder)
             searcher.queries.embed("warm up")  # load the model now, on its own thread
-        except (IndexError_, QueryError, ValueError) as exc:
+        except (IndexError_, ValueError) as exc:
             if state.unavailable != str(exc):
                 log.error("search unavailable: %s", exc)
             state.unavailable = str(exc)

@@ -1,9 +1,9 @@
 """Query vectors for the service: one model thread, coalesced batches, an LRU cache.
 
 Every torch call runs on one dedicated thread. Calling torch from the server's many request
-threads gives each its own OpenMP pool, and on 2 cores those pools spin against each other
-(measured: a lone query went from 7 to 14 ms). Questions that arrive while the model is busy
-are embedded together in the next batch, and a repeated question (a widget user refining a
+threads gives each its own OpenMP pool, and on 2 cores those pools spin against each other (a
+lone query took twice as long; docs/performance.md). Questions that arrive while the model is
+busy are embedded together in the next batch, and a repeated question (a widget user refining a
 query, many users asking the same) is answered from the cache without the model.
 """
 

@@ -1,25 +1,31 @@
-"""HTTP routes: thin handlers over the Searcher."""
+"""HTTP routes: thin handlers over the Searcher; JSON shaping in search_api/serialise.py."""
 
 from __future__ import annotations
 
+import inspect
+import time
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from search_api.errors import ServiceUnavailable
-from search_api.lifecycle import open_searcher
+from indexer.fields import BY_NAME, FILTERS, SUMMARY, describe
+from search_api.deps import SearcherDep
+from search_api.query import Query as SearchQuery
+from search_api.query import QueryError
 from search_api.schemas import (
     DocumentDetail,
     DocumentList,
     ErrorResponse,
+    Fields,
     Health,
     SearchRequest,
     SearchResponse,
 )
-from search_api.search import FILTER_FIELDS, QueryError, Searcher, check_query
-from search_api.settings import Settings
+from search_api.search import Searcher
+from search_api.serialise import document_json, documents_json, search_json
 
 ERRORS = {
     404: {"model": ErrorResponse},
@@ -30,40 +36,71 @@ ERRORS = {
 LIMITED = {413: {"model": ErrorResponse}, 429: {"model": ErrorResponse}}
 router = APIRouter(responses=ERRORS)
 
+# Filterable whole-number fields also take a range: year_from, year_to.
+_RANGES = {f"{name}_{end}": name for name, kind in FILTERS.items() if kind is int
+           for end in ("from", "to")}  # fmt: skip
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+
+def _filter_parameters() -> Callable[..., dict]:
+    """A dependency reading every filter field from the query string (repeat a parameter
+    for several values; `year_from`/`year_to` for a range), as the filter object."""
+
+    def read(**values) -> dict:
+        filters: dict = {}
+        for name in FILTERS:
+            given = values.get(name)
+            if given:
+                filters[name] = given if len(given) > 1 else given[0]
+        for parameter, name in _RANGES.items():
+            if values.get(parameter) is None:
+                continue
+            if name in filters and not isinstance(filters[name], dict):
+                raise QueryError(f"give either {name} or {name}_from/{name}_to, not both")
+            op = "gte" if parameter.endswith("_from") else "lte"
+            filters.setdefault(name, {})[op] = values[parameter]
+        return filters
+
+    def describe(name: str) -> str:
+        field = BY_NAME.get(name)
+        return (field.description if field else "Document id") + "; repeat for several"
+
+    parameters = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=list[kind] | None,
+                          default=Query(None, description=describe(name)))
+        for name, kind in FILTERS.items()
+    ] + [
+        inspect.Parameter(parameter, inspect.Parameter.KEYWORD_ONLY, annotation=int | None,
+                          default=Query(None, ge=0, le=9999, description=f"{name}, at least"
+                                        if parameter.endswith("_from") else f"{name}, at most"))
+        for parameter, name in _RANGES.items()
+    ]  # fmt: skip
+    read.__signature__ = inspect.Signature(parameters, return_annotation=dict)  # type: ignore[attr-defined]
+    return read
 
 
-def get_searcher(request: Request) -> Searcher:
-    searcher = request.app.state.searcher or open_searcher(request.app)
-    if searcher is None:
-        raise ServiceUnavailable(
-            request.app.state.unavailable or "the index is not loaded: run `confsearch index`"
+FiltersDep = Annotated[dict, Depends(_filter_parameters())]
+
+
+def _refuse_unknown(request: Request, *own: str) -> None:
+    """A misspelt filter silently ignored would return unfiltered results."""
+    allowed = {*own, *FILTERS, *_RANGES}
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise QueryError(
+            f"unknown parameter {unknown[0]!r}; use one of: {', '.join(sorted(allowed))}"
         )
-    return searcher
 
 
-SearcherDep = Annotated[Searcher, Depends(get_searcher)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+async def _search(searcher: Searcher, query: SearchQuery) -> JSONResponse:
+    """The search as JSON. SearchResponse documents it; serialise builds exactly that shape
+    (tests check it), so FastAPI's re-validation of every result is skipped."""
 
+    def run() -> dict:
+        started = time.perf_counter()
+        result = searcher.search(query)
+        return search_json(result, (time.perf_counter() - started) * 1000)
 
-def _check(query: str, k: int, settings: Settings) -> None:
-    check_query(query, settings.max_query_chars)
-    if k > settings.max_k:
-        raise QueryError(f"k must be at most {settings.max_k}")
-
-
-async def _respond(search, *args) -> JSONResponse:
-    """The searcher's dict as JSON. SearchResponse documents it; the searcher builds exactly
-    that shape (tests check it), so FastAPI's re-validation of every result is skipped."""
-    return JSONResponse(await run_in_threadpool(search, *args))
-
-
-_GET_PARAMETERS = {
-    "q", "k", "offset", "mode", "group_by", "per_document", "facets", "year_from", "year_to",
-    *FILTER_FIELDS,
-}  # fmt: skip
+    return JSONResponse(await run_in_threadpool(run))
 
 
 @router.post(
@@ -72,20 +109,11 @@ _GET_PARAMETERS = {
     response_model_exclude_unset=True,
     responses=LIMITED,
 )
-async def search_post(body: SearchRequest, searcher: SearcherDep, settings: SettingsDep):
+async def search_post(body: SearchRequest, searcher: SearcherDep):
     """Passages that answer a question, best first, with filters on document metadata."""
-    _check(body.query, body.k, settings)
-    return await _respond(
-        searcher.search,
-        body.query,
-        body.k,
-        body.filters,
-        body.offset,
-        body.mode,
-        body.group_by,
-        body.per_document,
-        body.facets,
-    )
+    query = SearchQuery(body.query, body.k, body.filters, body.offset, body.mode, body.group_by,
+                    body.per_document, body.facets)  # fmt: skip
+    return await _search(searcher, query)
 
 
 @router.get(
@@ -97,71 +125,48 @@ async def search_post(body: SearchRequest, searcher: SearcherDep, settings: Sett
 async def search_get(
     request: Request,
     searcher: SearcherDep,
-    settings: SettingsDep,
+    filters: FiltersDep,
     q: Annotated[str, Query(description="A question or keywords")],
-    k: Annotated[int, Query(ge=1, le=50)] = 10,
-    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+    k: Annotated[int, Query(ge=1, description="How many passages (CONFSEARCH_MAX_K)")] = 10,
+    offset: Annotated[int, Query(ge=0, description="Skip this many results")] = 0,
     mode: Annotated[Literal["hybrid", "semantic", "keyword"], Query()] = "hybrid",
     group_by: Annotated[Literal["document"] | None, Query()] = None,
-    per_document: Annotated[int, Query(ge=1, le=10)] = 3,
+    per_document: Annotated[int, Query(ge=1)] = 3,
     facets: bool = False,
-    year: Annotated[list[int] | None, Query(description="Year; repeat for several")] = None,
-    year_from: Annotated[int | None, Query(ge=0, le=9999, description="Earliest year")] = None,
-    year_to: Annotated[int | None, Query(ge=0, le=9999, description="Latest year")] = None,
-    country: Annotated[list[str] | None, Query(description="ISO 3166 alpha-3 code")] = None,
-    doc_type: Annotated[list[str] | None, Query()] = None,
-    organisation: Annotated[list[str] | None, Query()] = None,
-    conference: Annotated[list[str] | None, Query()] = None,
-    place: Annotated[list[str] | None, Query()] = None,
-    language: Annotated[list[str] | None, Query()] = None,
-    document_id: Annotated[list[str] | None, Query()] = None,
 ):
     """The same search for simple clients (links, the widget): repeat a filter parameter to
     allow several values; `year_from`/`year_to` give a range."""
-    unknown = sorted(set(request.query_params) - _GET_PARAMETERS)
-    if unknown:
-        # A misspelt filter silently ignored would return unfiltered results.
-        allowed = ", ".join(sorted(_GET_PARAMETERS))
-        raise QueryError(f"unknown parameter {unknown[0]!r}; use one of: {allowed}")
-    _check(q, k, settings)
-    filters: dict = {}
-    for name, values in (
-        ("year", year), ("country", country), ("doc_type", doc_type),
-        ("organisation", organisation), ("conference", conference), ("place", place),
-        ("language", language), ("document_id", document_id),
-    ):  # fmt: skip
-        if values:
-            filters[name] = values if len(values) > 1 else values[0]
-    if year_from is not None or year_to is not None:
-        if "year" in filters:
-            raise QueryError("give either year or year_from/year_to, not both")
-        bounds = {"gte": year_from, "lte": year_to}
-        filters["year"] = {op: v for op, v in bounds.items() if v is not None}
-    return await _respond(
-        searcher.search, q, k, filters or None, offset, mode, group_by, per_document, facets
-    )
+    _refuse_unknown(request, "q", "k", "offset", "mode", "group_by", "per_document", "facets")
+    query = SearchQuery(q, k, filters or None, offset, mode, group_by, per_document, facets)
+    return await _search(searcher, query)
 
 
 @router.get("/documents", response_model=DocumentList)
 async def list_documents(
+    request: Request,
     searcher: SearcherDep,
+    filters: FiltersDep,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    year: Annotated[int | None, Query(ge=0, le=9999)] = None,
-    country: str | None = None,
-    doc_type: str | None = None,
 ):
     """Indexed documents with their metadata and passage counts, newest first."""
-    filters = {n: v for n, v in (("year", year), ("country", country), ("doc_type", doc_type))
-               if v is not None}  # fmt: skip
-    return await run_in_threadpool(searcher.documents, offset, limit, filters or None)
+    _refuse_unknown(request, "offset", "limit")
+    page = await run_in_threadpool(searcher.documents, filters or None, offset, limit)
+    return documents_json(page)
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentDetail)
 async def get_document(searcher: SearcherDep, doc_id: str, include_text: bool = False):
     """One document's metadata; `include_text=true` adds its normalised text, which the
     passages' `start`/`end` offsets point into."""
-    return await run_in_threadpool(searcher.document, doc_id, include_text)
+    return document_json(await run_in_threadpool(searcher.document, doc_id, include_text))
+
+
+@router.get("/fields", response_model=Fields)
+async def fields():
+    """The document fields: which can filter, which are counted as facets, and which a
+    result's title line shows (the widget reads it)."""
+    return {"fields": describe(), "summary": SUMMARY}
 
 
 @router.get("/health", response_model=Health)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
+
+from indexer.fields import FIELDS, FILTERS
 
 # Strict: JSON true must not become year 1.
 Scalar = StrictInt | StrictStr
@@ -15,12 +17,12 @@ class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     query: str = Field(..., description="A question or keywords", examples=["e-commerce"])
-    k: int = Field(10, ge=1, le=50, description="How many passages to return")
-    offset: int = Field(0, ge=0, le=1000, description="Skip this many results (paging)")
+    k: int = Field(10, ge=1, description="How many passages to return (CONFSEARCH_MAX_K)")
+    offset: int = Field(0, ge=0, description="Skip this many results (CONFSEARCH_MAX_OFFSET)")
     filters: dict[str, FilterValue] | None = Field(
         None,
-        description="Field → value, list of values, or range {gte, lte}. Fields: year, "
-        "country, doc_type, organisation, conference, place, language, document_id",
+        description="Field → value, list of values, or range {gte, lte}. Fields: "
+        + ", ".join(FILTERS),
         examples=[{"year": {"gte": 2015, "lte": 2019}, "country": ["TUV", "FJI"]}],
     )
     mode: Literal["hybrid", "semantic", "keyword"] = Field(
@@ -29,25 +31,25 @@ class SearchRequest(BaseModel):
     group_by: Literal["document"] | None = Field(
         None, description="document: k documents, each with its best passages"
     )
-    per_document: int = Field(3, ge=1, le=10, description="Passages per document when grouped")
+    per_document: int = Field(3, ge=1, description="Passages per document when grouped")
     facets: bool = Field(False, description="Count matching documents by doc_type, year, country")
 
 
-class DocumentOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
+def _document_field(field) -> tuple:
+    if field.required or field.default is not None:
+        return (field.type, Field(..., description=field.description))
+    return (field.type | None, Field(None, description=field.description))
 
-    id: str
-    title: str
-    doc_type: str
-    year: int | None = None
-    date: str | None = None
-    organisation: str | None = None
-    conference: str | None = None
-    place: str | None = None
-    country: str | None = None
-    country_name: str | None = None
-    language: str | None = None
-    source: str
+
+# A document's metadata: id, the declared fields (indexer/fields.py), source, and any other
+# metadata its manifest row or sidecar gave.
+DocumentOut = create_model(
+    "DocumentOut",
+    __config__=ConfigDict(extra="allow"),
+    id=(str, ...),
+    **{f.name: _document_field(f) for f in FIELDS},
+    source=(str, Field(..., description="Path of the document relative to the corpus root")),
+)
 
 
 class Result(BaseModel):
@@ -104,6 +106,21 @@ class Health(BaseModel):
     documents: int | None
     passages: int | None
     created: str | None
+
+
+class FieldOut(BaseModel):
+    name: str
+    type: Literal["integer", "string"]
+    description: str
+    filter: bool = Field(..., description="Selectable in `filters` and as a GET parameter")
+    facet: bool = Field(..., description="Counted by `facets=true`")
+
+
+class Fields(BaseModel):
+    fields: list[FieldOut]
+    summary: list[list[str]] = Field(
+        ..., description="What a result's title line shows: slots of alternative fields"
+    )
 
 
 class ErrorBody(BaseModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from indexer.embedding import DEFAULT_MODEL
+from search_api.query import QueryLimits
 
 
 class Settings(BaseSettings):
@@ -22,6 +22,9 @@ class Settings(BaseSettings):
         DEFAULT_MODEL,
         description="Local sentence-transformers folder or installed model package; "
         "`fake` for the test embedder",
+    )
+    backend: Literal["auto", "bert", "transformers", "sentence-transformers"] = Field(
+        "auto", description="What runs the model (indexer/embedding.py load_embedder)"
     )
     device: str = "cpu"
     precision: Literal["auto", "fp32", "bf16"] = Field(
@@ -54,7 +57,9 @@ class Settings(BaseSettings):
     ray_embed_cpus: float = Field(1.0, gt=0, description="CPUs reserved by each embedding actor")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    max_k: int = Field(50, ge=1)
+    max_k: int = Field(50, ge=1, description="Most results a search may ask for")
+    max_offset: int = Field(1000, ge=0, description="Deepest a search may page")
+    max_per_document: int = Field(10, ge=1, description="Most passages per grouped document")
     max_query_chars: int = Field(1000, ge=1)
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed to call the API"
@@ -93,6 +98,21 @@ class Settings(BaseSettings):
         return value.strip()
 
     @property
+    def embedder_options(self) -> dict:
+        """What `indexer.embedding.load_embedder` takes to load the configured model."""
+        return {
+            "model": self.model,
+            "backend": self.backend,
+            "device": self.device,
+            "batch_size": self.batch_size,
+            "precision": self.precision,
+        }
+
+    @property
+    def query_limits(self) -> QueryLimits:
+        return QueryLimits(self.max_k, self.max_offset, self.max_per_document, self.max_query_chars)
+
+    @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
 
@@ -128,8 +148,3 @@ def parse_rate(value: str | None) -> tuple[int, float] | None:
     if count == 0:
         return None
     return count, _PERIODS[match.group(2).lower()]
-
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -102,17 +101,6 @@ class Tasks:
         with self._lock:
             task = self._tasks.get(task_id)
             return None if task is None else task.to_dict()
-
-    def wait(self, task_id: str, timeout: float = 30.0) -> dict | None:
-        """The task once it is done or failed (or when `timeout` passes): for tests and CLI."""
-        deadline = time.monotonic() + timeout
-        while True:
-            task = self.get(task_id)
-            if task is None or task["status"] in ("done", "failed"):
-                return task
-            if time.monotonic() > deadline:
-                return task
-            time.sleep(0.02)
 
     def close(self, timeout: float = 30.0) -> None:
         """Stop taking tasks; queued ones are marked failed, a running one may finish within

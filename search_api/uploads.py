@@ -28,15 +28,14 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from indexer.documents import PDF_SUFFIXES, SUPPORTED, DocumentError, decode
+from indexer.fields import BY_NAME, NAMES
 from indexer.metadata import SIDECAR_SUFFIX, slug
 from indexer.store import fsync_dir
 from search_api.errors import ApiError
 
 UPLOAD_DIR = "uploads"
 FILE_FIELD = "file"
-METADATA_FIELDS = (
-    "title", "organisation", "conference", "year", "date", "place", "doc_type", "country",
-)  # fmt: skip
+METADATA_FIELDS = NAMES  # a document's declared fields (indexer/fields.py)
 FIELD_MAX_CHARS = 1000
 FORM_OVERHEAD = 64 * 1024  # room for the metadata fields and multipart framing
 SNIFF_BYTES = 1 << 20  # text is judged on its first MiB (NUL bytes are looked for in all)
@@ -250,14 +249,12 @@ def sniff(path: Path, suffix: str) -> str | None:
 
 
 def _metadata(upload: Upload) -> dict:
-    values: dict = dict(upload.fields)
-    if "year" in values:
-        year = values["year"]
-        if not (year.isascii() and year.isdigit() and 1 <= len(year) <= 4):
-            raise ApiError(422, f"year {year!r} is not a year such as 2024")
-        values["year"] = int(year)
-    if "country" in values:
-        values["country"] = values["country"].upper()
+    values: dict = {}
+    for name, value in upload.fields.items():
+        try:
+            values[name] = BY_NAME[name].value(value)
+        except ValueError as exc:
+            raise ApiError(422, f"{name}: {exc}") from None
     values["filename"] = upload.filename
     values["uploaded"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return values

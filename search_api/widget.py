@@ -24,9 +24,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from indexer.fields import FIELDS
+from search_api.catalogue import NotFound
+from search_api.deps import SearcherDep
 from search_api.errors import error_response
-from search_api.routes import SearcherDep
-from search_api.search import NotFound
+from search_api.serialise import document_json
 
 STATIC = Path(__file__).resolve().parent / "static"
 WIDGET = STATIC / "widget.js"
@@ -180,17 +182,8 @@ def _page(title: str, body: str, head: str = "") -> str:
     )
 
 
-_META_FIELDS = (
-    ("doc_type", "Type"),
-    ("date", "Date"),
-    ("year", "Year"),
-    ("organisation", "Organisation"),
-    ("conference", "Conference"),
-    ("place", "Place"),
-    ("country_name", "Country"),
-    ("language", "Language"),
-    ("source", "Source"),
-)
+# The document page's metadata list, in the fields' order, then where the file lies.
+_META_FIELDS = (*((f.name, f.label) for f in FIELDS if f.view), ("source", "Source"))
 
 
 def render_view(document: dict, start: int | None, end: int | None) -> str:
@@ -241,7 +234,7 @@ async def view_document(
 ) -> HTMLResponse:
     """A document as HTML, the passage at start..end marked and scrolled into view."""
     try:
-        document = await run_in_threadpool(searcher.document, doc_id, True)
+        found = await run_in_threadpool(searcher.document, doc_id, True)
     except NotFound:
         body = (
             f"<main><h1>Document not found</h1><p>No document has the id "
@@ -249,7 +242,7 @@ async def view_document(
             "the search was made.</p></main>"
         )
         return _html(_page("Document not found", body), status=404)
-    return _html(render_view(document, start, end))
+    return _html(render_view(document_json(found), start, end))
 
 
 _ATTRIBUTES = (

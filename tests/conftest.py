@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 
 # Ray (tests/indexer/test_ray_engine.py): no usage reports, and clusters on 127.0.0.1 only —
 # by default Ray swaps a loopback address for the machine's own. Read when ray is imported.
@@ -35,6 +35,14 @@ def copy_corpus(target: Path, speeches: list[str] = SPEECHES, pdf: bool = True) 
     shutil.copy(CORPUS / "manifest.csv", target / "manifest.csv")
     shutil.copy(CORPUS / ".confsearchignore", target / ".confsearchignore")
     return target
+
+
+@pytest.fixture(autouse=True)
+def _no_confsearch_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings read CONFSEARCH_* variables: a developer's shell must not change the tests."""
+    for name in list(os.environ):
+        if name.upper().startswith("CONFSEARCH_"):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ new index generation; not one request may fail, and the new generation gets serv
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -15,8 +14,9 @@ import httpx
 import pytest
 
 from indexer.build import build
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from tests.conftest import REPO, copy_corpus
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.load
 
@@ -24,12 +24,6 @@ CLIENTS = 16
 SECONDS = float(os.environ.get("CONFSEARCH_LOAD_SECONDS", "30"))
 QUESTIONS = ["climate change", "e-commerce", "fisheries", "sea level", "customs valuation",
              "nuclear legacy", "tariffs on goods", "ocean governance"]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_sixteen_clients_see_no_failure_while_a_rebuild_is_published(tmp_path: Path):

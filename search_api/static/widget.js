@@ -28,6 +28,22 @@ const LABELS = {
   "year-from": "From",
   "year-to": "To",
 };
+// The document fields shown under a result's title, as slots of alternatives: the server's
+// declaration (GET /fields), fetched once per API address.
+const SUMMARIES = new Map();
+function summaryFields(api) {
+  if (!SUMMARIES.has(api)) {
+    const ask = fetch(`${api}/fields`, { credentials: "omit" })
+      .then((res) => (res.ok ? res.json() : null))
+      .then((body) => (Array.isArray(body?.summary) ? body.summary : []))
+      .catch(() => {
+        SUMMARIES.delete(api); // asked again with the next search
+        return [];
+      });
+    SUMMARIES.set(api, ask);
+  }
+  return SUMMARIES.get(api);
+}
 const TYPES = {
   communique: "Communiqué",
   session_paper: "Session paper",
@@ -149,6 +165,7 @@ class ConfsearchBox extends HTMLElement {
   #options = [];
   #active = -1;
   #groups = 0;
+  #summary = [];
   #ui = null;
 
   constructor() {
@@ -432,12 +449,14 @@ class ConfsearchBox extends HTMLElement {
       timedOut = true;
       ctl.abort();
     }, this.#num("timeout", 15000, 1000, 120000));
+    const summary = summaryFields(this.#api());
     let res;
     let body;
     try {
       // A simple CORS request: GET, no custom headers, no cookies, so no preflight.
       res = await fetch(url, { signal: ctl.signal, credentials: "omit" });
       body = await res.json().catch(() => null);
+      this.#summary = await summary;
     } catch {
       if (seq === this.#seq) this.#fail(timedOut ? "timeout" : "unreachable");
       return;
@@ -493,7 +512,8 @@ class ConfsearchBox extends HTMLElement {
   #group(g) {
     const d = g.document || {};
     const id = `g${this.#groups++}`;
-    const meta = [TYPES[d.doc_type] || d.doc_type?.replace(/_/g, " "), d.year, d.organisation || d.country_name].filter(Boolean).join(" · ");
+    const shown = (name) => (name === "doc_type" ? TYPES[d[name]] || d[name]?.replace(/_/g, " ") : d[name]);
+    const meta = this.#summary.map((slot) => slot.map(shown).find((v) => v != null && v !== "")).filter(Boolean).join(" · ");
     const head = h("div", { class: "doc", id, part: "document" }, h("span", { class: "title" }, `${d.title || d.id || ""}`), meta && h("span", { class: "meta" }, meta));
     const group = h("div", { role: "group", "aria-labelledby": id, class: "group" }, head);
     for (const r of g.results || []) group.append(this.#option(r, r.document || d));

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -23,8 +22,9 @@ import httpx
 import pytest
 
 from indexer.build import build
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from tests.conftest import REPO, copy_corpus
+from tests.helpers import free_ports
 
 RELOAD_CHECK_SECONDS = 0.2
 QUESTIONS = ["climate change", "fisheries", "sea level", "ocean governance"]
@@ -32,15 +32,6 @@ NEW_SOURCE = "oco/breadfruit-session.md"
 NEW_DOCUMENT = (
     "# Session paper\n\nThe breadfruit orchards of the atolls were surveyed after the drought.\n"
 )
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct free loopback ports (all sockets held open until each is chosen)."""
-    with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
 
 
 def server_env(index_dir: Path) -> dict[str, str]:

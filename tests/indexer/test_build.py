@@ -12,9 +12,10 @@ import pytest
 
 from indexer import store
 from indexer.build import build, embed_context
+from indexer.checksums import sha256_file
 from indexer.chunking import ChunkingOptions
-from indexer.embedding import FakeEmbedder
-from indexer.store import Generation, current_generation, sha256_of
+from indexer.embedders.fake import FakeEmbedder
+from indexer.store import Generation, current_generation
 from tests.conftest import COMMUNIQUE_PDF, COMMUNIQUE_TXT, SPEECHES, copy_corpus
 
 TUV_2019 = "ungdc-pacific/TUV_74_2019.txt"
@@ -110,7 +111,7 @@ def test_first_build_manifest_json_describes_the_generation(built_index, embedde
     assert {"faiss", "numpy", "sqlite", "confsearch"} <= set(manifest["versions"])
     assert set(manifest["files"]) == {"passages.sqlite", "vectors.faiss", "embeddings.npy"}
     for name, digest in manifest["files"].items():
-        assert sha256_of(generation / name) == digest
+        assert sha256_file(generation / name) == digest
 
 
 def test_documents_carry_manifest_metadata(built_index):

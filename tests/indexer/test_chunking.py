@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from indexer.chunking import ChunkingOptions, Passage, chunk
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from indexer.normalise import NormalisedText, normalise
 from indexer.sentences import split_spans
 from tests.conftest import COMMUNIQUE_TXT, CORPUS

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.chunking import ChunkingOptions, chunk
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from indexer.normalise import normalise
 from indexer.sentences import split
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from indexer.store import POINTER, Generation, IndexError_, current_generation
+from search_api.query import Query
 from search_api.search import Searcher
 from tests.conftest import REPO, copy_corpus
 
@@ -74,7 +75,7 @@ def test_running_searcher_keeps_serving_when_a_corrupt_generation_is_published(
     (corpus_dir / "oco" / "extra.md").write_text("# Extra\n\nA new paper on tariffs.\n")
     build(corpus_dir, index_dir, FakeEmbedder())
     flip_a_byte(current_generation(index_dir) / "passages.sqlite", at=4096)
-    assert searcher.search("climate change", k=3)["results"]
+    assert searcher.search(Query("climate change", k=3)).hits
     assert searcher.generation.name == served
     searcher.close()
 
@@ -83,7 +84,7 @@ CRASHING_BUILD = """
 import sys
 from pathlib import Path
 from indexer.build import build
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 build(Path(sys.argv[1]), Path(sys.argv[2]), FakeEmbedder(), force=True, batch_passages=64)
 """
 
@@ -106,7 +107,7 @@ def test_indexer_killed_at_random_points_never_breaks_the_served_index(tmp_path:
         # Whatever moment the kill hit, the published generation is whole and answers.
         assert (index_dir / POINTER).read_text().strip().startswith("gen-"), attempt
         searcher = Searcher(index_dir, FakeEmbedder())
-        assert searcher.search("climate change", k=5)["results"], attempt
+        assert searcher.search(Query("climate change", k=5)).hits, attempt
         searcher.close()
         survived += 1
     report = build(corpus, index_dir, FakeEmbedder(), force=True)

@@ -19,7 +19,7 @@ from reportlab.pdfgen import canvas
 from indexer import sandbox
 from indexer.build import build
 from indexer.documents import DocumentError, LimitError, decode, discover, load
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from indexer.store import Generation
 from tests.conftest import COMMUNIQUE_PDF, CORPUS
 

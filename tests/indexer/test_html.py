@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from indexer.chunking import chunk
 from indexer.documents import load
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from indexer.html import html_to_text
 from indexer.metadata import derive
 from indexer.normalise import normalise

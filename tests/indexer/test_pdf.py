@@ -12,7 +12,7 @@ from reportlab.pdfgen import canvas
 
 from indexer.chunking import chunk
 from indexer.documents import load
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from indexer.normalise import normalise
 from indexer.pdf import DocumentError, read_pdf_pages
 from tests.conftest import COMMUNIQUE_PDF, CORPUS

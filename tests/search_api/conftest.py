@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import build
-from indexer.embedding import Embedder, FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
+from indexer.embedding import Embedder
 from search_api.app import create_app
 from search_api.settings import Settings
 from tests.conftest import copy_corpus
@@ -21,16 +22,6 @@ TUV_2019 = "ungdc-pacific/TUV_74_2019.txt"
 TUV_2005 = "ungdc-pacific/TUV_60_2005.txt"
 FJI_2019 = "ungdc-pacific/FJI_74_2019.txt"
 AUS_2024 = "ungdc-pacific/AUS_79_2024.txt"
-
-
-@pytest.fixture(autouse=True)
-def _no_confsearch_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings read CONFSEARCH_* variables: a developer's shell must not change the tests."""
-    import os
-
-    for name in list(os.environ):
-        if name.upper().startswith("CONFSEARCH_"):
-            monkeypatch.delenv(name)
 
 
 @contextmanager

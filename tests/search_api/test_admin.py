@@ -3,7 +3,6 @@ tasks; and that no path given by a client leads out of the corpus."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import itertools
 import json
@@ -17,12 +16,13 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from indexer.build import build
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from search_api import uploads
 from search_api.app import create_app
 from search_api.errors import ApiError
 from search_api.settings import Settings
 from tests.conftest import copy_corpus
+from tests.helpers import call_asgi
 from tests.search_api.conftest import check_error, serve
 
 KEY = "s3cret-admin-key-for-tests-0123456789"
@@ -350,27 +350,8 @@ def test_a_streamed_upload_without_length_is_cut_at_the_cap(tmp_path: Path):
 
 def _asgi_upload(app, headers: list, receive) -> list[dict]:
     """Call the app with a raw ASGI request to POST /admin/documents; the messages sent."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/admin/documents",
-        "raw_path": b"/admin/documents",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver"), (b"x-api-key", KEY.encode()), *headers],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
-    sent: list[dict] = []
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    return sent
+    return call_asgi(app, "POST", "/admin/documents", [(b"x-api-key", KEY.encode()), *headers],
+                     receive)  # fmt: skip
 
 
 def test_a_declared_length_over_the_cap_is_refused_before_the_body_is_read(tmp_path: Path):
@@ -624,18 +605,31 @@ def test_an_app_started_again_takes_tasks_again(tmp_path: Path):
             assert wait_for(client, task)["status"] == "done"
 
 
-def test_reload_works_with_a_searcher_that_has_no_refresh_method():
-    from types import SimpleNamespace
+def test_reindex_runs_on_the_engine_the_settings_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """CONFSEARCH_ENGINE=ray reaches /admin/reindex as it reaches `confsearch index`: the
+    same build service wires both (a recording engine stands in for a Ray cluster)."""
+    from indexer import build as build_module
+    from indexer import ray_engine
 
-    from search_api.admin import reload_index
+    started: list[dict] = []
 
-    class OldSearcher:  # a Searcher before refresh(): only the timed `generation` check
-        def __init__(self) -> None:
-            self._checked = 123.0
+    class RecordingEngine:
+        def __init__(self, *args, **options) -> None:
+            started.append({"address": options.get("address"), "jobs": []})
 
-        @property
-        def generation(self):
-            return SimpleNamespace(name="gen-checked" if self._checked == float("-inf") else "old")
+        def __call__(self, job):
+            started[-1]["jobs"].append([item.source for item in job.items])
+            yield from build_module.local_engine(job)
 
-    app = SimpleNamespace(state=SimpleNamespace(searcher=OldSearcher()))
-    assert reload_index(app) == "gen-checked"
+    monkeypatch.setattr(ray_engine, "RayEngine", RecordingEngine)
+    settings = admin_settings(tmp_path, engine="ray", ray_address="10.1.2.3:6379")
+    (settings.corpus_dir / "oco" / "quokkavale.txt").write_text(TEXT, encoding="utf-8")
+    with serve(settings) as client:
+        task = client.post("/admin/reindex", headers=HEADERS).json()["task"]
+        done = wait_for(client, task)
+
+    assert done["status"] == "done", done
+    assert done["report"]["added"] == ["oco/quokkavale.txt"]
+    assert started == [{"address": "10.1.2.3:6379", "jobs": [["oco/quokkavale.txt"]]}]

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from search_api.cli import app, parse_filter
-from search_api.search import QueryError
+from search_api.query import QueryError
 from tests.conftest import copy_corpus
 from tests.search_api.conftest import TUV_2005, TUV_2019
 
@@ -350,3 +350,13 @@ def test_eval_of_a_malformed_questions_file_fails_cleanly(cli_index: Path, tmp_p
     path.write_text("{not json\n")
     result = invoke("eval", str(path), "--index-dir", str(cli_index), "--model", "fake")
     assert "line 1" in assert_clean_failure(result)
+
+
+def test_search_honours_a_max_k_above_fifty_from_the_environment(cli_index: Path):
+    options = ("--index-dir", cli_index, "--model", "fake", "--json", "--mode", "semantic")
+    wide = invoke("search", "climate", *options, "-k", "80", env={"CONFSEARCH_MAX_K": "80"})
+    narrow = invoke("search", "climate", *options, "-k", "80")
+
+    assert wide.exit_code == 0, wide.output
+    assert len(json.loads(wide.stdout)["results"]) == 80
+    assert "50" in assert_clean_failure(narrow)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.embedding import FakeEmbedder
-from search_api.search import FILTER_FIELDS
+from indexer.embedders.fake import FakeEmbedder
+from indexer.fields import FILTERS as FILTER_FIELDS
 from search_api.settings import Settings
 from tests.search_api.conftest import check_error, serve
 
@@ -322,3 +322,17 @@ def test_index_built_with_another_model_makes_the_api_unavailable(settings: Sett
 
     message = check_error(response, 503, "unavailable")
     assert "fake-64" in message and "fake-32" in message
+
+
+def test_a_max_k_above_fifty_is_honoured_by_post_and_get(settings: Settings):
+    wider = settings.model_copy(update={"max_k": 80})
+    with serve(wider) as client:
+        posted = client.post("/search", json={"query": "climate", "k": 80, "mode": "semantic"})
+        got = client.get("/search", params={"q": "climate", "k": 80, "mode": "semantic"})
+        refused = client.post("/search", json={"query": "climate", "k": 81})
+
+    assert posted.status_code == 200, posted.text
+    assert len(posted.json()["results"]) == 80
+    assert got.status_code == 200, got.text
+    assert [r["id"] for r in got.json()["results"]] == [r["id"] for r in posted.json()["results"]]
+    assert "80" in check_error(refused, 422, "invalid_request")

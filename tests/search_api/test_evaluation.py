@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -59,10 +60,10 @@ def test_summary_averages_per_kind_and_overall():
 def test_a_passage_is_correct_from_a_listed_document_with_an_evidence_phrase():
     q = Question("q", "exact", "?", ["a.txt"], ["Falepili  Union"])
     hit = {"source": "a.txt", "text": "the falepili union treaty", "also_in": []}
-    assert is_correct(hit, q)
-    assert not is_correct({**hit, "source": "b.txt"}, q)
-    assert is_correct({**hit, "source": "b.txt", "also_in": ["a.txt"]}, q)
-    assert not is_correct({**hit, "text": "another union"}, q)
+    assert is_correct(SimpleNamespace(**hit), q)
+    assert not is_correct(SimpleNamespace(**{**hit, "source": "b.txt"}), q)
+    assert is_correct(SimpleNamespace(**{**hit, "source": "b.txt", "also_in": ["a.txt"]}), q)
+    assert not is_correct(SimpleNamespace(**{**hit, "text": "another union"}), q)
 
 
 def test_questions_file_is_read_and_bad_lines_are_reported(tmp_path: Path):

@@ -3,15 +3,15 @@ whether the body declares its length, declares none, or is sent in many pieces."
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from search_api.app import create_app
 from search_api.settings import Settings
+from tests.helpers import call_asgi
 from tests.search_api.conftest import check_error, serve
 
 
@@ -67,21 +67,6 @@ def test_the_cap_holds_on_every_endpoint(client: TestClient):
 
 
 def _call(app, headers: list, chunks: list[bytes]) -> tuple[list[dict], int]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/search",
-        "raw_path": b"/search",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"), *headers],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
-    sent: list[dict] = []
     read = 0
 
     async def receive():
@@ -91,10 +76,9 @@ def _call(app, headers: list, chunks: list[bytes]) -> tuple[list[dict], int]:
             raise AssertionError("read past the end of the body")
         return {"type": "http.request", "body": chunks[read - 1], "more_body": read < len(chunks)}
 
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
+    sent = call_asgi(
+        app, "POST", "/search", [(b"content-type", b"application/json"), *headers], receive
+    )
     return sent, read
 
 
@@ -121,28 +105,9 @@ def test_a_body_longer_than_it_claims_stops_being_read_at_the_cap(raw_app):
 def test_an_upload_is_not_held_to_the_json_cap(raw_app):
     # POST /admin/documents streams to disk under its own cap: here it is refused for want
     # of the admin key, having been let through by the JSON cap.
-    app = raw_app
-    sent: list[dict] = []
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/admin/documents",
-        "raw_path": b"/admin/documents",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"t"), (b"content-length", str(1024 * 1024).encode())],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
-
     async def receive():
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
+    length = str(1024 * 1024).encode()
+    sent = call_asgi(raw_app, "POST", "/admin/documents", [(b"content-length", length)], receive)
     assert sent[0]["status"] == 403  # admin is off here; not 413

@@ -8,13 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from search_api.query_embedding import QueryEmbedder
+from tests.helpers import SlowEmbedder
 
 
 @pytest.fixture
 def queries():
-    embedder = FakeEmbedder(delay_s=0.2)
+    embedder = SlowEmbedder(delay_s=0.2)
     queries = QueryEmbedder(embedder, cache_size=3)
     yield queries
     queries.close()

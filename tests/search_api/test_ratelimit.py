@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from search_api.app import create_app
 from search_api.ratelimit import RateLimitMiddleware, TokenBuckets, client_key
 from search_api.settings import Settings, parse_rate

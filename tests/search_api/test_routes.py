@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 
 import indexer.store
 from indexer.build import build
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
+from indexer.fields import FILTERS, NAMES, SUMMARY
 from search_api.settings import Settings
 from tests.conftest import copy_corpus
 from tests.search_api.conftest import FJI_2019, TUV_2005, TUV_2019, check_error, serve
@@ -428,3 +429,30 @@ def test_without_cors_origins_no_origin_is_allowed(client: TestClient):
 
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
+
+
+# -- fields --------------------------------------------------------------------------------
+
+
+def test_fields_lists_the_declared_fields_and_the_widget_summary(client: TestClient):
+    body = client.get("/fields").json()
+
+    assert [f["name"] for f in body["fields"]] == list(NAMES)
+    year = next(f for f in body["fields"] if f["name"] == "year")
+    assert year == {**year, "type": "integer", "filter": True, "facet": True}
+    assert body["summary"] == SUMMARY
+
+
+def test_every_filter_is_a_get_parameter_of_search_and_documents(client: TestClient):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/search", "/documents"):
+        names = {p["name"] for p in paths[path]["get"]["parameters"]}
+        assert set(FILTERS) | {"year_from", "year_to"} <= names, path
+
+
+def test_documents_filter_by_a_year_range_and_refuse_unknown_parameters(client: TestClient):
+    body = client.get("/documents", params={"year_from": 2006, "year_to": 2020}).json()
+    misspelt = client.get("/documents", params={"contry": "TUV"})
+
+    assert body["total"] > 0 and all(2006 <= d["year"] <= 2020 for d in body["documents"])
+    assert "contry" in check_error(misspelt, 422, "invalid_request")

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from search_api.app import create_app
 from search_api.settings import Settings
 

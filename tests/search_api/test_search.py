@@ -4,20 +4,22 @@ duplicate passages; and parse_filters, which turns the API's filter object into 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-import search_api.search as search_module
-from indexer import store
+import search_api.dense as dense_module
 from indexer.build import build
-from indexer.embedding import FakeEmbedder
-from indexer.store import Generation
+from indexer.embedders.fake import FakeEmbedder
+from indexer.fields import FILTERS as FILTER_FIELDS
+from indexer.fields import NAMES
+from indexer.store import Generation, IndexError_
 from search_api import keyword
+from search_api.filters import Condition, parse_filters
 from search_api.keyword import fts_query
-from search_api.search import FILTER_FIELDS, QueryError, Searcher, parse_filters
+from search_api.query import Query, QueryError
+from search_api.search import Searcher
 from search_api.settings import Settings
 from tests.conftest import COMMUNIQUE_PDF, COMMUNIQUE_TXT, REPO, copy_corpus
 from tests.search_api.conftest import (
@@ -30,20 +32,7 @@ from tests.search_api.conftest import (
 )
 
 EVAL_QUESTIONS = REPO / "eval" / "questions.jsonl"
-DOCUMENT_KEYS = {
-    "id",
-    "title",
-    "doc_type",
-    "year",
-    "date",
-    "organisation",
-    "conference",
-    "place",
-    "country",
-    "country_name",
-    "language",
-    "source",
-}
+DOCUMENT_KEYS = {"id", *NAMES, "source"}  # every declared field (indexer/fields.py)
 
 
 # -- the response --------------------------------------------------------------------------
@@ -315,7 +304,7 @@ def test_filter_on_a_large_index_uses_the_vector_index_and_returns_k(
     rare_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ):
     # Above EXACT_SCAN_LIMIT candidates the filter is applied inside FAISS; force that path.
-    monkeypatch.setattr(search_module, "EXACT_SCAN_LIMIT", 0)
+    monkeypatch.setattr(dense_module, "EXACT_SCAN_LIMIT", 0)
     with serve(rare_settings) as client:
         rare = client.post(
             "/search", json={"query": QUESTION, "k": 4, "filters": {"country": "NRU"}}
@@ -400,13 +389,13 @@ def test_searcher_rejects_an_empty_query(shared_index: Path):
     searcher = Searcher(shared_index, FakeEmbedder())
     try:
         with pytest.raises(QueryError, match="empty"):
-            searcher.search(" \n\t ")
+            searcher.search(Query(" \n\t "))
     finally:
         searcher.close()
 
 
 def test_searcher_refuses_an_index_built_with_another_model(shared_index: Path):
-    with pytest.raises(QueryError, match="fake-64"):
+    with pytest.raises(IndexError_, match="fake-64"):
         Searcher(shared_index, FakeEmbedder(dimension=32))
 
 
@@ -488,7 +477,7 @@ def test_eval_questions_are_searched_whole_on_a_small_index(shared_index: Path):
     searcher = Searcher(shared_index, FakeEmbedder())
     try:
         for question in questions:
-            assert searcher._fts_queries(searcher.generation, question) == [fts_query(question)]
+            assert searcher.keyword.queries(searcher.generation, question) == [fts_query(question)]
     finally:
         searcher.close()
 
@@ -506,11 +495,11 @@ def test_over_budget_a_common_word_is_left_out_and_the_rare_word_finds_its_passa
     monkeypatch.setattr(keyword, "POSTING_BUDGET", 10)
     monkeypatch.setattr(keyword, "CORE_BUDGET", 10)
 
-    matches = searcher._fts_queries(searcher.generation, "Pacific Falepili")
-    results = searcher.search("Pacific Falepili", k=3, mode="keyword")["results"]
+    matches = searcher.keyword.queries(searcher.generation, "Pacific Falepili")
+    hits = searcher.search(Query("Pacific Falepili", k=3, mode="keyword")).hits
 
     assert matches == ['"falepili"']
-    assert results[0]["source"] == AUS_2024 and "Falepili" in results[0]["text"]
+    assert hits[0].source == AUS_2024 and "Falepili" in hits[0].text
 
 
 def test_rare_words_never_together_fall_back_to_the_rarest_alone(
@@ -521,63 +510,23 @@ def test_rare_words_never_together_fall_back_to_the_rarest_alone(
     monkeypatch.setattr(keyword, "POSTING_BUDGET", 0)
     monkeypatch.setattr(keyword, "CORE_BUDGET", 0)
 
-    matches = searcher._fts_queries(searcher.generation, "Falepili customs")
-    results = searcher.search("Falepili customs", k=3, mode="keyword")["results"]
+    matches = searcher.keyword.queries(searcher.generation, "Falepili customs")
+    hits = searcher.search(Query("Falepili customs", k=3, mode="keyword")).hits
 
     assert matches == ['"falepili" AND "customs"', '"falepili"']
-    assert results and "Falepili" in results[0]["text"]
+    assert hits and "Falepili" in hits[0].text
 
 
 def test_keyword_leg_ranks_the_passages_of_each_expression_after_the_previous_ones(
     searcher: Searcher,
 ):
-    gen = searcher.generation
-    together = searcher._keyword(gen, ['"climate" AND "tuvalu"'], 1000, "", [])
-    alone = searcher._keyword(gen, ['"climate"'], 1000, "", [])
+    gen, leg, everything = searcher.generation, searcher.keyword, Condition("", [])
+    together = leg.search(gen, ['"climate" AND "tuvalu"'], 1000, everything)
+    alone = leg.search(gen, ['"climate"'], 1000, everything)
     assert 0 < len(together) < len(alone) < 1000
 
-    merged = searcher._keyword(gen, ['"climate" AND "tuvalu"', '"climate"'], 1000, "", [])
-    first = searcher._keyword(gen, ['"climate" AND "tuvalu"', '"climate"'], 3, "", [])
+    merged = leg.search(gen, ['"climate" AND "tuvalu"', '"climate"'], 1000, everything)
+    first = leg.search(gen, ['"climate" AND "tuvalu"', '"climate"'], 3, everything)
 
     assert merged == together + [i for i in alone if i not in together]
     assert first == together[:3]  # enough passages: the next expression is not searched
-
-
-@pytest.fixture(scope="module")
-def old_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of the standard slice written the way generations were before
-    passages_vocab existed."""
-    root = tmp_path_factory.mktemp("old")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            store, "SCHEMA", re.sub(r"CREATE TABLE passages_vocab[^;]*;", "", store.SCHEMA)
-        )
-        patch.setattr(store, "write_vocabulary", lambda db: None)
-        report = build(copy_corpus(root / "corpus"), root / "index", FakeEmbedder())
-    assert report.published
-    return root / "index"
-
-
-def test_generation_without_vocabulary_still_answers_keyword_queries_whole(
-    old_index: Path, shared_index: Path, monkeypatch: pytest.MonkeyPatch
-):
-    question = "Pacific Falepili Union climate change"
-    old, new = Searcher(old_index, FakeEmbedder()), Searcher(shared_index, FakeEmbedder())
-    try:
-        assert (
-            old.generation.query_one("SELECT 1 FROM sqlite_master WHERE name = 'passages_vocab'")
-            is None
-        )
-        before = [r["id"] for r in new.search(question, k=10, mode="keyword")["results"]]
-        after = [r["id"] for r in old.search(question, k=10, mode="keyword")["results"]]
-        assert after == before and len(after) == 10
-        # However small the budget, an old generation searches the whole question.
-        monkeypatch.setattr(keyword, "POSTING_BUDGET", 0)
-        monkeypatch.setattr(keyword, "CORE_BUDGET", 0)
-        assert old._fts_queries(old.generation, question) == [fts_query(question)]
-        cut = [r["id"] for r in old.search(question, k=10, mode="keyword")["results"]]
-        assert cut == before
-        assert new._fts_queries(new.generation, question) != [fts_query(question)]
-    finally:
-        old.close()
-        new.close()

@@ -19,10 +19,12 @@ import pytest
 import uvicorn
 
 from indexer.build import build
-from indexer.embedding import Embedder, FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
+from indexer.embedding import Embedder
 from search_api.app import create_app
 from search_api.settings import Settings
 from tests.conftest import REPO, copy_corpus
+from tests.helpers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,14 +37,6 @@ ARTIFACTS = REPO / "test-artifacts"
 MARKUP_TEXT = "<img src=x onerror=alert(1)>"
 MARKUP_TITLE = "<b>Bold</b> & <i>notes</i> <script>alert(2)</script>"
 MARKUP_DOC = "misc-markup-notes-txt"
-
-
-@pytest.fixture(autouse=True)
-def _no_confsearch_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings read CONFSEARCH_* variables: a developer's shell must not change the tests."""
-    for name in list(os.environ):
-        if name.upper().startswith("CONFSEARCH_"):
-            monkeypatch.delenv(name)
 
 
 def write_markup_document(corpus: Path) -> None:
@@ -88,9 +82,7 @@ def bound_socket() -> socket.socket:
 
 def closed_port() -> int:
     """A loopback port nothing listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port()
 
 
 class Recorder:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.embedding import FakeEmbedder
+from indexer.embedders.fake import FakeEmbedder
 from search_api.app import create_app
 from search_api.widget import WIDGET, widget_asset
 from tests.conftest import REPO

@@ -1,16 +1,12 @@
 """A BERT encoder in plain torch, loaded from the model folder's safetensors.
 
-Why not transformers: importing its BERT takes about 2 s on the 2-core machine (it pulls in
-torch._dynamo, torch.distributed and scipy), more than the rest of the server's start-up
-together, and that import was most of the cold start to a first answer. This module needs
-torch and safetensors only. It covers BERT as sentence-transformers models ship it (absolute
-positions, GELU, post-layer-norm): all-MiniLM-L6-v2 and its kin. `load` returns None for
-anything else, and the caller falls back to transformers.
+It covers BERT as sentence-transformers models ship it (absolute positions, GELU,
+post-layer-norm): all-MiniLM-L6-v2 and its kin. It needs torch and safetensors only, not
+transformers (`indexer.embedders.bert` says why). `load` returns None for anything else.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -18,32 +14,20 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-log = logging.getLogger(__name__)
+from indexer.embedders.bert import ACTIVATIONS, bert_config, encoder_entries
 
-_ACTIVATIONS = {"gelu": "none", "gelu_new": "tanh", "gelu_pytorch_tanh": "tanh"}
-_UNUSED = ("embeddings.position_ids", "pooler.")  # buffers and heads the encoder never reads
+log = logging.getLogger(__name__)
 
 
 def load(path: Path) -> Bert | None:
     """The folder's BERT as a module of (token ids, attention mask) → last hidden state,
     in fp32 and eval mode; None when the folder holds another architecture."""
-    try:
-        config = json.loads((path / "config.json").read_text())
-    except (OSError, ValueError):
-        return None
-    weights = path / "model.safetensors"
-    if (
-        config.get("model_type") != "bert"
-        or config.get("position_embedding_type", "absolute") != "absolute"
-        or config.get("hidden_act") not in _ACTIVATIONS
-        or not weights.is_file()
-    ):
+    config = bert_config(path)
+    if config is None:
         return None
     from safetensors.torch import load_file
 
-    state = {k: v for k, v in load_file(str(weights)).items() if not k.startswith(_UNUSED)}
-    if all(k.startswith("bert.") for k in state):  # saved from BertModel inside a task head
-        state = {k.removeprefix("bert."): v for k, v in state.items()}
+    state = encoder_entries(load_file(str(path / "model.safetensors")))
     model = Bert(config)
     try:
         model.load_state_dict(state, strict=True)
@@ -115,7 +99,7 @@ class Bert(nn.Module):
             config["intermediate_size"],
             config["num_attention_heads"],
             eps,
-            _ACTIVATIONS[config["hidden_act"]],
+            ACTIVATIONS[config["hidden_act"]],
         )
         self.encoder = _container(
             layer=nn.ModuleList(Layer(*layer) for _ in range(config["num_hidden_layers"]))

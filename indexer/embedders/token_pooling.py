@@ -1,0 +1,191 @@
+"""Embedders that run a forward module of (token ids, attention mask) → last hidden state
+and pool its token vectors themselves, as a Transformer + Pooling model does.
+
+One tokenisation (with character offsets) and one forward pass give both the passage vector
+(the model's own mean or CLS pooling) and each sentence's vector (the mean of the token
+vectors inside it: late pooling). Batches are length-sorted; the forward module runs in
+bfloat16 where the CPU has AMX or AVX-512-BF16, and traced with TorchScript.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from abc import abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.embedders.model_folder import ModelFolderEmbedder
+from indexer.embedding import normalise_rows
+
+log = logging.getLogger(__name__)
+
+
+class TokenPoolingEmbedder(ModelFolderEmbedder):
+    """A Transformer + Pooling (+ Normalize) model whose forward module a subclass builds."""
+
+    runs = "a Transformer + Pooling (+ Normalize) sentence-transformers folder"
+    _pooling: str | None = None  # "mean" or "cls", read when the model loads
+
+    @classmethod
+    def can_run(cls, path: Path) -> bool:
+        return plain_pooling(path) is not None
+
+    @abstractmethod
+    def _forward_module(self) -> Any:
+        """The model as a torch module of (token ids, attention mask) → last hidden state,
+        in fp32 and eval mode; a `vocabulary` attribute (its vocabulary size) helps tracing."""
+
+    def _load(self) -> Any:
+        import torch
+
+        self._pooling = plain_pooling(self.path)
+        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
+        return traced(self._forward_module().to(self.device, dtype))
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._encode(texts, None)[0]
+
+    def embed_with_sentences(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One forward pass: the passage vector is the model's own pooling of its token
+        vectors; each sentence vector the mean of the token vectors inside that sentence."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        return self._encode(texts, spans)
+
+    def _encode(self, texts, spans):
+        """Tokenise once (with character offsets), run length-sorted batches through the
+        forward module, pool."""
+        import torch
+
+        forward = self.model
+        encodings = self.tokenizer.encode_batch(list(texts))
+        limit = self.max_tokens
+        order = sorted(range(len(texts)), key=lambda i: -min(len(encodings[i].ids), limit))
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        sentence_vectors: list[np.ndarray] = [np.zeros((0, self.dimension))] * len(texts)
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first : first + self.batch_size]
+            ids, mask = self._batch_arrays([encodings[i].ids for i in batch])
+            with torch.inference_mode():
+                hidden = forward(
+                    torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device)
+                ).float()
+            vectors[batch] = self._pool(hidden, torch.from_numpy(mask)).cpu().numpy()
+            if spans is not None:
+                for row, i in enumerate(batch):
+                    sentence_vectors[i] = _span_means(
+                        hidden[row], encodings[i].offsets[: int(mask[row].sum())], spans[i]
+                    )
+        return normalise_rows(vectors), sentence_vectors
+
+    def _batch_arrays(self, pieces: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and attention mask of texts sorted longest first, cut to the model's
+        limit. Widths are rounded up to a multiple of 8: oneDNN builds kernels per shape, so
+        a few repeated shapes beat a new shape for every length."""
+        limit = self.max_tokens
+        width = min(-(-len(pieces[0]) // 8) * 8, limit)
+        ids = np.zeros((len(pieces), width), dtype=np.int64)
+        mask = np.zeros((len(pieces), width), dtype=np.int64)
+        for row, text_ids in enumerate(pieces):
+            piece = text_ids[:limit]
+            if len(text_ids) > limit:  # keep the closing [SEP] as the model would
+                piece = [*piece[: limit - 1], text_ids[-1]]
+            ids[row, : len(piece)] = piece
+            mask[row, : len(piece)] = 1
+        return ids, mask
+
+    def _pool(self, hidden, mask):
+        """The model's pooling of each row's token vectors: CLS, or the mean of real tokens."""
+        if self._pooling == "cls":
+            return hidden[:, 0]
+        weights = mask.to(hidden.device, hidden.dtype)
+        return (hidden * weights[..., None]).sum(1) / weights.sum(1, keepdim=True)
+
+
+def plain_pooling(path: Path) -> str | None:
+    """ "mean" or "cls" when the folder holds a Transformer + Pooling (+ Normalize) model,
+    read from its modules.json and pooling config; None for anything else."""
+    try:
+        modules = json.loads((path / "modules.json").read_text())
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        pooling = json.loads((path / modules[1]["path"] / "config.json").read_text())
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+    if kinds[:2] != ["Transformer", "Pooling"] or any(k != "Normalize" for k in kinds[2:]):
+        return None
+    if pooling.get("pooling_mode_mean_tokens"):
+        return "mean"
+    if pooling.get("pooling_mode_cls_token"):
+        return "cls"
+    return None
+
+
+def traced(forward):
+    """`forward` traced with TorchScript: the Python of every layer is gone from each call,
+    which matters most for a lone question, where that overhead is a large share of the
+    forward pass; the trace itself costs little at load (docs/performance.md, "Embedding").
+
+    The trace works for any batch shape because it is taken on a padded batch (the mask stays
+    an input); a probe of another shape checks it against the eager model, and a model that
+    does not trace or match runs eager."""
+    import warnings
+
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    vocabulary = int(getattr(forward, "vocabulary", 1_000))
+    device = next(forward.parameters()).device
+    example = [t.to(device) for t in _probe(2, 16, vocabulary, generator)]
+    probe = [t.to(device) for t in _probe(3, 40, vocabulary, generator)]
+    try:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about shape-dependent Python
+            trace = torch.jit.trace(forward, tuple(example), check_trace=False, strict=False)
+            expected = forward(*probe).float()
+            for _ in range(2):  # TorchScript optimises the graph on its first runs
+                got = trace(*probe).float()
+        mask = probe[1].bool()
+        cosine = torch.nn.functional.cosine_similarity(got[mask], expected[mask], dim=-1)
+        if float(cosine.min()) < 0.999:
+            raise ValueError(f"traced output differs (cosine {float(cosine.min()):.4f})")
+    except Exception as exc:  # an architecture the tracer cannot follow: eager
+        log.warning("running the model untraced: %s", exc)
+        return forward
+    return trace
+
+
+def _probe(rows: int, width: int, vocabulary: int, generator):
+    """Token ids and a mask of `rows` texts of different lengths, up to `width` tokens."""
+    import torch
+
+    ids = torch.randint(1, vocabulary, (rows, width), generator=generator)
+    mask = torch.zeros_like(ids)
+    for row in range(rows):
+        mask[row, : width - row * width // (rows + 1)] = 1
+    return ids * mask, mask
+
+
+def _span_means(hidden, offsets, spans) -> np.ndarray:
+    """Mean token vector of each character span (tokens overlapping it), unit length."""
+    import torch
+
+    if not spans:
+        return np.zeros((0, hidden.shape[1]), dtype=np.float32)
+    starts = torch.tensor([s for s, _ in offsets], dtype=torch.int64)
+    ends = torch.tensor([e for _, e in offsets], dtype=torch.int64)
+    real = ends > starts  # special tokens have empty offsets
+    span_starts = torch.tensor([s for s, _ in spans], dtype=torch.int64)[:, None]
+    span_ends = torch.tensor([e for _, e in spans], dtype=torch.int64)[:, None]
+    weights = ((ends[None, :] > span_starts) & (starts[None, :] < span_ends) & real).float()
+    weights = weights.to(hidden.device)  # a GPU actor's hidden states stay on the GPU
+    counts = weights.sum(1, keepdim=True)
+    means = (weights @ hidden[: len(offsets)]) / counts.clamp(min=1)
+    return normalise_rows(means.cpu().numpy())

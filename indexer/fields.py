@@ -1,0 +1,109 @@
+"""The document fields, declared once.
+
+Everything that lists document metadata derives from `FIELDS`: what users may write in
+`manifest.csv`, sidecars and uploads; the columns and indexes of the store's `documents`
+table; the search filters and facets; the API's response schema and GET parameters; the
+widget's line under a result's title. Adding a field is one `Field` here plus a bump of
+`indexer.store.FORMAT_VERSION`.
+
+`id` and `source` are not in `FIELDS`: every document has them and the indexer sets them
+(`id` is filterable as `document_id`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: type  # int or str
+    label: str  # for people: the document page's metadata list
+    description: str
+    filter: bool = False  # selectable in `filters` and as a GET parameter
+    facet: bool = False  # counted by `facets=true`
+    sql_index: bool = False  # an index on the column: filters on it are cheap
+    required: bool = False  # every document has a value (NOT NULL)
+    free_text: bool = False  # values may hold commas (the CLI does not split them)
+    # Slot in the widget's line under a result's title ("Speech · 2019 · Tuvalu"): the
+    # fields of one slot are alternatives, the first with a value is shown.
+    summary: int | None = None
+    view: bool = True  # listed on the document page (the title is its heading)
+    default: Any = None
+    clean: Callable[[Any], Any] | None = None  # checks a user's value; ValueError says why
+
+    def value(self, raw: Any) -> Any:
+        """A user's value for this field (None or "" for none), checked and cleaned."""
+        if raw is None or raw == "":
+            return self.default
+        return self.clean(raw) if self.clean else raw
+
+    @property
+    def sql_type(self) -> str:
+        return "INTEGER" if self.type is int else "TEXT"
+
+
+def _upper(value: Any) -> str:
+    return str(value).upper()
+
+
+def _year(value: Any) -> int:
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and 1 <= len(text) <= 4):
+        raise ValueError(f"{value!r} is not a year such as 2024")
+    return int(text)
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("title", str, "Title", "From the metadata, the HTML title or the first heading",
+          required=True, view=False),
+    Field("doc_type", str, "Type", "communique, speech, resolution, session_paper, …",
+          filter=True, facet=True, sql_index=True, summary=0, default="document"),
+    Field("year", int, "Year", "Year of the meeting", filter=True, facet=True,
+          sql_index=True, summary=1, clean=_year),
+    Field("date", str, "Date", "Date or date range, ISO 8601"),
+    Field("organisation", str, "Organisation", "Organisation that held the meeting",
+          filter=True, free_text=True, summary=2),
+    Field("conference", str, "Conference", "The meeting", filter=True, free_text=True),
+    Field("place", str, "Place", "Where it was held", filter=True, free_text=True),
+    Field("country", str, "Country code", "ISO 3166 alpha-3 code of the speaker's country",
+          filter=True, facet=True, sql_index=True, clean=_upper, view=False),
+    Field("country_name", str, "Country", "The country's name", summary=2),
+    Field("language", str, "Language", "ISO 639-1 code", filter=True),
+)  # fmt: skip
+
+BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+NAMES: tuple[str, ...] = tuple(BY_NAME)
+# Filterable fields by their filter name, `document_id` for the document's own id.
+FILTERS: dict[str, type] = {
+    **{f.name: f.type for f in FIELDS if f.filter},
+    "document_id": str,
+}
+FACETS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.facet)
+FREE_TEXT: frozenset[str] = frozenset(f.name for f in FIELDS if f.free_text)
+SUMMARY: list[list[str]] = [
+    [f.name for f in FIELDS if f.summary == slot]
+    for slot in sorted({f.summary for f in FIELDS if f.summary is not None})
+]
+
+
+def column(name: str) -> str:
+    """The SQL column of a filter on the documents table `d`."""
+    return "d.id" if name == "document_id" else f"d.{name}"
+
+
+def describe() -> list[dict]:
+    """The declaration as JSON (GET /fields, the widget)."""
+    return [
+        {
+            "name": f.name,
+            "type": "integer" if f.type is int else "string",
+            "description": f.description,
+            "filter": f.filter,
+            "facet": f.facet,
+        }
+        for f in FIELDS
+    ]

@@ -1,0 +1,106 @@
+"""The dense leg: passages by meaning.
+
+The nearest passages by inner product (FAISS, or an exact scan of a filter's candidates) are
+re-scored with their best sentence: a passage whose one sentence answers precisely should not
+lose to one that is vaguely about the topic throughout (docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+import faiss
+import numpy as np
+
+from indexer.store import Generation
+from indexer.vector_index import search_parameters
+from search_api.filters import Condition
+from search_api.rows import read_sentence_vectors
+
+EXACT_SCAN_LIMIT = 20_000  # below this many candidates, score them directly
+
+
+class DenseLeg:
+    def __init__(self, sentence_weight: float = 0.5) -> None:
+        self.sentence_weight = sentence_weight  # of the best sentence in the passage's score
+
+    def candidates(self, gen: Generation, condition: Condition) -> np.ndarray | None:
+        """The passage ids a filter allows; None without a filter (all of them)."""
+        if not condition.sql:
+            return None
+        rows = gen.query(
+            "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id "
+            f"WHERE {condition.sql}",
+            condition.params,
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def search(
+        self, gen: Generation, qv: np.ndarray, n: int, candidates: np.ndarray | None
+    ) -> list[int]:
+        """The `n` best passage ids for the question's vector `qv`, best first."""
+        ids, scores = self.nearest(gen, qv, 2 * n, candidates)
+        if self.sentence_weight <= 0 or len(ids) == 0:
+            return ids[:n].tolist()
+        best = best_sentences(read_sentence_vectors(gen, ids.tolist()), qv)
+        w = self.sentence_weight
+        mixed = [
+            ((1 - w) * score + w * best.get(pid, score), pid)
+            for pid, score in zip(ids.tolist(), scores.tolist(), strict=True)
+        ]
+        mixed.sort(key=lambda pair: -pair[0])
+        return [pid for _, pid in mixed[:n]]
+
+    def nearest(
+        self, gen: Generation, qv: np.ndarray, n: int, candidates: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest passages by inner product, with their scores; with a filter, among its
+        candidates only."""
+        if n <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        params = gen.manifest.get("index", {"type": "flat"})
+        if candidates is None:
+            scores, ids = gen.index.search(qv[None, :], n, params=search_parameters(params))
+            keep = ids[0] >= 0
+            return ids[0][keep], scores[0][keep]
+        if len(candidates) > EXACT_SCAN_LIMIT:
+            selector = faiss.IDSelectorBatch(candidates)
+            search = search_parameters(params, selector, depth=4)
+            scores, ids = gen.index.search(qv[None, :], n, params=search)
+            keep = ids[0] >= 0
+            if keep.sum() >= min(n, len(candidates)) or params.get("type") == "flat":
+                return ids[0][keep], scores[0][keep]
+        return _exact(gen, qv, n, candidates)
+
+    @staticmethod
+    def similarities(gen: Generation, qv: np.ndarray, ids: list[int]) -> list[float]:
+        """Cosine similarity of each passage to the question."""
+        if not ids:
+            return []
+        return (np.asarray(gen.embeddings[ids]) @ qv).tolist()
+
+
+def _exact(
+    gen: Generation, qv: np.ndarray, n: int, candidates: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Few candidates (or an approximate index that found too few of them): score them
+    exactly from the float32 vectors on disk."""
+    ordered = np.sort(candidates)
+    scores = np.empty(len(ordered), dtype=np.float32)
+    for start in range(0, len(ordered), EXACT_SCAN_LIMIT):
+        chunk = ordered[start : start + EXACT_SCAN_LIMIT]
+        scores[start : start + len(chunk)] = np.asarray(gen.embeddings[chunk]) @ qv
+    top = np.argsort(-scores, kind="stable")[:n]
+    return ordered[top], scores[top]
+
+
+def best_sentences(rows: list, qv: np.ndarray) -> dict[int, float]:
+    """Passage id → similarity of its best sentence, in one matrix product."""
+    blobs = [(r[0], r[1]) for r in rows if r[1] and len(r[1]) % (2 * len(qv)) == 0]
+    if not blobs:
+        return {}
+    vectors = np.frombuffer(b"".join(b for _, b in blobs), dtype=np.float16)
+    scores = vectors.reshape(-1, len(qv)).astype(np.float32) @ qv
+    counts = [len(b) // (2 * len(qv)) for _, b in blobs]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return dict(
+        zip((pid for pid, _ in blobs), np.maximum.reduceat(scores, starts).tolist(), strict=True)
+    )

@@ -1,0 +1,70 @@
+"""Filters on document metadata, turned into one SQL condition on the documents table `d`.
+
+A filter is {field: value | [values] | {"gte": x, "lte": y, "gt": …, "lt": …}}; the fields
+are the filterable ones of indexer.fields. Filters select candidate passages in SQLite
+*before* ranking, so a filtered question returns k passages whenever k exist
+(post-filtering the top N of a vector search comes back short).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from indexer.fields import FILTERS, column
+from search_api.query import QueryError
+
+_RANGE = {"gte": ">=", "lte": "<=", "gt": ">", "lt": "<"}
+
+
+class Condition(NamedTuple):
+    sql: str  # empty: every document
+    params: list
+
+
+def parse_filters(filters: dict | None) -> Condition:
+    """The SQL condition of `filters`, or a QueryError naming what is wrong."""
+    if not filters:
+        return Condition("", [])
+    clauses: list[str] = []
+    params: list = []
+    for name, value in filters.items():
+        if name not in FILTERS:
+            allowed = ", ".join(sorted(FILTERS))
+            raise QueryError(f"unknown filter field {name!r}; filter on one of: {allowed}")
+        kind, col = FILTERS[name], column(name)
+        collate = " COLLATE NOCASE" if kind is str else ""
+        if isinstance(value, dict):
+            unknown = set(value) - set(_RANGE)
+            if unknown or not value:
+                raise QueryError(
+                    f"filter {name!r}: a range takes gte, lte, gt or lt, not {sorted(unknown)}"
+                )
+            for op, bound in value.items():
+                clauses.append(f"{col} {_RANGE[op]} ?")
+                params.append(_coerce(name, kind, bound))
+        elif isinstance(value, list):
+            if not value:
+                raise QueryError(f"filter {name!r}: the list of values is empty")
+            clauses.append(f"{col}{collate} IN ({', '.join('?' for _ in value)})")
+            params.extend(_coerce(name, kind, v) for v in value)
+        else:
+            clauses.append(f"{col} = ?{collate}")
+            params.append(_coerce(name, kind, value))
+    return Condition(" AND ".join(clauses), params)
+
+
+def _coerce(name: str, kind: type, value: Any) -> int | str:
+    if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+        raise QueryError(f"filter {name!r}: {value!r} is not a valid value")
+    if kind is int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise QueryError(f"filter {name!r}: {value!r} is not a whole number") from None
+        if not -(2**63) <= number < 2**63:
+            raise QueryError(f"filter {name!r}: {value!r} is out of range")
+        return number
+    text = str(value).strip()
+    if not text:
+        raise QueryError(f"filter {name!r}: the value is empty")
+    return text

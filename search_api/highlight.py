@@ -1,0 +1,39 @@
+"""The sentence (or two adjacent ones) of a passage that best answers the question."""
+
+from __future__ import annotations
+
+import numpy as np
+
+WORD_BONUS = 0.15  # added for a sentence holding all the question's words, in proportion
+SHORT_SENTENCE = 120  # characters: a shorter best sentence may take its neighbour
+NEIGHBOUR_MARGIN = 0.05
+
+
+def best_span(
+    text: str,
+    spans: list[tuple[int, int]],
+    sentence_vectors: bytes,
+    qv: np.ndarray | None,
+    words: list[str],
+) -> tuple[int, int]:
+    """Offsets in `text` of the sentence closest to the question's vector `qv`, with a bonus
+    for the question's `words`; the whole text when it has no sentences."""
+    if not spans:
+        return 0, len(text)
+    scores = np.zeros(len(spans), dtype=np.float32)
+    vectors = np.frombuffer(sentence_vectors, dtype=np.float16)
+    if qv is not None and vectors.size == len(spans) * len(qv):
+        scores += vectors.reshape(len(spans), -1).astype(np.float32) @ qv
+    if words:
+        for i, (s, e) in enumerate(spans):
+            sentence = text[s:e].lower()
+            scores[i] += WORD_BONUS * sum(w in sentence for w in words) / len(words)
+    best = int(np.argmax(scores))
+    start, end = spans[best]
+    # A short best sentence often needs its neighbour to make sense.
+    if end - start < SHORT_SENTENCE and len(spans) > 1:
+        neighbours = [i for i in (best - 1, best + 1) if 0 <= i < len(spans)]
+        other = max(neighbours, key=lambda i: scores[i])
+        if scores[other] >= scores[best] - NEIGHBOUR_MARGIN:
+            start, end = min(start, spans[other][0]), max(end, spans[other][1])
+    return start, end

@@ -1,0 +1,72 @@
+"""What a caller asks: the question, how many results, filters, mode and layout, checked
+against the server's limits before anything runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+MODES = ("hybrid", "semantic", "keyword")
+GROUP_BY = ("document",)
+
+
+class QueryError(ValueError):
+    """A question or filter the searcher cannot run; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    k: int = 10
+    filters: dict | None = None
+    offset: int = 0
+    mode: str = "hybrid"  # hybrid: dense and keyword legs fused; or one leg alone
+    group_by: str | None = None  # "document": k documents, each with its best passages
+    per_document: int = 3
+    facets: bool = False  # count matching documents by the facet fields
+
+    @property
+    def wanted(self) -> int:
+        """Results (or groups) up to the end of the requested page."""
+        return self.offset + self.k
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """The server's limits on a query (Settings: CONFSEARCH_MAX_K, …)."""
+
+    max_k: int = 50
+    max_offset: int = 1000
+    max_per_document: int = 10
+    max_query_chars: int = 1000
+
+    def check(self, query: Query) -> Query:
+        """The query with its text's whitespace collapsed, or a QueryError saying what is
+        wrong."""
+        text = check_text(query.text, self.max_query_chars)
+        _within("k", query.k, 1, self.max_k)
+        _within("offset", query.offset, 0, self.max_offset)
+        _within("per_document", query.per_document, 1, self.max_per_document)
+        if query.mode not in MODES:
+            raise QueryError(f"mode must be one of {', '.join(MODES)}, not {query.mode!r}")
+        if query.group_by is not None and query.group_by not in GROUP_BY:
+            raise QueryError(f"group_by must be 'document', not {query.group_by!r}")
+        return replace(query, text=text)
+
+
+def _within(name: str, value: int, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise QueryError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+
+
+def check_text(text: str, max_chars: int | None = None) -> str:
+    """The question with its whitespace collapsed, or a QueryError saying what is wrong."""
+    text = " ".join(text.split())
+    if not text:
+        raise QueryError("the query is empty: type a question or some words")
+    if max_chars is not None and len(text) > max_chars:
+        raise QueryError(f"the query is longer than {max_chars} characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryError("the query is not valid text (unpaired surrogate)") from None
+    return text

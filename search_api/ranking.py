@@ -1,0 +1,76 @@
+"""Post-processing of the fused ranking: collapse duplicates, group by document, count
+facets."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from indexer.fields import FACETS
+from indexer.store import Generation
+from search_api.rows import read_light
+
+
+@dataclass
+class Candidate:
+    """A ranked passage before it is read whole."""
+
+    passage_id: int
+    score: float
+    row: sqlite3.Row  # search_api.rows.read_light's columns
+    also_in: list[str] = field(default_factory=list)
+
+    @property
+    def document_id(self) -> str:
+        return self.row["document_id"]
+
+
+def collapse(gen: Generation, ranked: list[tuple[int, float]]) -> list[Candidate]:
+    """One candidate per passage text (a PDF and a text rendition of one communiqué say the
+    same), and no two overlapping passages of one document (a long section is split with
+    overlap): the better one stands for both."""
+    if not ranked:
+        return []
+    rows = read_light(gen, (pid for pid, _ in ranked))
+    kept: list[Candidate] = []
+    by_text: dict[str, Candidate] = {}
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for pid, score in ranked:
+        row = rows[pid]
+        same = by_text.get(row["text_sha"])
+        if same is not None:
+            if row["source"] not in same.also_in and row["source"] != same.row["source"]:
+                same.also_in.append(row["source"])
+            continue
+        spans = taken.setdefault(row["document_id"], [])
+        if any(row["start"] < e and s < row["end"] for s, e in spans):
+            continue
+        spans.append((row["start"], row["end"]))
+        candidate = Candidate(pid, score, row)
+        by_text[row["text_sha"]] = candidate
+        kept.append(candidate)
+    return kept
+
+
+def group(candidates: list[Candidate], per_document: int) -> list[list[Candidate]]:
+    """Candidates grouped by document, groups in the order of their best candidate."""
+    groups: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        members = groups.setdefault(candidate.document_id, [])
+        if len(members) < per_document:
+            members.append(candidate)
+    return list(groups.values())
+
+
+def facets(candidates: list[Candidate]) -> dict[str, dict[str, int]]:
+    """Documents among the matches, counted by each facet field's values."""
+    documents = {c.document_id: c.row for c in candidates}
+    out: dict[str, dict[str, int]] = {}
+    for name in FACETS:
+        counts: dict[str, int] = {}
+        for row in documents.values():
+            value = row[f"doc_{name}"]
+            if value is not None:
+                counts[str(value)] = counts.get(str(value), 0) + 1
+        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out

@@ -1,0 +1,69 @@
+"""The library's typed results as the API's JSON (search_api/schemas.py documents it); the
+CLI's `--json` prints the same."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search_api.catalogue import DocumentPage
+from search_api.results import DocumentInfo, Hit, SearchResult
+
+
+def document_json(document: DocumentInfo) -> dict[str, Any]:
+    """Its id, fields, source and other metadata; its passage count and text when read."""
+    known = {"passage_count": document.passage_count, "text": document.text}
+    return {
+        "id": document.id,
+        **document.values,
+        "source": document.source,
+        **document.extra,
+        **{name: value for name, value in known.items() if value is not None},
+    }
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "text": hit.text,
+        "score": round(float(hit.score), 5),
+        "similarity": None if hit.similarity is None else round(hit.similarity, 4),
+        "source": hit.source,
+        "section": hit.section,
+        "page": hit.page,
+        "page_end": hit.page_end,
+        "start": hit.start,
+        "end": hit.end,
+        "highlight": hit.highlight,
+        "highlight_offsets": [hit.highlight_start, hit.highlight_end],
+        "also_in": hit.also_in,
+        "document": document_json(hit.document),
+    }
+
+
+def search_json(result: SearchResult, took_ms: float) -> dict[str, Any]:
+    query = result.query
+    out: dict[str, Any] = {
+        "query": query.text,
+        "mode": query.mode,
+        "took_ms": round(took_ms, 2),
+        "offset": query.offset,
+        "k": query.k,
+    }
+    if result.groups is not None:
+        out["groups"] = [
+            {"document": document_json(g.document), "results": [hit_json(h) for h in g.hits]}
+            for g in result.groups
+        ]
+    out["results"] = [hit_json(h) for h in result.hits]
+    if result.facets is not None:
+        out["facets"] = result.facets
+    return out
+
+
+def documents_json(page: DocumentPage) -> dict[str, Any]:
+    return {
+        "total": page.total,
+        "offset": page.offset,
+        "limit": page.limit,
+        "documents": [document_json(d) for d in page.documents],
+    }
