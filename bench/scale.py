@@ -208,7 +208,14 @@ def write_generation(source: Path, index_dir: Path, vectors, index, params) -> P
     """An index generation in confsearch's format: passage i is a copy of real passage
     i % P (in a copy of its document, so results do not collapse into one), with vector i."""
     from indexer.checksums import sha256_file
-    from indexer.store import DOCUMENT_COLUMNS, FILES, FORMAT_VERSION, SCHEMA, write_vocabulary
+    from indexer.store import (
+        DOCUMENT_COLUMNS,
+        FILES,
+        FORMAT_VERSION,
+        SCHEMA,
+        write_citations,
+        write_vocabulary,
+    )
 
     name = "gen-000001-bench-scale"
     folder = index_dir / name
@@ -232,7 +239,7 @@ def write_generation(source: Path, index_dir: Path, vectors, index, params) -> P
     db.execute(
         f"INSERT INTO passages SELECT p.id + c.c * {real}, p.document_id || {suffix}, ordinal,"
         f' section, page, page_end, start, "end", text, text_sha || {suffix}, embed_key,'
-        " sentences, sentence_vectors FROM copies c, src.passages p"
+        " sentences, paragraphs, sentence_vectors FROM copies c, src.passages p"
         f" WHERE p.id + c.c * {real} < {len(vectors)} ORDER BY c.c, p.id"
     )
     db.execute(
@@ -241,6 +248,7 @@ def write_generation(source: Path, index_dir: Path, vectors, index, params) -> P
         " ON d.id = p.document_id ORDER BY p.id"
     )
     write_vocabulary(db)
+    write_citations(db)
     documents = db.execute("SELECT count(*) FROM documents").fetchone()[0]
     db.commit()
     db.execute("DETACH src")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer import __version__
+from indexer import __version__, citations, resolutions
 from indexer.checksums import sha256_file
 from indexer.chunking import ChunkingOptions, Passage, chunk
 from indexer.documents import DocumentError, discover, load
@@ -413,7 +413,12 @@ def prepare(
     def context(section: str | None) -> str:
         return embed_context(document.title, section)
 
-    passages = [p for p in chunk(loaded.text, embedder.count_tokens, options, context) if p.text]
+    text, references = loaded.text, []
+    resolution = resolutions.read(text, item.source, known=True)
+    if document.doc_type == "resolution" and resolution is not None:
+        text = resolutions.structure(text, resolution)  # preamble, operative paragraphs
+        references = citations.extract(text, resolution.number)
+    passages = [p for p in chunk(text, embedder.count_tokens, options, context) if p.text]
     if not passages:
         return Skip("no passages: the document has no text")
     inputs = [p.embed_text for p in passages]
@@ -422,6 +427,7 @@ def prepare(
     rows = [_passage_row(document.id, p, key) for p, key in zip(passages, keys, strict=True)]
     doc_row = {
         **document.row(),
+        "citations": json.dumps([[r.number, r.year, r.paragraph] for r in references]),
         "content_sha256": item.content_sha256,
         "fingerprint": item.fingerprint,
         "text": loaded.text.text,
@@ -431,8 +437,9 @@ def prepare(
     for p, text in zip(passages, inputs, strict=True):
         shift = len(text) - len(p.text)
         spans.append([(s + shift, e + shift) for s, e in p.sentences])
-    return Prepared(doc_row, rows, vectors, sentence_vectors, todo, inputs, spans,
-                    list(loaded.warnings), reused)  # fmt: skip
+    warnings = [*loaded.warnings, *document.warnings]
+    return Prepared(doc_row, rows, vectors, sentence_vectors, todo, inputs, spans, warnings,
+                    reused)  # fmt: skip
 
 
 def _reuse(previous: Generation | None, keys: list[str], dim: int) -> tuple:
@@ -467,6 +474,7 @@ def _passage_row(document_id: str, p: Passage, embed_key: str) -> dict:
         "text_sha": hashlib.sha256(" ".join(p.text.split()).encode()).hexdigest(),
         "embed_key": embed_key,
         "sentences": json.dumps(p.sentences),
+        "paragraphs": p.paragraphs,
         "sentence_vectors": b"",
     }
 

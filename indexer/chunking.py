@@ -39,6 +39,7 @@ class Passage:
     text: str
     sentences: list[tuple[int, int]] = field(default_factory=list)  # relative to text
     context: str = ""  # what is prepended when embedding, cut to fit `context_tokens`
+    paragraphs: str | None = None  # numbered paragraphs it holds: "2", "4–5", "3, 7"
 
     @property
     def embed_text(self) -> str:
@@ -50,6 +51,7 @@ class _Section:
     name: str | None
     blocks: list[Block]
     opened_by_heading: bool = False
+    by_structure: bool = False  # named by the document's structure (Block.section)
 
     @property
     def has_body(self) -> bool:
@@ -57,13 +59,21 @@ class _Section:
 
 
 def sections(doc: NormalisedText, is_long_item: Callable[[Block], bool]) -> list[_Section]:
-    """Group blocks into sections: a heading opens one, and so does a long labelled item."""
+    """Group blocks into sections: a heading opens one, and so does a long labelled item;
+    blocks whose section the document's structure names (a resolution's preamble and
+    operative paragraphs) follow that instead."""
     out: list[_Section] = []
     heading: str | None = None
     current = _Section(None, [])
 
     for block in doc.blocks:
-        if block.kind == "heading":
+        if block.section is not None:
+            if not (current.by_structure and current.name == block.section):
+                if current.blocks:
+                    out.append(current)
+                current = _Section(block.section, [], by_structure=True)
+            current.blocks.append(block)
+        elif block.kind == "heading":
             if current.opened_by_heading and not current.has_body:
                 # A heading right under a heading (a place and date under a title): the
                 # first names the section, the others are its text.
@@ -115,8 +125,32 @@ def chunk(
         for start, end in _pack(text, section.blocks, tokens, target, budget, options):
             passage = _passage(doc, len(passages), section.name, start, end)
             passage.context = prefix
+            numbers = [b.paragraph for b in section.blocks
+                       if b.paragraph and b.start < end and start < b.end]  # fmt: skip
+            passage.paragraphs = format_paragraphs(numbers)
+            if section.by_structure and passage.paragraphs:  # named for what it holds
+                passage.section = paragraphs_label(passage.paragraphs)
             passages.append(passage)
     return passages
+
+
+def paragraphs_label(paragraphs: str) -> str:
+    """ "Paragraph 2", "Paragraphs 4–5"."""
+    return f"Paragraph {paragraphs}" if paragraphs.isdigit() else f"Paragraphs {paragraphs}"
+
+
+def format_paragraphs(numbers: list[str]) -> str | None:
+    """ "2"; "4–6" for a run of consecutive numbers; "3, 7" otherwise; None for none."""
+    unique = list(dict.fromkeys(numbers))
+    if not unique:
+        return None
+    if len(unique) == 1:
+        return unique[0]
+    if all(n.isdigit() for n in unique) and [int(n) for n in unique] == list(
+        range(int(unique[0]), int(unique[0]) + len(unique))
+    ):
+        return f"{unique[0]}–{unique[-1]}"
+    return ", ".join(unique)
 
 
 def _fit_context(prefix: str, count_tokens: TokenCounter, options: ChunkingOptions) -> str:

@@ -50,6 +50,13 @@ def _upper(value: Any) -> str:
     return str(value).upper()
 
 
+def _whole(value: Any) -> int:
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(text)
+
+
 def _year(value: Any) -> int:
     text = str(value).strip()
     if not (text.isascii() and text.isdigit() and 1 <= len(text) <= 4):
@@ -65,6 +72,10 @@ FIELDS: tuple[Field, ...] = (
     Field("year", int, "Year", "Year of the meeting", filter=True, facet=True,
           sql_index=True, summary=1, clean=_year),
     Field("date", str, "Date", "Date or date range, ISO 8601"),
+    Field("symbol", str, "Symbol", "Document symbol as cited: S/RES/242 (1967)", filter=True,
+          sql_index=True, summary=2),
+    Field("number", int, "Number", "Resolution number", filter=True, sql_index=True,
+          clean=_whole),
     Field("organisation", str, "Organisation", "Organisation that held the meeting",
           filter=True, free_text=True, summary=2),
     Field("conference", str, "Conference", "The meeting", filter=True, free_text=True),
@@ -73,14 +84,24 @@ FIELDS: tuple[Field, ...] = (
           filter=True, facet=True, sql_index=True, clean=_upper, view=False),
     Field("country_name", str, "Country", "The country's name", summary=2),
     Field("language", str, "Language", "ISO 639-1 code", filter=True),
+    Field("topic", str, "Topic", "The resolution's topic heading", filter=True,
+          free_text=True),
+    Field("meeting", int, "Meeting", "Meeting number at which it was adopted", clean=_whole),
+    Field("vote", str, "Vote", "unanimous, recorded, without vote or consensus", filter=True,
+          facet=True),
+    Field("votes_for", int, "Votes for", "Recorded votes in favour", clean=_whole),
+    Field("votes_against", int, "Votes against", "Recorded votes against", clean=_whole),
+    Field("votes_abstaining", int, "Abstentions", "Recorded abstentions", clean=_whole),
 )  # fmt: skip
 
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
-# Filterable fields by their filter name, `document_id` for the document's own id.
+# Filterable fields by their filter name, `document_id` for the document's own id, and
+# `cites`: the documents that refer to a resolution ("S/RES/242", "242").
 FILTERS: dict[str, type] = {
     **{f.name: f.type for f in FIELDS if f.filter},
     "document_id": str,
+    "cites": str,
 }
 FACETS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.facet)
 FREE_TEXT: frozenset[str] = frozenset(f.name for f in FIELDS if f.free_text)

@@ -15,6 +15,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from indexer import resolutions
 from indexer.fields import FIELDS, NAMES
 from indexer.normalise import NormalisedText
 
@@ -34,6 +35,7 @@ class Document:
     source: str  # path relative to the corpus root, forward slashes
     values: dict[str, Any]  # a value (or None) for each field of indexer.fields.FIELDS
     extra: dict = field(default_factory=dict)  # the user's other metadata, shown as given
+    warnings: list[str] = field(default_factory=list)  # for the build report
 
     def __getattr__(self, name: str) -> Any:
         """A field's value as an attribute: `document.year`."""
@@ -98,6 +100,11 @@ def derive(
     """A Document from user metadata, filling title and year from the text when missing."""
     values = dict(values)
     known = {k: values.pop(k) for k in list(values) if k in USER_FIELDS}
+    # What the text says of itself fills what the user did not write.
+    resolution = resolutions.read(text, source, known.get("doc_type") == "resolution")
+    if resolution is not None:
+        derived = {k: v for k, v in resolution.fields().items() if v is not None}
+        known = {**derived, **{k: v for k, v in known.items() if v not in (None, "")}}
     fields = {}
     for f in FIELDS:
         try:
@@ -113,6 +120,7 @@ def derive(
         source=source,
         values=fields,
         extra={k: v for k, v in values.items() if isinstance(v, str | int | float | bool)},
+        warnings=resolution.warnings if resolution else [],
     )
 
 

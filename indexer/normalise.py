@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 TERMINAL = tuple('.!?;:"”’)')
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"), None)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
-_BULLET = re.compile(r"^(?:[-*•▪◦–]|\d{1,2}[.)]|\([a-z0-9]{1,3}\))\s+")
+# "1, Authorizes" is an OCR slip for "1. Authorizes" (capital after it).
+_BULLET = re.compile(
+    r"^(?:[-*•▪◦–]|\d{1,2}[.)]|\d{1,2},(?=\s+[A-Z])|\((?:[a-z]{1,4}|\d{1,3})\))\s+"
+)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 # "Session Four: ...", "Opening Ceremony: ...": a short capitalised label, a colon, then text.
@@ -41,6 +44,10 @@ class Block:
     end: int
     page: int | None = None
     label: str | None = None  # for items: "Session Four"
+    # The numbered paragraph the block is or belongs to ("2" for "2. Decides…" and for its
+    # sub-items "(a) …"), as documents are cited: "para. 2".
+    paragraph: str | None = None
+    section: str | None = None  # a section set by the document's own structure (resolutions)
 
 
 @dataclass(frozen=True)
@@ -282,42 +289,66 @@ def _to_blocks(logical: list[_Line], width: float, hard_wrapped: bool) -> Normal
     blocks: list[Block] = []
     page_starts: list[tuple[int, int]] = []
     offset = 0
+    paragraph: str | None = None  # the numbered paragraph sub-items belong to
     for i, line in enumerate(logical):
         if not line.text:
             continue
-        text = _EMPHASIS.sub(r"\2", line.text).strip()
-        kind, label = "paragraph", None
-        md = _MD_HEADING.match(text)
-        if md:
-            kind, text = "heading", md.group(2).rstrip(":").strip()
-        else:
-            bullet = _BULLET.match(text)
-            if bullet:
-                text = text[bullet.end() :]
-            label_match = _LABEL.match(text)
-            if label_match and _is_label(label_match.group("label")):
-                kind, label = "item", label_match.group("label").strip()
-            elif not bullet and _looks_like_heading(
-                text, width, hard_wrapped and not _standalone(logical, i)
-            ):
-                kind, text = "heading", text.rstrip(":").strip()
+        kind, text, label, number, sub = _classify(logical, i, width, hard_wrapped)
         if not text:
             continue
+        paragraph = number or (paragraph if sub and kind != "heading" else None)
         if parts:
             offset += 2  # "\n\n" between blocks
-        blocks.append(Block(kind, text, offset, offset + len(text), line.page, label))
+        blocks.append(Block(kind, text, offset, offset + len(text), line.page, label, paragraph))
         if line.page is not None:
-            if not page_starts or page_starts[-1][1] != line.page:
-                page_starts.append((offset, line.page))
-            # Markup and bullets removed above shift offsets left by at most `removed`.
-            removed = len(line.text) - len(text)
-            for position, snippet, page in line.marks:
-                found = text.find(snippet, max(0, position - removed - 1))
-                at = found if found >= 0 else max(0, min(position - removed, len(text) - 1))
-                page_starts.append((offset + at, page))
+            page_starts.extend(_page_marks(line, text, offset, page_starts))
         parts.append(text)
         offset += len(text)
     return NormalisedText("\n\n".join(parts), blocks, page_starts)
+
+
+def _classify(
+    logical: list[_Line], i: int, width: float, hard_wrapped: bool
+) -> tuple[str, str, str | None, str | None, bool]:
+    """(kind, text, label, paragraph number, is a sub-item) of a logical line. A paragraph
+    number ("2.") and a sub-item's letter ("(a)") stay in the text: people cite by them;
+    other bullets go."""
+    text = _EMPHASIS.sub(r"\2", logical[i].text).strip()
+    md = _MD_HEADING.match(text)
+    if md:
+        return "heading", md.group(2).rstrip(":").strip(), None, None, False
+    bullet = _BULLET.match(text)
+    marker = bullet.group(0).strip() if bullet else ""
+    number = marker.rstrip(".),") if marker[:1].isdigit() else None
+    sub = marker.startswith("(")
+    body = text[bullet.end() :] if bullet else text
+    if bullet and not (number or sub):
+        text = body
+    label_match = _LABEL.match(body)
+    if label_match and _is_label(label_match.group("label")):
+        return "item", text, label_match.group("label").strip(), number, sub
+    if not bullet and _looks_like_heading(
+        text, width, hard_wrapped and not _standalone(logical, i)
+    ):
+        return "heading", text.rstrip(":").strip(), None, None, False
+    return "paragraph", text, None, number, sub
+
+
+def _page_marks(
+    line: _Line, text: str, offset: int, page_starts: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """(offset, page) where the block's pages start: its own, and those a joined line
+    crossed into."""
+    marks = []
+    if not page_starts or page_starts[-1][1] != line.page:
+        marks.append((offset, line.page))
+    # Markup and bullets removed shift offsets left by at most `removed`.
+    removed = len(line.text) - len(text)
+    for position, snippet, page in line.marks:
+        found = text.find(snippet, max(0, position - removed - 1))
+        at = found if found >= 0 else max(0, min(position - removed, len(text) - 1))
+        marks.append((offset + at, page))
+    return marks
 
 
 def _standalone(logical: list[_Line], i: int) -> bool:

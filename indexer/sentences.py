@@ -75,6 +75,14 @@ def _is_boundary(text: str, mark_start: int, mark_end: int, limit: int) -> bool:
         # Initials ("J. Smith", "U.N.") and single letters.
         if len(token.rstrip(".")) == 1 and token[:1].isalpha():
             return False
+        # A paragraph's own number ("9. Decides that …") opens it; it ends nothing.
+        line_start = text.rfind("\n", 0, mark_start) + 1
+        if (
+            token.isdigit()
+            and len(token) <= 3
+            and not text[line_start : mark_start - len(token)].strip()
+        ):
+            return False
     # A sentence starts with a capital, a digit, a quote or a bracket; lowercase continues.
     first = nxt[0]
     return not first.islower()

@@ -36,7 +36,7 @@ from indexer.fields import FIELDS, NAMES
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
 FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy")
@@ -44,8 +44,8 @@ FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy")
 # How passages_fts splits and stems words; the keyword leg tokenizes questions the same way to
 # look their words up in passages_vocab.
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
-DOCUMENT_COLUMNS = ("id", "source", *NAMES, "extra", "content_sha256", "fingerprint", "text",
-                    "passage_count")  # fmt: skip
+DOCUMENT_COLUMNS = ("id", "source", *NAMES, "extra", "citations", "content_sha256",
+                    "fingerprint", "text", "passage_count")  # fmt: skip
 
 
 def _document_table() -> str:
@@ -65,6 +65,7 @@ def _document_table() -> str:
     source TEXT NOT NULL,
 {fields},
     extra TEXT NOT NULL DEFAULT '{{}}',
+    citations TEXT NOT NULL DEFAULT '[]',  -- JSON [[number, year, paragraph], ...]
     content_sha256 TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     text TEXT NOT NULL,
@@ -86,6 +87,7 @@ CREATE TABLE passages (
     text_sha TEXT NOT NULL,             -- same text in two renditions collapses in results
     embed_key TEXT NOT NULL,            -- model + embedded text: vectors re-used across builds
     sentences TEXT NOT NULL,            -- JSON [[start, end], ...] relative to text
+    paragraphs TEXT,                    -- numbered paragraphs it holds: "2", "4–5"
     sentence_vectors BLOB NOT NULL      -- float16, one row per sentence
 );
 -- The keyword leg: bm25 over title, section and text (contentless: the text is in passages).
@@ -96,6 +98,14 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
 -- would count a token by reading its whole posting list at every question). The keyword leg
 -- leaves out the words too common to score at scale (search_api/keyword.py).
 CREATE TABLE passages_vocab (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+-- Resolutions each document refers to (indexer/citations.py), from documents.citations at
+-- publish: "cites" and "cited by" in both directions.
+CREATE TABLE citations (
+    document_id TEXT NOT NULL REFERENCES documents(id),
+    number INTEGER NOT NULL,              -- the resolution referred to
+    year INTEGER,                         -- its year, as the reference gives it
+    paragraph TEXT NOT NULL               -- where: "preamble" or the operative paragraph
+);
 CREATE TABLE skipped (               -- files left out, so an unchanged one is not retried
     source TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,
@@ -103,6 +113,8 @@ CREATE TABLE skipped (               -- files left out, so an unchanged one is n
 );
 CREATE INDEX passages_document ON passages(document_id, ordinal);
 CREATE INDEX passages_embed_key ON passages(embed_key);
+CREATE INDEX citations_number ON citations(number);
+CREATE INDEX citations_document ON citations(document_id);
 """
 )
 _INSERT_DOCUMENT = (
@@ -172,9 +184,9 @@ class GenerationWriter:
         )
         self.db.executemany(
             'INSERT INTO passages (id, document_id, ordinal, section, page, page_end, start, "end",'
-            " text, text_sha, embed_key, sentences, sentence_vectors) VALUES (:id, :document_id,"
-            " :ordinal, :section, :page, :page_end, :start, :end, :text, :text_sha, :embed_key,"
-            " :sentences, :sentence_vectors)",
+            " text, text_sha, embed_key, sentences, paragraphs, sentence_vectors) VALUES (:id,"
+            " :document_id, :ordinal, :section, :page, :page_end, :start, :end, :text, :text_sha,"
+            " :embed_key, :sentences, :paragraphs, :sentence_vectors)",
             rows,
         )
         self._vectors.append(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension))
@@ -186,6 +198,7 @@ class GenerationWriter:
 
     def publish(self, manifest: dict) -> Path:
         write_vocabulary(self.db)
+        write_citations(self.db)
         self.db.commit()
         self.db.execute("PRAGMA journal_mode=DELETE")
         self.db.close()
@@ -240,6 +253,15 @@ def write_vocabulary(db: sqlite3.Connection) -> None:
     db.execute("CREATE VIRTUAL TABLE temp.fts_vocab USING fts5vocab(main, passages_fts, row)")
     db.execute("INSERT INTO passages_vocab SELECT term, doc FROM temp.fts_vocab")
     db.execute("DROP TABLE temp.fts_vocab")
+
+
+def write_citations(db: sqlite3.Connection) -> None:
+    """Fill the citations table from each document's list of references."""
+    db.execute(
+        "INSERT INTO citations (document_id, number, year, paragraph) "
+        "SELECT d.id, json_extract(c.value, '$[0]'), json_extract(c.value, '$[1]'), "
+        "json_extract(c.value, '$[2]') FROM documents d, json_each(d.citations) c"
+    )
 
 
 def next_sequence(index_dir: Path) -> int:

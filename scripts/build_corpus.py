@@ -6,8 +6,11 @@
   into corpus/ungdc-pacific/: BOMs and hard wraps are kept on purpose, the indexer must cope;
 - copies the OCO communiqué text byte for byte into corpus/oco/ and renders it as a 3-4 page PDF
   next to it (scripts/communique_pdf.py);
-- writes corpus/manifest.csv: one row per imported document, sorted by path. Rows for other
-  paths (added by hand) are kept.
+- copies the UN Security Council resolutions (unsc-resolutions/*.txt and its SOURCE.md) byte
+  for byte into corpus/unsc-resolutions/, defects included: their number, year, date, vote
+  and structure are read from each text by the indexer (indexer/resolutions.py);
+- writes corpus/manifest.csv: one row per imported speech and communiqué, one row for the
+  resolutions folder, sorted by path. Rows for other paths (added by hand) are kept.
 
 Running it twice gives identical files. Nothing in the product reads the source folder.
 """
@@ -40,6 +43,7 @@ FIELDS = [
 ]
 
 UNGDC = "ungdc-pacific"
+UNSC = "unsc-resolutions"
 COUNTRIES = {
     "AUS": "Australia",
     "FJI": "Fiji",
@@ -127,6 +131,26 @@ def import_ungdc(shared: Path, corpus: Path) -> list[dict[str, str]]:
     return rows
 
 
+def import_resolutions(shared: Path, corpus: Path) -> list[dict[str, str]]:
+    src_dir = shared / UNSC
+    sources = sorted(src_dir.glob("S_RES_*.txt"))
+    if len(sources) < 900:
+        raise SystemExit(f"expected the 902 resolutions in {src_dir}, found {len(sources)}")
+    for src in sources:
+        copy_bytes(src, corpus / UNSC / src.name)
+    copy_bytes(src_dir / "SOURCE.md", corpus / UNSC / "SOURCE.md")
+    # One row for the folder: what the collection is. Everything else (number, symbol, title,
+    # year, date, meeting, vote) comes from each text.
+    return [
+        row(
+            f"{UNSC}/*.txt",
+            organisation="United Nations Security Council",
+            doc_type="resolution",
+            language="en",
+        )
+    ]
+
+
 def import_communique(shared: Path, corpus: Path) -> list[dict[str, str]]:
     txt, pdf = corpus / f"{COMMUNIQUE}.txt", corpus / f"{COMMUNIQUE}.pdf"
     copy_bytes(shared / COMMUNIQUE_SOURCE, txt)
@@ -172,7 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         help="corpus folder to write (default: corpus/ in the repo)",
     )
     args = parser.parse_args(argv)
-    rows = import_ungdc(args.shared, args.corpus) + import_communique(args.shared, args.corpus)
+    rows = (
+        import_ungdc(args.shared, args.corpus)
+        + import_resolutions(args.shared, args.corpus)
+        + import_communique(args.shared, args.corpus)
+    )
     write_manifest(args.corpus / "manifest.csv", rows)
     print(f"wrote {len(rows)} documents and manifest.csv to {args.corpus}")
     return 0

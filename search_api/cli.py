@@ -24,7 +24,7 @@ from search_api.app import create_app
 from search_api.indexing import run_build
 from search_api.lifecycle import make_embedder, make_searcher
 from search_api.query import MODES, Query, QueryError
-from search_api.serialise import search_json
+from search_api.serialise import search_csv, search_json
 from search_api.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -160,8 +160,13 @@ def search(
     index_dir: IndexDir = None,
     model: Model = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
+    output: Annotated[
+        str, typer.Option("--format", help="text, json (the API's JSON) or csv")
+    ] = "text",
 ) -> None:
     """Ask the index a question and print the passages that answer it."""
+    if output not in ("text", "json", "csv"):
+        _fail(f"--format must be text, json or csv, not {output!r}")
     settings = _settings(index_dir=index_dir, model=model)
     if k > settings.max_k:
         _fail(f"-k must be at most {settings.max_k} (CONFSEARCH_MAX_K)")
@@ -172,8 +177,11 @@ def search(
         took_ms = (time.perf_counter() - started) * 1000
     except (IndexError_, QueryError, ValueError) as exc:
         _fail(str(exc))
-    if as_json:
+    if as_json or output == "json":
         typer.echo(json.dumps(search_json(result, took_ms), indent=2, ensure_ascii=False))
+        return
+    if output == "csv":
+        typer.echo(search_csv(result), nl=False)
         return
     if not result.hits:
         typer.echo("No passages found.")
@@ -181,7 +189,7 @@ def search(
         page = hit.page and f"p. {hit.page}"
         where = " · ".join(str(x) for x in (hit.document.values["year"], hit.section, page) if x)
         typer.secho(f"{rank}. {hit.document.values['title']}", bold=True)
-        typer.echo(f"   {where}  ({hit.source}, score {hit.score:.3f})")
+        typer.echo(f"   {where}  ({hit.citation}; {hit.source}, score {hit.score:.3f})")
         typer.secho(f"   » {hit.highlight}", fg="green")
         typer.echo(f"   {hit.text}\n")
 

@@ -20,7 +20,7 @@ from search_api.query import Query
 from search_api.results import Hit
 from search_api.search import Searcher
 
-KINDS_ORDER = ("paraphrase", "exact", "filtered")
+KINDS_ORDER = ("paraphrase", "descriptive", "exact", "reference", "filtered", "natural")
 METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10")
 
 
@@ -115,11 +115,13 @@ def evaluate(
 
 
 def summarise(outcomes: list[Outcome]) -> dict[str, dict[str, dict[str, float]]]:
-    """{kind (and "all"): {mode: {metric: mean}}}, with "n" the number of questions."""
+    """{kind (and "all", and "in:FOLDER" for each collection): {mode: {metric: mean}}},
+    with "n" the number of questions."""
     buckets: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
     for outcome in outcomes:
         metrics = outcome.metrics()
         buckets[(outcome.question.kind, outcome.mode)].append(metrics)
+        buckets[(f"in:{collection(outcome.question)}", outcome.mode)].append(metrics)
         buckets[("all", outcome.mode)].append(metrics)
     table: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
     for (kind, mode), rows in buckets.items():
@@ -128,9 +130,15 @@ def summarise(outcomes: list[Outcome]) -> dict[str, dict[str, dict[str, float]]]
     return dict(table)
 
 
+def collection(question: Question) -> str:
+    """The corpus folder of the documents that answer: ungdc-pacific, unsc-resolutions, …"""
+    return question.documents[0].split("/", 1)[0] if question.documents else "-"
+
+
 def _kinds(table: dict) -> list[str]:
     known = [k for k in KINDS_ORDER if k in table]
-    return [*known, *sorted(k for k in table if k not in known and k != "all"), "all"]
+    rest = sorted(k for k in table if k not in known and k != "all" and not k.startswith("in:"))
+    return [*known, *rest, *sorted(k for k in table if k.startswith("in:")), "all"]
 
 
 def format_table(table: dict, modes: list[str], markdown: bool = False) -> str:

@@ -8,6 +8,7 @@ are the filterable ones of indexer.fields. Filters select candidate passages in 
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 from indexer.fields import FILTERS, column
@@ -31,6 +32,16 @@ def parse_filters(filters: dict | None) -> Condition:
         if name not in FILTERS:
             allowed = ", ".join(sorted(FILTERS))
             raise QueryError(f"unknown filter field {name!r}; filter on one of: {allowed}")
+        if name == "cites":
+            numbers = [
+                _resolution_number(v) for v in (value if isinstance(value, list) else [value])
+            ]
+            if not numbers:
+                raise QueryError("filter 'cites': the list of values is empty")
+            marks = ", ".join("?" for _ in numbers)
+            clauses.append(f"d.id IN (SELECT document_id FROM citations WHERE number IN ({marks}))")
+            params.extend(numbers)
+            continue
         kind, col = FILTERS[name], column(name)
         collate = " COLLATE NOCASE" if kind is str else ""
         if isinstance(value, dict):
@@ -51,6 +62,20 @@ def parse_filters(filters: dict | None) -> Condition:
             clauses.append(f"{col} = ?{collate}")
             params.append(_coerce(name, kind, value))
     return Condition(" AND ".join(clauses), params)
+
+
+_SYMBOL = re.compile(
+    r"^\s*(?:S\s*/\s*RES\s*/\s*|(?:resolution|res\.?)\s*)?(\d{1,5})(?:\s*\(\d{4}\))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _resolution_number(value: Any) -> int:
+    """The resolution a `cites` value names: "S/RES/242", "S/RES/242 (1967)", "242"."""
+    match = _SYMBOL.match(str(value)) if isinstance(value, str | int) else None
+    if match is None or isinstance(value, bool):
+        raise QueryError(f"filter 'cites': {value!r} is not a resolution; write S/RES/242 or 242")
+    return int(match.group(1))
 
 
 def _coerce(name: str, kind: type, value: Any) -> int | str:

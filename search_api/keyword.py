@@ -31,7 +31,7 @@ STOPWORDS = frozenset(
     such than that the their theirs them then there these they this those through to too
     under until up very was we were what when where which while who whom why will with would
     you your yours said say says saying tell told talk talked mention mentioned anything
-    something thing things regarding concerning""".split()  # noqa: SIM905
+    something thing things regarding concerning res unscr""".split()  # noqa: SIM905
 )
 
 # bm25 costs time for every passage that matches any word (its length read, its positions
@@ -51,12 +51,17 @@ def _normal(raw: str) -> str:
     return raw.lower().replace("’", "'").strip(".'")
 
 
+def _keep(term: str) -> bool:
+    # A lone letter is noise: the "s" of "S/RES/827", an initial.
+    return bool(term) and term not in STOPWORDS and (len(term) > 1 or term.isdigit())
+
+
 def terms(text: str) -> list[str]:
     """The content words of a query, lower-cased, in order, without repeats."""
     seen: dict[str, None] = {}
     for raw in _TERM.findall(text):
         term = _normal(raw)
-        if term and term not in STOPWORDS:
+        if _keep(term):
             seen.setdefault(term, None)
     return list(seen)
 
@@ -82,7 +87,7 @@ def fts_queries(text: str, doc_counts: DocCounts | None = None, passages: int = 
     words = terms(text)
     if not words:
         return []
-    ordered = [t for t in map(_normal, _TERM.findall(text)) if t and t not in STOPWORDS]
+    ordered = [t for t in map(_normal, _TERM.findall(text)) if _keep(t)]
     pairs = sorted(set(itertools.pairwise(ordered)), key=" ".join)
     if doc_counts is not None:
         tokens = fts_tokens(words)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.fields import NAMES
+from search_api.citation import cite_passage
 from search_api.query import Query
 
 
@@ -19,6 +20,8 @@ class DocumentInfo:
     extra: dict[str, Any] = field(default_factory=dict)  # the user's other metadata
     passage_count: int | None = None
     text: str | None = None  # the normalised text passages' offsets point into
+    cites: list | None = None  # search_api.catalogue.Link, when read whole
+    cited_by: list | None = None
 
     @classmethod
     def from_row(cls, row: Any, prefix: str = "") -> DocumentInfo:
@@ -50,6 +53,12 @@ class Hit:
     highlight_end: int = 0
     similarity: float | None = None  # cosine similarity to the question
     also_in: list[str] = field(default_factory=list)  # other sources with the same text
+    paragraphs: str | None = None  # numbered paragraphs it holds: "2", "4–5"
+
+    @property
+    def citation(self) -> str:
+        """What a researcher pastes: "S/RES/660 (1990), para. 2"."""
+        return cite_passage(self.document, self.paragraphs, self.section, self.page)
 
     @property
     def id(self) -> str:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import inspect
+import re
 import time
 from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from indexer.fields import BY_NAME, FILTERS, SUMMARY, describe
+from search_api.citation import bibtex, ris
 from search_api.deps import SearcherDep
 from search_api.query import Query as SearchQuery
 from search_api.query import QueryError
@@ -25,7 +27,7 @@ from search_api.schemas import (
     SearchResponse,
 )
 from search_api.search import Searcher
-from search_api.serialise import document_json, documents_json, search_json
+from search_api.serialise import document_json, documents_json, search_csv, search_json
 
 ERRORS = {
     404: {"model": ErrorResponse},
@@ -91,16 +93,22 @@ def _refuse_unknown(request: Request, *own: str) -> None:
         )
 
 
-async def _search(searcher: Searcher, query: SearchQuery) -> JSONResponse:
-    """The search as JSON. SearchResponse documents it; serialise builds exactly that shape
-    (tests check it), so FastAPI's re-validation of every result is skipped."""
+async def _search(searcher: Searcher, query: SearchQuery, as_csv: bool = False) -> Response:
+    """The search as JSON (or CSV). SearchResponse documents it; serialise builds exactly
+    that shape (tests check it), so FastAPI's re-validation of every result is skipped."""
 
-    def run() -> dict:
+    def run() -> dict | str:
         started = time.perf_counter()
         result = searcher.search(query)
+        if as_csv:
+            return search_csv(result)
         return search_json(result, (time.perf_counter() - started) * 1000)
 
-    return JSONResponse(await run_in_threadpool(run))
+    body = await run_in_threadpool(run)
+    if as_csv:
+        headers = {"Content-Disposition": 'attachment; filename="confsearch-results.csv"'}
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+    return JSONResponse(body)
 
 
 @router.post(
@@ -133,12 +141,17 @@ async def search_get(
     group_by: Annotated[Literal["document"] | None, Query()] = None,
     per_document: Annotated[int, Query(ge=1)] = 3,
     facets: bool = False,
+    format: Annotated[
+        Literal["json", "csv"], Query(description="csv: the results as a spreadsheet")
+    ] = "json",
 ):
     """The same search for simple clients (links, the widget): repeat a filter parameter to
-    allow several values; `year_from`/`year_to` give a range."""
-    _refuse_unknown(request, "q", "k", "offset", "mode", "group_by", "per_document", "facets")
+    allow several values; `year_from`/`year_to` give a range; `format=csv` downloads the
+    results as CSV."""
+    _refuse_unknown(request, "q", "k", "offset", "mode", "group_by", "per_document", "facets",
+                    "format")  # fmt: skip
     query = SearchQuery(q, k, filters or None, offset, mode, group_by, per_document, facets)
-    return await _search(searcher, query)
+    return await _search(searcher, query, as_csv=format == "csv")
 
 
 @router.get("/documents", response_model=DocumentList)
@@ -148,10 +161,14 @@ async def list_documents(
     filters: FiltersDep,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    sort: Annotated[
+        str, Query(description="year, number or title; -year (newest first, the default)")
+    ] = "-year",
 ):
-    """Indexed documents with their metadata and passage counts, newest first."""
-    _refuse_unknown(request, "offset", "limit")
-    page = await run_in_threadpool(searcher.documents, filters or None, offset, limit)
+    """Indexed documents with their metadata and passage counts, in `sort` order: e.g.
+    `doc_type=resolution&year=1990&sort=number` lists the resolutions of 1990 in order."""
+    _refuse_unknown(request, "offset", "limit", "sort")
+    page = await run_in_threadpool(searcher.documents, filters or None, offset, limit, sort)
     return documents_json(page)
 
 
@@ -160,6 +177,31 @@ async def get_document(searcher: SearcherDep, doc_id: str, include_text: bool = 
     """One document's metadata; `include_text=true` adds its normalised text, which the
     passages' `start`/`end` offsets point into."""
     return document_json(await run_in_threadpool(searcher.document, doc_id, include_text))
+
+
+@router.get(
+    "/documents/{doc_id}/cite",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"application/x-bibtex": {}, "application/x-research-info-systems": {}}}
+    },
+)
+async def cite_document(
+    request: Request,
+    searcher: SearcherDep,
+    doc_id: str,
+    format: Annotated[Literal["bibtex", "ris"], Query(description="bibtex or ris")] = "bibtex",
+):
+    """The document's citation for a reference manager: BibTeX or RIS."""
+    document = await run_in_threadpool(searcher.document, doc_id)
+    url = str(request.url_for("get_document", doc_id=doc_id))
+    if format == "ris":
+        body, media, suffix = ris(document, url), "application/x-research-info-systems", "ris"
+    else:
+        body, media, suffix = bibtex(document, url), "application/x-bibtex", "bib"
+    filename = re.sub(r"[^A-Za-z0-9_.-]+", "-", doc_id)[:80] + "." + suffix
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(body, media_type=f"{media}; charset=utf-8", headers=headers)
 
 
 @router.get("/fields", response_model=Fields)

@@ -17,7 +17,7 @@ _DOCUMENT = ("id", "source", *NAMES, "extra")
 _FROM = "FROM passages p JOIN documents d ON d.id = p.document_id"
 _FULL_SQL = (
     "SELECT p.id AS passage_id, p.document_id, p.ordinal, p.section, p.page, p.page_end,"
-    ' p.start, p."end", p.text, p.sentences, p.sentence_vectors, '
+    ' p.start, p."end", p.text, p.sentences, p.sentence_vectors, p.paragraphs, '
     + ", ".join(f"d.{c} AS doc_{c}" for c in _DOCUMENT)
     + f" {_FROM}"
 )

@@ -66,6 +66,12 @@ class Result(BaseModel):
     highlight: str = Field(..., description="The sentence(s) of the passage that best answer")
     highlight_offsets: list[int] = Field(..., description="[start, end] of highlight in text")
     also_in: list[str] = Field(..., description="Other documents with the same passage")
+    paragraphs: str | None = Field(
+        None, description="The numbered paragraphs the passage holds: 2, 4–5, 3, 7"
+    )
+    citation: str = Field(
+        ..., description="How to cite it: S/RES/660 (1990), para. 2; a title and page"
+    )
     document: DocumentOut
 
 
@@ -87,9 +93,23 @@ class SearchResponse(BaseModel):
     )
 
 
+class Link(BaseModel):
+    id: str | None = Field(..., description="The document, when it is in the index")
+    symbol: str | None
+    number: int | None
+    year: int | None
+    paragraph: str = Field(..., description="Where the reference is made: preamble or 2")
+
+
 class DocumentDetail(DocumentOut):
     passage_count: int
     text: str | None = None
+    cites: list[Link] | None = Field(
+        None, description="GET /documents/{id}: the resolutions it refers to"
+    )
+    cited_by: list[Link] | None = Field(
+        None, description="GET /documents/{id}: the documents that refer to it"
+    )
 
 
 class DocumentList(BaseModel):

@@ -18,7 +18,7 @@ import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.store import Generation
-from search_api import catalogue, ranking
+from search_api import catalogue, ranking, references
 from search_api.dense import DenseLeg
 from search_api.filters import Condition, parse_filters
 from search_api.fusion import reciprocal_rank
@@ -31,6 +31,8 @@ from search_api.results import DocumentInfo, Group, Hit, SearchResult
 from search_api.rows import read_full
 from search_api.watcher import GenerationWatcher
 
+PINNED_PER_QUESTION = 3  # passages of a named resolution put first when more is asked
+
 
 @dataclass
 class _Legs:
@@ -42,6 +44,9 @@ class _Legs:
     matches: list[str]
     first_keyword: list[int] | None  # the keyword leg's first round, run while embedding
     qv: np.ndarray | None
+    pinned: list[references.Pin]  # passages of the resolutions the question names
+    pin_limit: int
+    by_rank: bool  # the question asks more than names: pinned passages by their rank
 
 
 class Searcher:
@@ -88,9 +93,10 @@ class Searcher:
         """Passages answering `query.text`, best first (search_api/query.py says how)."""
         query = self.limits.check(query)
         words = terms(query.text)
-        if query.mode == "keyword" and not words:
+        named = references.find(query.text)
+        if query.mode == "keyword" and not words and not named:
             raise QueryError("the query has no word to search for; try mode=semantic")
-        legs = self._start(query, words)
+        legs = self._start(query, words, named)
         candidates, units = self._rank(legs, query)
         page = units[query.offset : query.wanted]
         if query.group_by:
@@ -104,10 +110,11 @@ class Searcher:
         facets = ranking.facets(candidates) if query.facets else None
         return SearchResult(query, shown, groups, facets)
 
-    def _start(self, query: Query, words: list[str]) -> _Legs:
+    def _start(self, query: Query, words: list[str], named: list[references.Reference]) -> _Legs:
         """Everything each leg needs, and the keyword leg's first round. The model thread
         embeds the question meanwhile: a lone question waits for the longer of the two, not
-        their sum."""
+        their sum. A question that only names resolutions gets them whole first; one that
+        asks more of them, their three best passages."""
         condition = parse_filters(query.filters)
         gen = self.generation
         pending: Future | None = None
@@ -120,7 +127,10 @@ class Searcher:
         depth = self._depth(query)
         first = self.keyword.search(gen, matches, depth, condition) if matches else None
         qv = pending.result() if pending is not None else None
-        return _Legs(gen, condition, candidates, matches, first, qv)
+        pinned = references.pins(gen, named, condition) if named else []
+        only_names = not terms(references.remainder(query.text, named))
+        limit = len(pinned) if only_names else PINNED_PER_QUESTION
+        return _Legs(gen, condition, candidates, matches, first, qv, pinned, limit, not only_names)
 
     def _depth(self, query: Query) -> int:
         return max(self.depth, 2 * query.wanted + 10)
@@ -140,7 +150,9 @@ class Searcher:
                     ids = self.keyword.search(legs.gen, legs.matches, depth, legs.condition)
                 legs.first_keyword = None
                 ranked.append(ids)
-            candidates = ranking.collapse(legs.gen, reciprocal_rank(ranked, k=self.rrf_k))
+            fused = reciprocal_rank(ranked, k=self.rrf_k)
+            fused = references.pin(fused, legs.pinned, legs.pin_limit, legs.by_rank)
+            candidates = ranking.collapse(legs.gen, fused)
             units = ranking.group(candidates, query.per_document) if query.group_by else candidates
             if len(units) >= query.wanted or all(len(ids) < depth for ids in ranked):
                 return candidates, units
@@ -162,9 +174,10 @@ class Searcher:
     # -- documents and health -----------------------------------------------------------
 
     def documents(
-        self, filters: dict | None = None, offset: int = 0, limit: int = 50
+        self, filters: dict | None = None, offset: int = 0, limit: int = 50, sort: str = "-year"
     ) -> catalogue.DocumentPage:
-        return catalogue.list_documents(self.generation, parse_filters(filters), offset, limit)
+        condition = parse_filters(filters)
+        return catalogue.list_documents(self.generation, condition, offset, limit, sort)
 
     def document(self, doc_id: str, include_text: bool = False) -> DocumentInfo:
         return catalogue.get_document(self.generation, doc_id, include_text)
@@ -202,4 +215,5 @@ def _hit(
         highlight_end=end,
         similarity=similarity,
         also_in=candidate.also_in,
+        paragraphs=row["paragraphs"],
     )

@@ -3,6 +3,9 @@ CLI's `--json` prints the same."""
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import asdict
 from typing import Any
 
 from search_api.catalogue import DocumentPage
@@ -10,8 +13,14 @@ from search_api.results import DocumentInfo, Hit, SearchResult
 
 
 def document_json(document: DocumentInfo) -> dict[str, Any]:
-    """Its id, fields, source and other metadata; its passage count and text when read."""
-    known = {"passage_count": document.passage_count, "text": document.text}
+    """Its id, fields, source and other metadata; its passage count, text and citations when
+    read."""
+    known = {
+        "passage_count": document.passage_count,
+        "text": document.text,
+        "cites": None if document.cites is None else [asdict(c) for c in document.cites],
+        "cited_by": None if document.cited_by is None else [asdict(c) for c in document.cited_by],
+    }
     return {
         "id": document.id,
         **document.values,
@@ -36,6 +45,8 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "highlight": hit.highlight,
         "highlight_offsets": [hit.highlight_start, hit.highlight_end],
         "also_in": hit.also_in,
+        "paragraphs": hit.paragraphs,
+        "citation": hit.citation,
         "document": document_json(hit.document),
     }
 
@@ -67,3 +78,24 @@ def documents_json(page: DocumentPage) -> dict[str, Any]:
         "limit": page.limit,
         "documents": [document_json(d) for d in page.documents],
     }
+
+
+CSV_COLUMNS = (
+    "rank", "citation", "title", "symbol", "year", "doc_type", "section", "paragraphs",
+    "page", "score", "highlight", "text", "document_id", "source",
+)  # fmt: skip
+
+
+def search_csv(result: SearchResult) -> str:
+    """The results as CSV, one row a passage, best first: for spreadsheets and notes."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for rank, hit in enumerate(result.hits, start=result.query.offset + 1):
+        values = hit.document.values
+        writer.writerow([
+            rank, hit.citation, values.get("title"), values.get("symbol"), values.get("year"),
+            values.get("doc_type"), hit.section, hit.paragraphs, hit.page,
+            round(float(hit.score), 5), hit.highlight, hit.text, hit.document.id, hit.source,
+        ])  # fmt: skip
+    return out.getvalue()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -205,11 +206,34 @@ def render_view(document: dict, start: int | None, end: int | None) -> str:
         body_text, jump = escape(text), ""
     title = document.get("title") or document.get("id") or "Document"
     body = (
-        f"<main><h1>{escape(title)}</h1><dl>{rows}</dl>{jump}"
+        f"<main><h1>{escape(title)}</h1><dl>{rows}</dl>{_citations(document)}{jump}"
         f'<div class="text">{body_text}</div></main>'
         f"<script>{_SCROLL_SCRIPT}</script>"
     )
     return _page(title, body)
+
+
+def _citations(document: dict) -> str:
+    """Links to the resolutions it cites and those that cite it, and its citation for a
+    reference manager."""
+    doc_id = quote(str(document.get("id", "")), safe="")
+    parts = [
+        f'<p class="muted">Cite: <a href="/documents/{doc_id}/cite?format=bibtex">BibTeX</a>'
+        f' · <a href="/documents/{doc_id}/cite?format=ris">RIS</a></p>'
+    ]
+    for key, heading in (("cites", "Cites"), ("cited_by", "Cited by")):
+        links = document.get(key) or []
+        if not links:
+            continue
+        items = []
+        for link in links:
+            where = "preamble" if link["paragraph"] == "preamble" else f"para. {link['paragraph']}"
+            name = escape(str(link["symbol"]))
+            if link["id"]:
+                name = f'<a href="/documents/{quote(link["id"], safe="")}/view">{name}</a>'
+            items.append(f"<li>{name} <span class=muted>({escape(where)})</span></li>")
+        parts.append(f"<h2>{heading}</h2><ul>{''.join(items)}</ul>")
+    return "".join(parts)
 
 
 def _html(content: str, status: int = 200, csp: str = _VIEW_CSP) -> HTMLResponse:

@@ -19,6 +19,10 @@ const LABELS = {
   clear: "Clear search",
   list: "Search results",
   page: "p. {n}",
+  copy: "Copy citation",
+  "copy-label": "Copy citation: {citation}",
+  copied: "Citation copied: {citation}",
+  "copy-failed": "Could not copy; the citation is {citation}",
   error: "Search is not available right now. Please try again in a moment.",
   unreachable: "Could not reach the search service. Check your connection, then retry.",
   "rate-limited": "Too many searches at once. Wait a few seconds, then retry.",
@@ -84,6 +88,8 @@ kbd{flex:none;font:12px/1 ui-monospace,monospace;color:var(--_mu);border:1px sol
 .title{font-weight:600}
 .meta,.where{font-size:13px;color:var(--_mu)}
 .where{display:block}
+.opt{position:relative}
+.copy{position:absolute;top:.3em;inset-inline-end:.6em;font-size:12px;background:var(--_bg);color:var(--_a);border:1px solid var(--_bd);border-radius:calc(var(--_r)/2);padding:.1em .5em;cursor:pointer}
 .opt a{display:block;color:inherit;text-decoration:none;padding:.35em .9em .45em;border-inline-start:3px solid transparent}
 .opt a:hover,.active a{background:var(--_hv)}
 .active a{border-inline-start-color:var(--_a)}
@@ -116,6 +122,27 @@ function h(tag, attrs, ...children) {
   }
   el.append(...children.filter((c) => c || c === 0).map((c) => (typeof c === "number" ? `${c}` : c)));
   return el;
+}
+
+// The clipboard API where the page may use it; else a selected hidden textarea.
+async function copyText(text, root) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = h("textarea", { class: "sr", "aria-hidden": "true", tabindex: "-1" });
+    area.value = text;
+    root.append(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
 }
 
 function clamp(n, lo, hi) {
@@ -521,14 +548,30 @@ class ConfsearchBox extends HTMLElement {
   }
 
   #option(r, d) {
-    const where = [r.section, r.page != null && this.#label("page").replace("{n}", r.page)].filter(Boolean).join(" · ");
+    // A resolution's passage is placed by its symbol and paragraph, as researchers cite it.
+    const place = d.symbol && r.citation ? r.citation : r.section;
+    const where = [place, !d.symbol && r.page != null && this.#label("page").replace("{n}", r.page)].filter(Boolean).join(" · ");
     const target = this.getAttribute("target");
     const href = `${this.#api()}/documents/${encodeURIComponent(d.id)}/view?start=${+r.start || 0}&end=${+r.end || 0}#passage`;
     const link = h("a", { href, tabindex: "-1", part: "link", target, rel: target && "noopener" }, where && h("span", { class: "where" }, where), snippet(r));
     const opt = h("div", { role: "option", id: `o${this.#options.length}`, "aria-selected": "false", class: "opt", part: "option" }, link);
+    if (r.citation) opt.append(this.#copyButton(`${r.citation}`));
     opt.addEventListener("pointermove", () => this.#active !== this.#options.indexOf(opt) && this.#activate(this.#options.indexOf(opt)));
     this.#options.push(opt);
     return opt;
+  }
+
+  #copyButton(citation) {
+    const button = h("button", { type: "button", class: "copy", tabindex: "-1", part: "copy", "aria-label": this.#label("copy-label").replace("{citation}", citation) }, this.#label("copy"));
+    button.addEventListener("click", async (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+      const ok = await copyText(citation, this.shadowRoot);
+      this.#announce(this.#label(ok ? "copied" : "copy-failed").replace("{citation}", citation));
+      this.#ui.input.focus();
+      this.dispatchEvent(new CustomEvent("confsearch-copy", { detail: { citation, ok }, bubbles: true, composed: true }));
+    });
+    return button;
   }
 
   #fail(kind, serverMessage) {

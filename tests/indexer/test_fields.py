@@ -41,8 +41,8 @@ def test_the_request_schema_names_every_filter():
         assert name in description
 
 
-def test_filters_are_the_filterable_fields_and_the_document_id():
-    assert set(FILTERS) == {f.name for f in FIELDS if f.filter} | {"document_id"}
+def test_filters_are_the_filterable_fields_the_document_id_and_citations():
+    assert set(FILTERS) == {f.name for f in FIELDS if f.filter} | {"document_id", "cites"}
     assert tuple(f.name for f in FIELDS if f.facet) == fields.FACETS
 
 
@@ -57,4 +57,4 @@ def test_derive_fills_every_field_and_cleans_values_by_their_declaration():
 
 
 def test_summary_slots_hold_alternatives_in_declaration_order():
-    assert fields.SUMMARY == [["doc_type"], ["year"], ["organisation", "country_name"]]
+    assert fields.SUMMARY == [["doc_type"], ["year"], ["symbol", "organisation", "country_name"]]

@@ -11,6 +11,7 @@ import pytest
 from search_api.evaluation import (
     Outcome,
     Question,
+    collection,
     format_table,
     is_correct,
     load_questions,
@@ -83,3 +84,26 @@ def test_shipped_question_set_has_sixty_questions_in_three_kinds():
     for kind in ("paraphrase", "exact", "filtered"):
         assert kinds.count(kind) >= 20
     assert all(q.filters for q in questions if q.kind == "filtered")
+
+
+def test_shipped_set_has_forty_resolution_questions_of_each_sort():
+    questions = load_questions(Path(__file__).parents[2] / "eval" / "questions.jsonl")
+    on_resolutions = [q for q in questions if collection(q) == "unsc-resolutions"]
+
+    assert len(on_resolutions) >= 40
+    kinds = [q.kind for q in on_resolutions]
+    assert kinds.count("reference") >= 15 and kinds.count("filtered") >= 10
+    assert any("para" in q.question for q in on_resolutions if q.kind == "reference")
+
+
+def test_every_shipped_label_names_real_documents_holding_its_evidence():
+    corpus = Path(__file__).parents[2] / "corpus"
+    for q in load_questions(Path(__file__).parents[2] / "eval" / "questions.jsonl"):
+        texts = [
+            " ".join((corpus / source).read_text(encoding="utf-8-sig").split())
+            for source in q.documents
+            if not source.endswith(".pdf")
+        ]
+        assert texts, q.id
+        for phrase in q.evidence:
+            assert any(" ".join(phrase.split()) in t for t in texts), (q.id, phrase)

@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from indexer.build import build
+from indexer.embedders.fake import FakeEmbedder
 from search_api.app import make_embedder
-from tests.conftest import copy_corpus
+from tests.conftest import CORPUS, copy_corpus
 from tests.widget.conftest import (
     ARTIFACTS,
     MARKUP_TEXT,
@@ -24,6 +25,7 @@ from tests.widget.conftest import (
     closed_port,
     start_api,
     stop_api,
+    widget_settings,
     write_markup_document,
 )
 
@@ -477,3 +479,47 @@ def test_clicking_outside_closes_the_results_and_focus_reopens_them(
     page.keyboard.press("Tab")  # to the clear button, inside the box: still open
     expect(page.locator("confsearch-box .panel")).to_be_visible()
     assert tab.console_errors == []
+
+
+# -- resolutions and citations ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def resolution_api(tmp_path_factory: pytest.TempPathFactory, member_sites) -> Iterator[ApiServer]:
+    """The API over two resolutions and a speech, allowing the first member site."""
+    root = tmp_path_factory.mktemp("widget-resolutions")
+    corpus = copy_corpus(root / "corpus", ["FJI_74_2019.txt"], pdf=False)
+    (corpus / "unsc-resolutions").mkdir()
+    for name in ("S_RES_0660_1990_EN_GOLD.txt", "S_RES_0678_1990_EN_GOLD.txt"):
+        (corpus / "unsc-resolutions" / name).write_bytes(
+            (CORPUS / "unsc-resolutions" / name).read_bytes()
+        )
+    build(corpus, root / "index", FakeEmbedder())
+    settings = widget_settings((corpus, root / "index"), cors_origins=[member_sites[0].origin])
+    server = start_api(settings, FakeEmbedder())
+    yield server
+    stop_api(server)
+
+
+def test_a_resolution_result_shows_its_symbol_and_paragraph_and_copies_its_citation(
+    tab: Tab, resolution_api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=allowed.origin)
+    open_member(page, allowed, resolution_api.url)
+    page.evaluate(
+        "document.addEventListener('confsearch-copy', (e) => { window.copied = e.detail; })"
+    )
+
+    search(page, "resolution 678 paragraph 2")
+    first = page.locator(OPTION).first
+    expect(first.locator(".where")).to_have_text("S/RES/678 (1990), para. 2")
+    expect(page.locator("confsearch-box .meta").first).to_contain_text("S/RES/678 (1990)")
+    first.get_by_role("button", name="Copy citation: S/RES/678 (1990), para. 2").click()
+
+    page.wait_for_function("window.copied !== undefined")
+    assert page.evaluate("window.copied") == {"citation": "S/RES/678 (1990), para. 2", "ok": True}
+    assert page.evaluate("navigator.clipboard.readText()") == "S/RES/678 (1990), para. 2"
+    expect(page.locator(STATUS)).to_contain_text("Citation copied: S/RES/678 (1990), para. 2")
+    expect(page.locator(INPUT)).to_be_focused()
+    assert not tab.console_errors, tab.console_errors

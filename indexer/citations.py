@@ -1,0 +1,93 @@
+"""References from one Security Council resolution to others, found in its text.
+
+"Recalling its resolutions 660 (1990), 661 (1990) … and 677 (1990)", "resolution 418 (1977)",
+"its resolution 418", "resolutions 731 (1992) to 748 (1992)": each names resolutions of the
+Council, and each is kept with the paragraph it is made in ("preamble" or the operative
+paragraph's number). A list after "General Assembly" names the Assembly's resolutions and is
+left out, as are numbers after a complete reference (footnote marks: "562 (1985), 86").
+Printing slips seen in the collection are read as meant: "512.(1982)", "387 1976)".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.normalise import NormalisedText
+
+PREAMBLE = "preamble"
+_TRIGGER = re.compile(r"\bresolutions?\b", re.IGNORECASE)
+_ASSEMBLY = re.compile(r"General\s+Assembly\s*(?:in\s+its\s+|its\s+)?$", re.IGNORECASE)
+# One reference: a number and its year in brackets (or a slip of them), or a bare number.
+_ITEM = re.compile(
+    r"\s*(?P<number>\d{1,4})(?:\s+[A-Z](?=\s*\(\d))?"  # "161 A (1961)": part A of 161
+    r"(?:\s*\.?\s*\(?\s*(?P<year>(?:19[4-9]|20[0-4])\d)(?:\s*\))?)?(?![\d/])"
+)
+# What follows an Assembly resolution's number: its session ("32 (1)", "1514 (XV)",
+# "3411 D (XXX)"), or the new style "47/1".
+_NOT_COUNCIL = re.compile(r"\s*(?:\(|[A-Z]\s*\(|/)")
+# Between two references: a date, "and", commas, "to" for a range.
+_DATE = r"(?:\s+of\s+\d{1,2}\s+[A-Z][a-z]+(?:\s+\d{4})?)?"
+_SEPARATOR = re.compile(
+    _DATE + r"\s*(?P<sep>,\s*and(?:\s+in\s+particular,?)?|,|;|\s+and(?:\s+in\s+particular,?)?"
+    r"|\s+to|\s+through)\s+"
+)
+
+
+@dataclass(frozen=True)
+class Reference:
+    number: int
+    year: int | None
+    paragraph: str  # "preamble" or the operative paragraph's number
+
+
+def extract(text: NormalisedText, own_number: int | None = None) -> list[Reference]:
+    """The resolutions the text refers to, each once per paragraph, in order."""
+    found: dict[tuple[int, str], Reference] = {}
+    operative = False
+    for block in text.blocks:
+        operative = operative or block.paragraph is not None
+        paragraph = block.paragraph or (PREAMBLE if not operative else None)
+        if paragraph is None:  # the adoption line and notes after the last paragraph
+            continue
+        for number, year in references(block.text):
+            if number != own_number:
+                found.setdefault((number, paragraph), Reference(number, year, paragraph))
+    return list(found.values())
+
+
+def references(text: str) -> list[tuple[int, int | None]]:
+    """(number, year) of every Council resolution a passage of text names."""
+    flat = " ".join(text.split())
+    out: list[tuple[int, int | None]] = []
+    for trigger in _TRIGGER.finditer(flat):
+        if _ASSEMBLY.search(flat[max(0, trigger.start() - 40) : trigger.start()]):
+            continue
+        out.extend(_list_after(flat, trigger.end()))
+    return out
+
+
+def _list_after(flat: str, position: int) -> list[tuple[int, int | None]]:
+    """The references listed from `position`: the first may be bare ("resolution 418"),
+    the others need their year."""
+    items: list[tuple[int, int | None]] = []
+    ranged = False
+    while True:
+        item = _ITEM.match(flat, position)
+        if item is None:
+            break
+        number = int(item.group("number"))
+        year = int(item.group("year")) if item.group("year") else None
+        separator = _SEPARATOR.match(flat, item.end())
+        if year is None and (_NOT_COUNCIL.match(flat, item.end()) or (items and not (
+            separator and _ITEM.match(flat, separator.end())  # "511 and 517 (1982)"
+        ))):  # fmt: skip
+            break  # an Assembly resolution, or a footnote mark after a reference
+        if ranged and items and items[-1][0] < number <= items[-1][0] + 200:
+            items.extend((n, None) for n in range(items[-1][0] + 1, number))
+        items.append((number, year))
+        if separator is None:
+            break
+        ranged = separator.group("sep").strip() in ("to", "through")
+        position = separator.end()
+    return items

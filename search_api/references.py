@@ -1,0 +1,138 @@
+"""Resolutions named in a question: "resolution 242", "res 242", "S/RES/242 (1967)",
+"SC res 678", "UNSCR 1454", "242 (1967)", "Security Council resolution 687 (1991)", with a
+paragraph: "resolution 678 paragraph 2", "res 687 para 8", "S/RES/660 (1990), para. 2",
+"operative paragraph 3 of resolution 338".
+
+The searcher puts the named resolution (that paragraph) first, in every mode.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.store import Generation
+from search_api.filters import Condition
+
+_PARAGRAPH = r"(?:operative\s+)?(?:paragraphs?|paras?\.?|§|op\.?)\s*(?P<{name}>\d{{1,3}})"
+_NAMED = re.compile(
+    r"(?:(?:" + _PARAGRAPH.format(name="before") + r")\s+of\s+)?"
+    r"(?:S\s*/\s*RES\s*/\s*"
+    r"|UNSCR\s*"
+    r"|(?:(?:UN\s*)?(?:SC|Security\s+Council)\s+)?(?:resolution|res\.?)\s*(?:no\.?\s*)?)"
+    r"(?P<number>\d{1,4})(?:\s*\((?P<year>(?:19|20)\d\d)\))?"
+    r"(?:\s*,?\s*" + _PARAGRAPH.format(name="after") + r")?",
+    re.IGNORECASE,
+)
+_ITEM = r"\d{1,4}(?:\s*\((?:19|20)\d\d\))?"
+# "resolutions 660 and 661", "resolutions 731 (1992), 748 (1992) and 883 (1993)"
+_LIST = re.compile(
+    r"\bresolutions\s+(?P<list>" + _ITEM + r"(?:\s*(?:,|,?\s*and)\s*" + _ITEM + r")+)",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"(?P<number>\d{1,4})(?:\s*\((?P<year>\d{4})\))?")
+# "242 (1967)": a number with its year in brackets is a resolution too.
+_BARE = re.compile(r"(?<![\w/])(?P<number>\d{1,4})\s*\((?P<year>(?:19|20)\d\d)\)")
+
+
+@dataclass(frozen=True)
+class Reference:
+    number: int
+    year: int | None
+    paragraph: str | None
+    start: int  # where it is written in the question
+    end: int
+
+
+def find(question: str) -> list[Reference]:
+    """The resolutions `question` names, in order, each once."""
+    found: list[Reference] = []
+    taken: list[tuple[int, int]] = []
+    for listed in _LIST.finditer(question):
+        for item in _LIST_ITEM.finditer(listed.group("list")):
+            year = int(item.group("year")) if item.group("year") else None
+            found.append(Reference(int(item.group("number")), year, None, *listed.span()))
+        taken.append(listed.span())
+    for pattern in (_NAMED, _BARE):
+        for match in pattern.finditer(question):
+            if any(match.start() < e and s < match.end() for s, e in taken):
+                continue
+            groups = match.groupdict()
+            paragraph = groups.get("before") or groups.get("after")
+            year = int(match.group("year")) if match.group("year") else None
+            found.append(Reference(int(match.group("number")), year, paragraph, *match.span()))
+            taken.append(match.span())
+    found.sort(key=lambda r: r.start)
+    unique: dict[tuple[int, str | None], Reference] = {}
+    for reference in found:
+        unique.setdefault((reference.number, reference.paragraph), reference)
+    return list(unique.values())
+
+
+def remainder(question: str, references: list[Reference]) -> str:
+    """The question without the words that name resolutions."""
+    out, cursor = [], 0
+    for reference in sorted(references, key=lambda r: r.start):
+        out.append(question[cursor : reference.start])
+        cursor = reference.end
+    out.append(question[cursor:])
+    return " ".join(" ".join(out).split())
+
+
+# -- putting them first -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pin:
+    passage_id: int
+    asked: bool  # holds the paragraph the question names
+    order: int  # operative paragraphs in order, then the preamble
+
+
+def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[Pin]:
+    """The passages of the resolutions `found` names (within the filters)."""
+    out: list[Pin] = []
+    for reference in found:
+        where = f" AND {condition.sql}" if condition.sql else ""
+        rows = gen.query(
+            "SELECT p.id, p.paragraphs, p.ordinal FROM passages p "
+            "JOIN documents d ON d.id = p.document_id "
+            f"WHERE d.number = ?{where} ORDER BY (d.year = ?) DESC, d.id, p.ordinal",
+            [reference.number, *condition.params, reference.year or 0],
+        )
+        for row in rows:
+            numbers = paragraph_numbers(row["paragraphs"])
+            operative = bool(numbers)
+            out.append(Pin(row["id"], reference.paragraph in numbers,
+                           row["ordinal"] if operative else 10_000 + row["ordinal"]))  # fmt: skip
+    return out
+
+
+def paragraph_numbers(paragraphs: str | None) -> set[str]:
+    """ "4–6" → {"4", "5", "6"}; "3, 7" → {"3", "7"}."""
+    out: set[str] = set()
+    for part in (paragraphs or "").split(","):
+        low, _, high = part.strip().partition("–")
+        if high and low.isdigit() and high.isdigit():
+            out.update(str(n) for n in range(int(low), int(high) + 1))
+        elif low:
+            out.add(low)
+    return out
+
+
+def pin(
+    ranked: list[tuple[int, float]], pinned: list[Pin], limit: int, by_rank: bool
+) -> list[tuple[int, float]]:
+    """`ranked` with up to `limit` pinned passages first: the asked paragraph's, then those
+    the ranking found best (`by_rank`: the question asks more than the name), then the rest
+    in the resolution's order (operative paragraphs, then the preamble)."""
+    if not pinned:
+        return ranked
+    position = {pid: i for i, (pid, _) in enumerate(ranked)} if by_rank else {}
+    first = sorted(
+        pinned, key=lambda p: (not p.asked, position.get(p.passage_id, len(ranked)), p.order)
+    )[:limit]
+    top = (ranked[0][1] if ranked else 0.0) + 1.0
+    chosen = {p.passage_id for p in first}
+    head = [(p.passage_id, top + len(first) - i) for i, p in enumerate(first)]
+    return head + [(pid, score) for pid, score in ranked if pid not in chosen]

@@ -1,0 +1,90 @@
+"""References between resolutions, extracted at indexing (indexer/citations.py), checked
+against the hand-made gold set of 36 resolutions (eval/citations_gold.json)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from indexer import citations, resolutions
+from indexer.normalise import normalise
+from tests.conftest import CORPUS, REPO
+
+GOLD = REPO / "eval" / "citations_gold.json"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Recalling its resolution 660 (1990),", [(660, 1990)]),
+        (
+            "Reaffirming its resolutions 660 (1990) of 2 August 1990, 661 (1990) of 6 August "
+            "1990, 662 (1990) and 677 (1990),",
+            [(660, 1990), (661, 1990), (662, 1990), (677, 1990)],
+        ),
+        (
+            "recalling its resolutions 38 (1948) of 17 January, 39 (1948) of 20 January",
+            [(38, 1948), (39, 1948)],
+        ),
+        (
+            "its resolutions 508 (1982), 509 (1982), 511 and 517 (1982)",
+            [(508, 1982), (509, 1982), (511, None), (517, 1982)],
+        ),
+        (
+            "resolutions 731 (1992) to 734 (1992)",
+            [(731, 1992), (732, None), (733, None), (734, 1992)],
+        ),  # a range
+        ("the measures of its resolution 418 concerning the arms embargo", [(418, None)]),
+        ("General Assembly resolution 1514 (XV) of 14 December 1960", []),
+        ("General Assembly resolutions, in particular resolution 3411 D (XXX)", []),
+        ("General Assembly by resolution 47/1 of 22 September 1992", []),
+        ("in resolution 562 (1985), 86 and the statement", [(562, 1985)]),  # a footnote mark
+        (
+            "its resolutions 841 1993 of 16 June 1993, 861 (1993) of 27 August",
+            [(841, 1993), (861, 1993)],
+        ),  # a printing slip
+        ("paragraph 2 of Security Council resolution 161 A (1961)", [(161, 1961)]),
+    ],
+)
+def test_references_single_listed_ranged_and_not_the_assemblys(text: str, expected: list):
+    assert citations.references(text) == expected
+
+
+def test_a_reference_split_over_lines_is_read_once_normalised():
+    text = normalise(
+        ["The Security Council,\n\nRecalling its resolution 665\n(1990) of 25 August,"]
+    )
+
+    assert citations.references(text.blocks[-1].text) == [(665, 1990)]
+
+
+def test_each_reference_carries_its_paragraph_and_the_resolution_never_cites_itself():
+    text = normalise([(CORPUS / "unsc-resolutions" / "S_RES_0678_1990_EN_GOLD.txt").read_text()])
+    found = citations.extract(text, own_number=678)
+
+    assert citations.Reference(660, 1990, "preamble") in found
+    assert any(r.number == 660 and r.paragraph == "1" for r in found)
+    assert all(r.number != 678 for r in found)
+
+
+def extraction_scores() -> tuple[int, int, int]:
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))["resolutions"]
+    tp = fp = fn = 0
+    for entry in gold:
+        raw = (CORPUS / "unsc-resolutions" / entry["file"]).read_text(encoding="utf-8")
+        text = normalise([raw])
+        found = resolutions.read(text, entry["file"], known=True)
+        structured = resolutions.structure(text, found)
+        got = {(r.number, r.paragraph) for r in citations.extract(structured, found.number)}
+        want = {(c["number"], str(c["paragraph"])) for c in entry["cites"]}
+        tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
+    return tp, fp, fn
+
+
+def test_extraction_precision_and_recall_on_the_hand_checked_resolutions():
+    tp, fp, fn = extraction_scores()
+
+    assert tp + fn >= 150  # the gold set: 36 resolutions, 186 (resolution, paragraph) pairs
+    assert tp / (tp + fp) >= 0.97
+    assert tp / (tp + fn) >= 0.93

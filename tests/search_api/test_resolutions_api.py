@@ -1,0 +1,239 @@
+"""Researchers and resolutions through the API: reference lookups in every mode, citations
+on results, the citation graph, browsing in order, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.build import BuildReport, build
+from indexer.embedders.fake import FakeEmbedder
+from search_api.settings import Settings
+from tests.conftest import CORPUS
+from tests.search_api.conftest import check_error, serve
+
+NUMBERS = ["0242_1967", "0338_1973", "0538_1983", "0542_1983", "0660_1990", "0661_1990",
+           "0678_1990", "0687_1991"]  # fmt: skip
+MODES = ["hybrid", "semantic", "keyword"]
+
+
+def doc_id(number: str) -> str:
+    return f"unsc-resolutions-s_res_{number}_en_gold-txt"
+
+
+@pytest.fixture(scope="module")
+def resolution_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, BuildReport]:
+    root = tmp_path_factory.mktemp("resolutions")
+    corpus = root / "corpus"
+    (corpus / "unsc-resolutions").mkdir(parents=True)
+    for number in NUMBERS:
+        name = f"S_RES_{number}_EN_GOLD.txt"
+        shutil.copy(CORPUS / "unsc-resolutions" / name, corpus / "unsc-resolutions" / name)
+    (corpus / "ungdc-pacific").mkdir()
+    shutil.copy(CORPUS / "ungdc-pacific" / "FJI_74_2019.txt", corpus / "ungdc-pacific")
+    shutil.copy(CORPUS / "manifest.csv", corpus / "manifest.csv")
+    report = build(corpus, root / "index", FakeEmbedder())
+    settings = Settings(index_dir=root / "index", corpus_dir=corpus, model="fake")
+    return settings, report
+
+
+@pytest.fixture(scope="module")
+def client(resolution_index) -> Iterator[TestClient]:
+    with serve(resolution_index[0]) as test_client:
+        yield test_client
+
+
+def first(client: TestClient, query: str, mode: str, **body) -> dict:
+    response = client.post("/search", json={"query": query, "mode": mode, "k": 5, **body})
+    assert response.status_code == 200, response.text
+    return response.json()["results"][0]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("query", "citation"),
+    [
+        ("resolution 242", "S/RES/242 (1967), para. 1"),
+        ("res 338", "S/RES/338 (1973), paras. 1–2"),
+        ("S/RES/678 (1990)", "S/RES/678 (1990), para. 1"),
+        ("SC res 660", "S/RES/660 (1990), para"),
+        ("661 (1990)", "S/RES/661 (1990)"),
+        ("Security Council resolution 687 (1991)", "S/RES/687 (1991)"),
+        ("resolution 678 paragraph 2", "S/RES/678 (1990), para. 2"),
+        ("res 687 para 8", "S/RES/687 (1991), para. 8"),
+        ("S/RES/660 (1990), para. 2", "S/RES/660 (1990), paras. 1–2"),
+        ("operative paragraph 3 of resolution 242", "S/RES/242 (1967), para. 3"),
+        ("what did resolution 660 demand of Iraq", "S/RES/660 (1990)"),
+    ],
+)
+def test_a_named_resolution_comes_first_in_every_mode(
+    client: TestClient, query: str, citation: str, mode: str
+):
+    assert first(client, query, mode)["citation"].startswith(citation)
+
+
+def test_a_symbol_in_keyword_mode_is_not_read_as_noise(client: TestClient):
+    results = client.post("/search", json={"query": "S/RES/687", "mode": "keyword", "k": 20})
+
+    hits = results.json()["results"]
+    assert hits and all("687" in h["text"] or h["document"]["number"] == 687 for h in hits)
+
+
+def test_results_from_resolutions_carry_symbol_paragraph_and_citation(client: TestClient):
+    hit = first(client, "resolution 678 paragraph 2", "hybrid")
+
+    assert hit["paragraphs"] == "2" and hit["section"] == "Paragraph 2"
+    assert hit["text"].startswith("2. Authorizes Member States")  # the number stays
+    document = hit["document"]
+    assert (document["symbol"], document["number"], document["year"]) == (
+        "S/RES/678 (1990)", 678, 1990)  # fmt: skip
+    assert document["vote"] == "recorded" and document["votes_against"] == 2
+
+
+def test_the_preamble_is_cited_as_such(client: TestClient):
+    hits = client.post("/search", json={"query": "resolution 242", "k": 10}).json()["results"]
+
+    assert "S/RES/242 (1967), preamble" in [h["citation"] for h in hits]
+
+
+def test_a_mismatched_file_is_reported_and_indexed_under_its_texts_symbol(resolution_index):
+    _, report = resolution_index
+    warnings = [
+        w for source, w in report.warnings if source.endswith("S_RES_0542_1983_EN_GOLD.txt")
+    ]
+
+    assert warnings and "text is resolution S/RES/538 (1983)" in warnings[0]
+
+
+# -- the citation graph ----------------------------------------------------------------------
+
+
+def test_a_document_lists_what_it_cites_and_what_cites_it_with_paragraphs(client: TestClient):
+    resolution_660 = client.get(f"/documents/{doc_id('0660_1990')}").json()
+    resolution_678 = client.get(f"/documents/{doc_id('0678_1990')}").json()
+
+    citing = {(c["symbol"], c["paragraph"]) for c in resolution_660["cited_by"]}
+    assert ("S/RES/678 (1990)", "preamble") in citing and ("S/RES/678 (1990)", "1") in citing
+    cited = {(c["number"], c["paragraph"]) for c in resolution_678["cites"]}
+    assert (660, "preamble") in cited and (660, "1") in cited
+    outside = [c for c in resolution_678["cites"] if c["number"] == 662]
+    assert outside and outside[0]["id"] is None  # not in this index, still listed
+
+
+@pytest.mark.parametrize("value", ["S/RES/660", "S/RES/660 (1990)", "660", ["660"]])
+def test_the_cites_filter_selects_the_documents_that_cite_a_resolution(client: TestClient, value):
+    hits = client.post(
+        "/search", json={"query": "Iraq Kuwait", "k": 20, "filters": {"cites": value}}
+    ).json()["results"]
+    numbers = {h["document"]["number"] for h in hits}
+
+    assert numbers and numbers <= {661, 678, 687}
+    assert 660 not in numbers
+
+
+def test_the_cites_filter_as_a_get_parameter(client: TestClient):
+    hits = client.get("/search", params={"q": "Iraq", "cites": "S/RES/660"}).json()["results"]
+
+    assert hits and all(h["document"]["number"] in (661, 678, 687) for h in hits)
+
+
+def test_a_cites_value_that_names_no_resolution_is_a_clear_error(client: TestClient):
+    response = client.post("/search", json={"query": "x", "filters": {"cites": "banana"}})
+
+    assert "S/RES/242" in check_error(response, 422, "invalid_request")
+
+
+def test_the_document_page_links_cited_and_citing_resolutions(client: TestClient):
+    page = client.get(f"/documents/{doc_id('0660_1990')}/view").text
+
+    assert "Cited by" in page and f"/documents/{doc_id('0678_1990')}/view" in page
+    assert "?format=bibtex" in page and "?format=ris" in page
+
+
+# -- browsing ----------------------------------------------------------------------------------
+
+
+def test_resolutions_of_a_year_listed_in_number_order(client: TestClient):
+    body = client.get(
+        "/documents", params={"doc_type": "resolution", "year": 1990, "sort": "number"}
+    ).json()
+
+    assert [d["number"] for d in body["documents"]] == [660, 661, 678]
+
+
+def test_a_number_range_newest_first(client: TestClient):
+    body = client.get(
+        "/documents", params={"number_from": 600, "number_to": 700, "sort": "-number"}
+    ).json()
+
+    assert [d["number"] for d in body["documents"]] == [687, 678, 661, 660]
+
+
+def test_an_unknown_sort_is_a_clear_error(client: TestClient):
+    message = check_error(client.get("/documents", params={"sort": "colour"}), 422)
+
+    assert "number" in message and "year" in message
+
+
+# -- exports -----------------------------------------------------------------------------------
+
+
+def test_search_results_as_csv(client: TestClient):
+    response = client.get("/search", params={"q": "resolution 678 paragraph 2", "k": 3,
+                                             "format": "csv"})  # fmt: skip
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == 3 and rows[0]["rank"] == "1"
+    assert rows[0]["citation"] == "S/RES/678 (1990), para. 2"
+    assert rows[0]["symbol"] == "S/RES/678 (1990)" and rows[0]["paragraphs"] == "2"
+
+
+def test_a_documents_citation_as_bibtex_and_ris(client: TestClient):
+    bib = client.get(f"/documents/{doc_id('0678_1990')}/cite", params={"format": "bibtex"})
+    ris = client.get(f"/documents/{doc_id('0678_1990')}/cite", params={"format": "ris"})
+
+    assert bib.headers["content-type"].startswith("application/x-bibtex")
+    assert bib.text.startswith("@misc{SRES6781990,")
+    assert "title = {{Resolution 678 (1990) of 29 November 1990}}" in bib.text
+    assert "author = {{United Nations Security Council}}" in bib.text
+    assert "number = {S/RES/678 (1990)}" in bib.text and "year = {1990}" in bib.text
+    lines = ris.text.split("\r\n")
+    assert lines[0] == "TY  - GOVDOC" and "PY  - 1990" in lines and "DA  - 1990/11/29" in lines
+    assert "M1  - S/RES/678 (1990)" in lines and lines[-2] == "ER  - "
+
+
+def test_citation_formats_are_checked(client: TestClient):
+    check_error(client.get(f"/documents/{doc_id('0678_1990')}/cite?format=docx"), 422)
+    check_error(client.get("/documents/nowhere/cite"), 404, "not_found")
+
+
+def test_a_speech_is_cited_by_its_title_and_page_or_section(client: TestClient):
+    body = {"query": "Fiji climate", "k": 3, "filters": {"doc_type": "speech"}}
+    hits = client.post("/search", json=body).json()["results"]
+
+    assert hits and hits[0]["citation"].startswith(hits[0]["document"]["title"])
+
+
+def test_cli_prints_csv(resolution_index, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from search_api.cli import app
+
+    settings, _ = resolution_index
+    result = CliRunner().invoke(app, ["search", "resolution 242", "--index-dir",
+                                      str(settings.index_dir), "--model", "fake",
+                                      "--format", "csv", "-k", "2"])  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["citation"] for r in rows] == ["S/RES/242 (1967), para. 1",
+                                             "S/RES/242 (1967), para. 2"]  # fmt: skip
