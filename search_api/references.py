@@ -20,7 +20,8 @@ _NAMED = re.compile(
     r"(?:S\s*/\s*RES\s*/\s*"
     r"|UNSCR\s*"
     r"|(?:(?:UN\s*)?(?:SC|Security\s+Council)\s+)?(?:resolution|res\.?)\s*(?:no\.?\s*)?)"
-    r"(?P<number>\d{1,4})(?:\s*\((?P<year>(?:19|20)\d\d)\))?"
+    r"(?P<number>\d{1,4})(?![\d/])(?!\s*\([IVXL]+\))"  # not the Assembly's 77/276, 1514 (XV)
+    r"(?:\s*\((?P<year>(?:19|20)\d\d)\))?"
     r"(?:\s*,?\s*" + _PARAGRAPH.format(name="after") + r")?",
     re.IGNORECASE,
 )
@@ -86,7 +87,7 @@ def remainder(question: str, references: list[Reference]) -> str:
 class Pin:
     passage_id: int
     asked: bool  # holds the paragraph the question names
-    order: int  # operative paragraphs in order, then the preamble
+    order: int  # the resolution's own order: its preamble, then its paragraphs
 
 
 def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[Pin]:
@@ -95,16 +96,14 @@ def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[
     for reference in found:
         where = f" AND {condition.sql}" if condition.sql else ""
         rows = gen.query(
-            "SELECT p.id, p.paragraphs, p.ordinal FROM passages p "
+            "SELECT p.id, p.paragraphs FROM passages p "
             "JOIN documents d ON d.id = p.document_id "
             f"WHERE d.number = ?{where} ORDER BY (d.year = ?) DESC, d.id, p.ordinal",
             [reference.number, *condition.params, reference.year or 0],
         )
         for row in rows:
-            numbers = paragraph_numbers(row["paragraphs"])
-            operative = bool(numbers)
-            out.append(Pin(row["id"], reference.paragraph in numbers,
-                           row["ordinal"] if operative else 10_000 + row["ordinal"]))  # fmt: skip
+            asked = reference.paragraph in paragraph_numbers(row["paragraphs"])
+            out.append(Pin(row["id"], asked, len(out)))
     return out
 
 
@@ -125,7 +124,7 @@ def pin(
 ) -> list[tuple[int, float]]:
     """`ranked` with up to `limit` pinned passages first: the asked paragraph's, then those
     the ranking found best (`by_rank`: the question asks more than the name), then the rest
-    in the resolution's order (operative paragraphs, then the preamble)."""
+    in the resolution's own order."""
     if not pinned:
         return ranked
     position = {pid: i for i, (pid, _) in enumerate(ranked)} if by_rank else {}

@@ -113,8 +113,8 @@ class Searcher:
     def _start(self, query: Query, words: list[str], named: list[references.Reference]) -> _Legs:
         """Everything each leg needs, and the keyword leg's first round. The model thread
         embeds the question meanwhile: a lone question waits for the longer of the two, not
-        their sum. A question that only names resolutions gets them whole first; one that
-        asks more of them, their three best passages."""
+        their sum. A question that only names resolutions gets them whole first, in their own
+        order; one that asks more of them, their three best passages."""
         condition = parse_filters(query.filters)
         gen = self.generation
         pending: Future | None = None

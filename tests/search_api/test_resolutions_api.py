@@ -59,10 +59,10 @@ def first(client: TestClient, query: str, mode: str, **body) -> dict:
 @pytest.mark.parametrize(
     ("query", "citation"),
     [
-        ("resolution 242", "S/RES/242 (1967), para. 1"),
-        ("res 338", "S/RES/338 (1973), paras. 1–2"),
-        ("S/RES/678 (1990)", "S/RES/678 (1990), para. 1"),
-        ("SC res 660", "S/RES/660 (1990), para"),
+        ("resolution 242", "S/RES/242 (1967), preamble"),
+        ("res 338", "S/RES/338 (1973), preamble"),
+        ("S/RES/678 (1990)", "S/RES/678 (1990), preamble"),
+        ("SC res 660", "S/RES/660 (1990), preamble"),
         ("661 (1990)", "S/RES/661 (1990)"),
         ("Security Council resolution 687 (1991)", "S/RES/687 (1991)"),
         ("resolution 678 paragraph 2", "S/RES/678 (1990), para. 2"),
@@ -96,10 +96,19 @@ def test_results_from_resolutions_carry_symbol_paragraph_and_citation(client: Te
     assert document["vote"] == "recorded" and document["votes_against"] == 2
 
 
-def test_the_preamble_is_cited_as_such(client: TestClient):
+def test_a_resolution_named_alone_comes_whole_in_its_own_order(client: TestClient):
     hits = client.post("/search", json={"query": "resolution 242", "k": 10}).json()["results"]
 
-    assert "S/RES/242 (1967), preamble" in [h["citation"] for h in hits]
+    assert [h["citation"] for h in hits[:5]] == [
+        "S/RES/242 (1967), preamble",
+        *(f"S/RES/242 (1967), para. {n}" for n in range(1, 5)),
+    ]
+
+
+def test_an_assembly_resolution_is_not_taken_for_the_councils(client: TestClient):
+    hits = client.post("/search", json={"query": "resolution 77/276 core group"}).json()
+
+    assert all(h["document"].get("number") != 77 for h in hits["results"][:3])
 
 
 def test_a_mismatched_file_is_reported_and_indexed_under_its_texts_symbol(resolution_index):
@@ -235,5 +244,5 @@ def test_cli_prints_csv(resolution_index, tmp_path: Path):
 
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [r["citation"] for r in rows] == ["S/RES/242 (1967), para. 1",
-                                             "S/RES/242 (1967), para. 2"]  # fmt: skip
+    assert [r["citation"] for r in rows] == ["S/RES/242 (1967), preamble",
+                                             "S/RES/242 (1967), para. 1"]  # fmt: skip
