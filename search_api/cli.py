@@ -202,31 +202,51 @@ def evaluate_command(
     modes: Annotated[
         list[str] | None, typer.Option("--mode", help="Modes to compare [all three]")
     ] = None,
+    split: Annotated[
+        str, typer.Option(help="dev (tune on it), test (only reported) or all")
+    ] = "all",
     index_dir: IndexDir = None,
     model: Model = None,
     markdown: Annotated[bool, typer.Option(help="Print a Markdown table")] = False,
     show_misses: Annotated[bool, typer.Option("--misses", help="List questions missed")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON")] = False,
+    save: Annotated[
+        Path | None, typer.Option(help="Write each question's outcome here, to compare later")
+    ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(help="A saved run: print the paired differences from it, with intervals"),
+    ] = None,
 ) -> None:
-    """Recall@1/5/10, MRR@10 and nDCG@10 per question kind, for each mode side by side."""
-    from search_api.evaluation import evaluate, format_table, load_questions, misses, summarise
+    """Recall@1/5/10, MRR@10 and nDCG@10 per question kind, for each mode side by side, with
+    95 % bootstrap intervals; `--against` tells a change from noise."""
+    from search_api import evaluation
 
+    if split not in ("dev", "test", "all"):
+        _fail(f"--split must be dev, test or all, not {split!r}")
     settings = _settings(index_dir=index_dir, model=model)
     modes = modes or list(MODES)
     try:
-        items = load_questions(questions)
+        items = [q for q in evaluation.load_questions(questions) if split in ("all", q.split)]
         searcher = make_searcher(settings, make_embedder(settings))
-        outcomes = evaluate(searcher, items, modes)
+        outcomes = evaluation.evaluate(searcher, items, modes)
+        before = evaluation.load_outcomes(against, items) if against else None
     except (OSError, IndexError_, QueryError, ValueError) as exc:
         _fail(str(exc))
-    table = summarise(outcomes)
+    if save:
+        evaluation.save(outcomes, save)
+    table = evaluation.summarise(outcomes)
     if as_json:
         typer.echo(json.dumps(table, indent=2))
         return
-    typer.echo(format_table(table, modes, markdown=markdown))
+    typer.echo(evaluation.format_table(table, modes, markdown=markdown))
+    if before is not None:
+        typer.echo("")
+        differences = evaluation.compare(before, outcomes)
+        typer.echo(evaluation.format_comparison(differences, markdown=markdown))
     if show_misses:
         for mode in modes:
-            for line in misses(outcomes, mode):
+            for line in evaluation.misses(outcomes, mode):
                 typer.echo(f"miss@5 {mode}: {line}")
 
 

@@ -19,9 +19,11 @@ from pathlib import Path
 from search_api.query import Query
 from search_api.results import Hit
 from search_api.search import Searcher
+from search_api.statistics import interval, paired
 
 KINDS_ORDER = ("paraphrase", "descriptive", "exact", "reference", "filtered", "natural")
 METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10")
+INTERVALS = ("R@5", "MRR@10")  # the metrics shown with their 95 % intervals
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Question:
     documents: list[str]
     evidence: list[str]
     filters: dict | None = None
+    split: str = "dev"  # dev: tune on it; test: only ever reported
 
 
 @dataclass
@@ -69,6 +72,7 @@ def load_questions(path: Path) -> list[Question]:
                     documents=list(data["documents"]),
                     evidence=list(data["evidence"]),
                     filters=data.get("filters"),
+                    split=data.get("split", "dev"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -114,20 +118,62 @@ def evaluate(
     return outcomes
 
 
-def summarise(outcomes: list[Outcome]) -> dict[str, dict[str, dict[str, float]]]:
+def summarise(outcomes: list[Outcome]) -> dict[str, dict[str, dict]]:
     """{kind (and "all", and "in:FOLDER" for each collection): {mode: {metric: mean}}},
-    with "n" the number of questions."""
+    with "n" the number of questions and "ci" each metric's 95 % bootstrap interval."""
     buckets: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
     for outcome in outcomes:
         metrics = outcome.metrics()
         buckets[(outcome.question.kind, outcome.mode)].append(metrics)
         buckets[(f"in:{collection(outcome.question)}", outcome.mode)].append(metrics)
         buckets[("all", outcome.mode)].append(metrics)
-    table: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    table: dict[str, dict[str, dict]] = defaultdict(dict)
     for (kind, mode), rows in buckets.items():
         means = {m: sum(r[m] for r in rows) / len(rows) for m in METRICS}
-        table[kind][mode] = {**means, "n": len(rows)}
+        ci = {m: list(interval([r[m] for r in rows])) for m in INTERVALS}
+        table[kind][mode] = {**means, "n": len(rows), "ci": ci}
     return dict(table)
+
+
+def compare(before: list[Outcome], after: list[Outcome]) -> dict[str, dict[str, dict]]:
+    """{mode: {kind and "all": {metric: paired difference after − before}}} over the
+    questions both runs answered."""
+    earlier = {(o.question.id, o.mode): o for o in before}
+    pairs = [(earlier[(o.question.id, o.mode)], o) for o in after
+             if (o.question.id, o.mode) in earlier]  # fmt: skip
+    out: dict[str, dict[str, dict]] = defaultdict(dict)
+    groups: dict[tuple[str, str], list] = defaultdict(list)
+    for a, b in pairs:
+        groups[(b.mode, b.question.kind)].append((a, b))
+        groups[(b.mode, "all")].append((a, b))
+    for (mode, kind), members in groups.items():
+        out[mode][kind] = {
+            m: paired([a.metrics()[m] for a, _ in members], [b.metrics()[m] for _, b in members])
+            for m in INTERVALS
+        }
+    return dict(out)
+
+
+def save(outcomes: list[Outcome], path: Path) -> None:
+    """Each question's outcome, to compare a later run against (`confsearch eval --against`)."""
+    lines = [
+        json.dumps({"id": o.question.id, "kind": o.question.kind, "split": o.question.split,
+                    "mode": o.mode, "ranks": o.ranks, "relevant_total": o.relevant_total})
+        for o in outcomes
+    ]  # fmt: skip
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def load_outcomes(path: Path, questions: list[Question]) -> list[Outcome]:
+    by_id = {q.id: q for q in questions}
+    outcomes = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            if data["id"] in by_id:
+                outcomes.append(Outcome(by_id[data["id"]], data["mode"], data["ranks"],
+                                        data["relevant_total"]))  # fmt: skip
+    return outcomes
 
 
 def collection(question: Question) -> str:
@@ -142,13 +188,33 @@ def _kinds(table: dict) -> list[str]:
 
 
 def format_table(table: dict, modes: list[str], markdown: bool = False) -> str:
-    header = ["kind", "n", "mode", *METRICS]
+    header = ["kind", "n", "mode", *METRICS, *(f"{m} 95% CI" for m in INTERVALS)]
     rows = []
     for kind in _kinds(table):
         for mode in modes:
             cell = table[kind].get(mode)
             if cell:
-                rows.append([kind, str(cell["n"]), mode, *(f"{cell[m]:.3f}" for m in METRICS)])
+                ci = [f"{lo:.2f}–{hi:.2f}" for lo, hi in (cell["ci"][m] for m in INTERVALS)]
+                rows.append([kind, str(cell["n"]), mode, *(f"{cell[m]:.3f}" for m in METRICS),
+                             *ci])  # fmt: skip
+    return _render(header, rows, markdown)
+
+
+def format_comparison(differences: dict, markdown: bool = False) -> str:
+    """Each mode's and kind's paired differences: the mean, its interval, better/worse
+    questions, and whether it is noise."""
+    header = ["mode", "kind", "metric", "Δ", "95% CI", "better", "worse", "sign p", "verdict"]
+    rows = []
+    for mode, kinds in differences.items():
+        for kind in sorted(kinds, key=lambda k: (k == "all", k)):
+            for metric, d in kinds[kind].items():
+                verdict = "noise" if d.noise else ("better" if d.mean > 0 else "worse")
+                rows.append([mode, kind, metric, f"{d.mean:+.3f}", f"{d.low:+.3f}…{d.high:+.3f}",
+                             str(d.better), str(d.worse), f"{d.p_sign:.3f}", verdict])  # fmt: skip
+    return _render(header, rows, markdown)
+
+
+def _render(header: list[str], rows: list[list[str]], markdown: bool) -> str:
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
