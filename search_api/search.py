@@ -18,7 +18,7 @@ import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.store import Generation
-from search_api import catalogue, ranking, references
+from search_api import catalogue, ranking, references, wording
 from search_api.dense import DenseLeg
 from search_api.filters import Condition, parse_filters
 from search_api.fusion import reciprocal_rank
@@ -119,7 +119,7 @@ class Searcher:
         gen = self.generation
         pending: Future | None = None
         if query.mode != "keyword":
-            pending = self.queries.submit(query.text)
+            pending = self.queries.submit(wording.content(query.text))
         candidates = self.dense.candidates(gen, condition) if pending is not None else None
         matches = []
         if words and query.mode != "semantic":
