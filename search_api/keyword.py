@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection
 
 from indexer.store import FTS_TOKENIZER, Generation
 from search_api.filters import Condition
+from search_api.spelling import variants
 
 _TERM = re.compile(r"\w+(?:[-'’.]\w+)*")
 # Question words and filler that say nothing about the passage sought.
@@ -100,8 +101,16 @@ def fts_queries(text: str, doc_counts: DocCounts | None = None, passages: int = 
     return [_join(words, pairs)]
 
 
+def _quote_word(word: str) -> str:
+    """The word, or the word or its other spelling: ("organisation" OR "organization")."""
+    spellings = variants(word)
+    if not spellings:
+        return _quote(word)
+    return "(" + " OR ".join(map(_quote, [word, *spellings])) + ")"
+
+
 def _join(words: list[str], pairs: list[tuple[str, str]]) -> str:
-    return " OR ".join([*map(_quote, words), *(_quote(f"{a} {b}") for a, b in pairs)])
+    return " OR ".join([*map(_quote_word, words), *(_quote(f"{a} {b}") for a, b in pairs)])
 
 
 def _core(
@@ -123,7 +132,7 @@ def _core(
             expected *= cost[word] / passages
             if expected <= CORE_BUDGET:
                 break
-        return list(dict.fromkeys([" AND ".join(map(_quote, needed)), _quote(rare[0])]))
+        return list(dict.fromkeys([" AND ".join(map(_quote_word, needed)), _quote_word(rare[0])]))
     kept: set[str] = set()
     total = 0
     for word in rare:

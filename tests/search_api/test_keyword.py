@@ -176,7 +176,7 @@ def test_when_every_word_is_common_the_rarest_are_required_together(
     # only the 20 passages holding both are scored; then, should they be too few, "tuna".
     matches = fts_queries("tuna licence", counts_in(collection), passages=521)
 
-    assert matches == ['"tuna" AND "licence"', '"tuna"']
+    assert matches == ['"tuna" AND ("licence" OR "license")', '"tuna"']
     assert sorted(ranked(collection, matches[0])) == list(range(500, 520))
 
 
