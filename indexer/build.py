@@ -24,6 +24,7 @@ from indexer.chunking import ChunkingOptions, Passage, chunk
 from indexer.documents import DocumentError, discover, load
 from indexer.embedding import Embedder
 from indexer.fields import NAMES
+from indexer.folding import fold
 from indexer.metadata import Manifest, MetadataError, derive, slug
 from indexer.pdf import LimitError
 from indexer.store import Generation, GenerationWriter, IndexError_, current_generation
@@ -421,7 +422,8 @@ def prepare(
     passages = [p for p in chunk(text, embedder.count_tokens, options, context) if p.text]
     if not passages:
         return Skip("no passages: the document has no text")
-    inputs = [p.embed_text for p in passages]
+    folds = [fold(p.embed_text) for p in passages]  # ligatures folded for the model
+    inputs = [text for text, _ in folds]
     keys = [hashlib.sha256(f"{embedder.name}\0{t}".encode()).hexdigest() for t in inputs]
     vectors, sentence_vectors, todo, reused = _reuse(previous, keys, embedder.dimension)
     rows = [_passage_row(document.id, p, key) for p, key in zip(passages, keys, strict=True)]
@@ -432,11 +434,12 @@ def prepare(
         "fingerprint": item.fingerprint,
         "text": loaded.text.text,
     }
-    # The embedded text starts with the context line: sentence spans move with it.
+    # The embedded text starts with the context line, and folding moves later characters:
+    # sentence spans move with both.
     spans = []
-    for p, text in zip(passages, inputs, strict=True):
-        shift = len(text) - len(p.text)
-        spans.append([(s + shift, e + shift) for s, e in p.sentences])
+    for p, (_, offsets) in zip(passages, folds, strict=True):
+        shift = len(p.embed_text) - len(p.text)
+        spans.append([(offsets[s + shift], offsets[e + shift]) for s, e in p.sentences])
     warnings = [*loaded.warnings, *document.warnings]
     return Prepared(doc_row, rows, vectors, sentence_vectors, todo, inputs, spans, warnings,
                     reused)  # fmt: skip

@@ -169,10 +169,36 @@ def _extract(source: Path | io.BytesIO, report_repairs: bool = True) -> PdfText:
         notes.append(f"page(s) {', '.join(blank)} have no extractable text (scanned images?): "
                      "OCR the PDF to index them")  # fmt: skip
     if complaints and report_repairs:
-        shown = "; ".join(c[:160] for c in complaints[:2])
+        notes.extend(describe_complaints(complaints))
+    return PdfText(texts, notes)
+
+
+# "fontTools is required to fully parse the encoding of a CFF Type1 font": pypdf lacks an
+# optional package, which is not damage in the file.
+_MISSING = re.compile(r"\b(?P<module>[A-Za-z_][\w.]*) is required\b")
+_PACKAGES = {"fontTools": "fonttools", "cryptography": "cryptography", "PIL": "pillow"}
+
+
+def describe_complaints(complaints: list[str]) -> list[str]:
+    """What pypdf's complaints mean for the reader: a missing package named as such, the
+    rest as a damaged file repaired while reading."""
+    notes, damage = [], []
+    for complaint in complaints:
+        missing = _MISSING.search(complaint)
+        if missing:
+            module = missing.group("module")
+            package = _PACKAGES.get(module, module.lower())
+            notes.append(
+                f"pypdf needs the package {package} to read part of this PDF "
+                f"({complaint[:160]}): text may be missing; pip install {package}"
+            )
+        else:
+            damage.append(complaint)
+    if damage:
+        shown = "; ".join(c[:160] for c in damage[:2])
         notes.append(f"damaged PDF, repaired while reading (pypdf: {shown}): "
                      "some text may be missing")  # fmt: skip
-    return PdfText(texts, notes)
+    return list(dict.fromkeys(notes))
 
 
 def _unlock(reader: PdfReader) -> None:

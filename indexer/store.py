@@ -33,6 +33,7 @@ import numpy as np
 from indexer import vector_index
 from indexer.checksums import sha256_file
 from indexer.fields import FIELDS, NAMES
+from indexer.folding import folded
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,10 @@ class GenerationWriter:
             self.passage_count += 1
         self.db.executemany(
             "INSERT INTO passages_fts (rowid, title, section, text) VALUES (?, ?, ?, ?)",
-            [(r["id"], doc["title"], r["section"] or "", r["text"]) for r in rows],
+            [
+                (r["id"], folded(doc["title"]), folded(r["section"] or ""), folded(r["text"]))
+                for r in rows
+            ],
         )
         self.db.executemany(
             'INSERT INTO passages (id, document_id, ordinal, section, page, page_end, start, "end",'

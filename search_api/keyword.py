@@ -18,6 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Collection
 
+from indexer.folding import folded
 from indexer.store import FTS_TOKENIZER, Generation
 from search_api.filters import Condition
 from search_api.spelling import variants
@@ -60,7 +61,7 @@ def _keep(term: str) -> bool:
 def terms(text: str) -> list[str]:
     """The content words of a query, lower-cased, in order, without repeats."""
     seen: dict[str, None] = {}
-    for raw in _TERM.findall(text):
+    for raw in _TERM.findall(folded(text)):
         term = _normal(raw)
         if _keep(term):
             seen.setdefault(term, None)
@@ -88,7 +89,7 @@ def fts_queries(text: str, doc_counts: DocCounts | None = None, passages: int = 
     words = terms(text)
     if not words:
         return []
-    ordered = [t for t in map(_normal, _TERM.findall(text)) if _keep(t)]
+    ordered = [t for t in map(_normal, _TERM.findall(folded(text))) if _keep(t)]
     pairs = sorted(set(itertools.pairwise(ordered)), key=" ".join)
     if doc_counts is not None:
         tokens = fts_tokens(words)

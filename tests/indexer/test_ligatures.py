@@ -1,0 +1,90 @@
+"""Real PDFs: typographic ligatures folded for both legs, kept in the text shown; pypdf's
+complaints named for what they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.build import build
+from indexer.embedders.fake import FakeEmbedder
+from indexer.folding import fold
+from indexer.pdf import describe_complaints
+from search_api.settings import Settings
+from tests.search_api.conftest import serve
+
+LIGATURE_TEXT = "The tanks were \ufb01lled and the \ufb02ow of trade was of\ufb01cial."
+
+
+def test_fold_expands_ligatures_and_maps_offsets():
+    folded, offsets = fold("of\ufb01cial \ufb02ow")
+
+    assert folded == "official flow"
+    assert offsets[2] == 2 and offsets[3] == 4  # "ﬁ" took two characters
+    assert folded[offsets[8] : offsets[11]] == "flow"  # "ﬂow", from 8 to the end
+    assert offsets[-1] == len(folded)
+    assert fold("no ligature") == ("no ligature", list(range(12)))
+
+
+def write_ligature_pdf(path: Path) -> None:
+    """A one-page PDF whose font (Vera, shipped with reportlab) has ﬁ and ﬂ glyphs."""
+    import os
+
+    import reportlab
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    vera = os.path.join(os.path.dirname(reportlab.__file__), "fonts", "Vera.ttf")
+    pdfmetrics.registerFont(TTFont("Vera", vera))
+    page = canvas.Canvas(str(path))
+    page.setFont("Vera", 12)
+    page.drawString(72, 700, "Session paper on port logistics")
+    page.drawString(72, 660, LIGATURE_TEXT)
+    page.save()
+
+
+@pytest.fixture
+def ligature_client(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_ligature_pdf(corpus / "paper.pdf")
+    # Shares one word with the question, spelt plainly: it must not win over the paper.
+    (corpus / "note.txt").write_text("Rain note\n\nThe reservoirs were filled again after "
+                                     "the long rains of the wet season.\n")  # fmt: skip
+    report = build(corpus, tmp_path / "index", FakeEmbedder())
+    assert report.published and not report.skipped
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake")
+    with serve(settings) as client:
+        yield client
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_a_word_set_with_a_ligature_is_found_by_both_legs(ligature_client: TestClient, mode):
+    hits = ligature_client.post(
+        "/search", json={"query": "filled official flow", "mode": mode}
+    ).json()["results"]
+
+    assert hits and "\ufb01lled" in hits[0]["text"]  # shown as the document writes it
+    assert hits[0]["highlight"] in hits[0]["text"]
+
+
+def test_a_missing_package_is_named_not_called_damage():
+    notes = describe_complaints(
+        ["fontTools is required to fully parse the encoding of a CFF Type1 font"]
+    )
+
+    assert len(notes) == 1 and "damaged" not in notes[0]
+    assert "pip install fonttools" in notes[0]
+
+
+def test_real_damage_is_still_reported_as_damage():
+    notes = describe_complaints(["Invalid parent xref., rebuild xref", "startxref on same line"])
+
+    assert notes == [notes[0]] and notes[0].startswith("damaged PDF, repaired while reading")
+
+
+def test_the_package_pypdf_reads_cff_fonts_with_is_installed():
+    import fontTools  # noqa: F401  (a declared dependency: pyproject.toml)
