@@ -22,7 +22,8 @@ from search_api.search import Searcher
 from search_api.statistics import interval, paired
 
 KINDS_ORDER = ("paraphrase", "descriptive", "exact", "reference", "filtered", "natural")
-METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10")
+# Doc@1: the first result comes from a document that answers (a named resolution first).
+METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "Doc@1")
 INTERVALS = ("R@5", "MRR@10")  # the metrics shown with their 95 % intervals
 
 
@@ -43,6 +44,7 @@ class Outcome:
     mode: str
     ranks: list[int] = field(default_factory=list)  # 1-based ranks of correct results
     relevant_total: int = 1
+    document_first: bool = False  # the first result comes from an answering document
 
     def metrics(self) -> dict[str, float]:
         first = min(self.ranks) if self.ranks else None
@@ -54,6 +56,7 @@ class Outcome:
             "R@10": float(first is not None and first <= 10),
             "MRR@10": 1 / first if first and first <= 10 else 0.0,
             "nDCG@10": dcg / ideal if ideal else 0.0,
+            "Doc@1": float(self.document_first),
         }
 
 
@@ -114,7 +117,10 @@ def evaluate(
             query = Query(question.question, k=k, filters=question.filters, mode=mode)
             hits = searcher.search(query).hits
             ranks = [rank for rank, hit in enumerate(hits, start=1) if is_correct(hit, question)]
-            outcomes.append(Outcome(question, mode, ranks, total))
+            first = bool(hits) and bool(
+                {hits[0].source, *hits[0].also_in} & set(question.documents)
+            )
+            outcomes.append(Outcome(question, mode, ranks, total, first))
     return outcomes
 
 
@@ -158,7 +164,8 @@ def save(outcomes: list[Outcome], path: Path) -> None:
     """Each question's outcome, to compare a later run against (`confsearch eval --against`)."""
     lines = [
         json.dumps({"id": o.question.id, "kind": o.question.kind, "split": o.question.split,
-                    "mode": o.mode, "ranks": o.ranks, "relevant_total": o.relevant_total})
+                    "mode": o.mode, "ranks": o.ranks, "relevant_total": o.relevant_total,
+                    "document_first": o.document_first})
         for o in outcomes
     ]  # fmt: skip
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -172,7 +179,8 @@ def load_outcomes(path: Path, questions: list[Question]) -> list[Outcome]:
             data = json.loads(line)
             if data["id"] in by_id:
                 outcomes.append(Outcome(by_id[data["id"]], data["mode"], data["ranks"],
-                                        data["relevant_total"]))  # fmt: skip
+                                        data["relevant_total"],
+                                        data.get("document_first", False)))  # fmt: skip
     return outcomes
 
 
