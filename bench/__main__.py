@@ -10,7 +10,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import indexing, ingestion, machine, queries, scale, startup
+from bench import indexing, ingestion, machine, queries, scale, startup, understanding
 from bench.common import REPO, Context, CpuWatch, say
 from bench.report import Row, Section, format_text, to_markdown
 
@@ -19,6 +19,7 @@ SECTIONS = {
     "queries": queries,
     "scale": scale,
     "startup": startup,
+    "understanding": understanding,
     "ingestion": ingestion,
 }
 DOC = REPO / "docs" / "benchmarks.md"

@@ -163,6 +163,12 @@ def search(
     output: Annotated[
         str, typer.Option("--format", help="text, json (the API's JSON) or csv")
     ] = "text",
+    literal: Annotated[
+        bool, typer.Option("--literal", help="Years, countries … in the query are only words")
+    ] = False,
+    by_year: Annotated[
+        bool, typer.Option("--by-year", help="Year by year: k years, newest first")
+    ] = False,
 ) -> None:
     """Ask the index a question and print the passages that answer it."""
     if output not in ("text", "json", "csv"):
@@ -173,7 +179,11 @@ def search(
     try:
         searcher = make_searcher(settings, make_embedder(settings))
         started = time.perf_counter()
-        result = searcher.search(Query(query, k, parse_filter(filters or []), offset, mode))
+        result = searcher.search(
+            Query(query, k, parse_filter(filters or []), offset, mode,
+                  group_by="year" if by_year else None, per_document=2 if by_year else 3,
+                  understand=not literal)
+        )  # fmt: skip
         took_ms = (time.perf_counter() - started) * 1000
     except (IndexError_, QueryError, ValueError) as exc:
         _fail(str(exc))
@@ -183,8 +193,14 @@ def search(
     if output == "csv":
         typer.echo(search_csv(result), nl=False)
         return
+    if result.understood:
+        read = ", ".join(f"{r.field} {r.value} ({r.text!r})" for r in result.understood)
+        typer.secho(f"understood: {read}", fg="cyan")
     if not result.hits:
         typer.echo("No passages found.")
+    if result.years is not None:
+        _print_years(result)
+        return
     for rank, hit in enumerate(result.hits, start=offset + 1):
         page = hit.page and f"p. {hit.page}"
         where = " · ".join(str(x) for x in (hit.document.values["year"], hit.section, page) if x)
@@ -192,6 +208,16 @@ def search(
         typer.echo(f"   {where}  ({hit.citation}; {hit.source}, score {hit.score:.3f})")
         typer.secho(f"   » {hit.highlight}", fg="green")
         typer.echo(f"   {hit.text}\n")
+
+
+def _print_years(result) -> None:
+    for group in result.years:
+        documents = f"{group.documents} document{'s' * (group.documents != 1)}"
+        typer.secho(f"{group.year or 'undated'} — {documents}", bold=True)
+        for hit in group.hits:
+            typer.echo(f"   {hit.citation}")
+            typer.secho(f"   » {hit.highlight}", fg="green")
+        typer.echo("")
 
 
 @app.command("eval")

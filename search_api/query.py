@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 MODES = ("hybrid", "semantic", "keyword")
-GROUP_BY = ("document",)
+UNDERSTOOD = ("year", "country", "organisation", "doc_type")  # what a question's words can say
+GROUP_BY = ("document", "year")
 
 
 class QueryError(ValueError):
@@ -20,9 +21,13 @@ class Query:
     filters: dict | None = None
     offset: int = 0
     mode: str = "hybrid"  # hybrid: dense and keyword legs fused; or one leg alone
-    group_by: str | None = None  # "document": k documents, each with its best passages
-    per_document: int = 3
+    group_by: str | None = None  # "document": k documents, each with its best passages;
+    # "year": k years, each with its matching documents counted and its best passages
+    per_document: int = 3  # passages of each group
+    order: str = "desc"  # years newest first (desc) or oldest first (asc)
     facets: bool = False  # count matching documents by the facet fields
+    understand: bool = True  # read years, countries, … in the text as preferences
+    ignore: tuple[str, ...] = ()  # understood fields to leave out (a removed chip)
 
     @property
     def wanted(self) -> int:
@@ -49,7 +54,14 @@ class QueryLimits:
         if query.mode not in MODES:
             raise QueryError(f"mode must be one of {', '.join(MODES)}, not {query.mode!r}")
         if query.group_by is not None and query.group_by not in GROUP_BY:
-            raise QueryError(f"group_by must be 'document', not {query.group_by!r}")
+            raise QueryError(f"group_by must be 'document' or 'year', not {query.group_by!r}")
+        if query.order not in ("desc", "asc"):
+            raise QueryError(f"order must be desc or asc, not {query.order!r}")
+        unknown = set(query.ignore) - set(UNDERSTOOD)
+        if unknown:
+            raise QueryError(
+                f"ignore takes {', '.join(UNDERSTOOD)}, not {', '.join(sorted(unknown))}"
+            )
         return replace(query, text=text)
 
 

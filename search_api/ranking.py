@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from indexer.fields import FACETS
 from indexer.store import Generation
+from search_api import understanding
 from search_api.rows import read_light
 
 
@@ -62,6 +63,24 @@ def group(candidates: list[Candidate], per_document: int) -> list[list[Candidate
     return list(groups.values())
 
 
+def by_year(
+    candidates: list[Candidate], per_year: int, order: str = "desc"
+) -> list[tuple[int | None, int, list[Candidate]]]:
+    """(year, matching documents, its best candidates): every year among the candidates,
+    newest first (or oldest, `order="asc"`), undated documents last."""
+    years: dict[int | None, list[Candidate]] = {}
+    documents: dict[int | None, set[str]] = {}
+    for candidate in candidates:
+        year = candidate.row["doc_year"]
+        documents.setdefault(year, set()).add(candidate.document_id)
+        members = years.setdefault(year, [])
+        if len(members) < per_year:
+            members.append(candidate)
+    dated = sorted((y for y in years if y is not None), reverse=order == "desc")
+    ordered = [*dated, *([None] if None in years else [])]
+    return [(year, len(documents[year]), years[year]) for year in ordered]
+
+
 def facets(candidates: list[Candidate]) -> dict[str, dict[str, int]]:
     """Documents among the matches, counted by each facet field's values."""
     documents = {c.document_id: c.row for c in candidates}
@@ -74,3 +93,13 @@ def facets(candidates: list[Candidate]) -> dict[str, dict[str, int]]:
                 counts[str(value)] = counts.get(str(value), 0) + 1
         out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return out
+
+
+def prefer(candidates: list[Candidate], preferred: dict, boost: float) -> list[Candidate]:
+    """The candidates re-ordered so that those of documents matching what the question's
+    words say move up: each gains `boost` times the share of understood fields it matches.
+    Nothing is dropped: a wrong reading costs places, not the answer."""
+    for candidate in candidates:
+        values = {name: candidate.row[f"doc_{name}"] for name in preferred}
+        candidate.score += boost * understanding.matches(values, preferred)
+    return sorted(candidates, key=lambda c: -c.score)

@@ -80,8 +80,17 @@ class Group:
 
 
 @dataclass
+class YearGroup:
+    year: int | None
+    documents: int  # matching documents of that year
+    hits: list[Hit]
+
+
+@dataclass
 class SearchResult:
     query: Query  # as run: its text with whitespace collapsed
     hits: list[Hit]  # the page's passages, best first (every group's, in order)
     groups: list[Group] | None = None  # with group_by="document"
+    years: list[YearGroup] | None = None  # with group_by="year"
     facets: dict[str, dict[str, int]] | None = None  # with facets: {field: {value: docs}}
+    understood: list = field(default_factory=list)  # understanding.Reading, as preferred

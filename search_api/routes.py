@@ -120,7 +120,8 @@ async def _search(searcher: Searcher, query: SearchQuery, as_csv: bool = False) 
 async def search_post(body: SearchRequest, searcher: SearcherDep):
     """Passages that answer a question, best first, with filters on document metadata."""
     query = SearchQuery(body.query, body.k, body.filters, body.offset, body.mode, body.group_by,
-                    body.per_document, body.facets)  # fmt: skip
+                        body.per_document, body.order, body.facets, body.understand,
+                        tuple(body.ignore))  # fmt: skip
     return await _search(searcher, query)
 
 
@@ -138,19 +139,30 @@ async def search_get(
     k: Annotated[int, Query(ge=1, description="How many passages (CONFSEARCH_MAX_K)")] = 10,
     offset: Annotated[int, Query(ge=0, description="Skip this many results")] = 0,
     mode: Annotated[Literal["hybrid", "semantic", "keyword"], Query()] = "hybrid",
-    group_by: Annotated[Literal["document"] | None, Query()] = None,
+    group_by: Annotated[Literal["document", "year"] | None, Query()] = None,
     per_document: Annotated[int, Query(ge=1)] = 3,
+    order: Annotated[
+        Literal["desc", "asc"], Query(description="Years with group_by=year")
+    ] = "desc",
     facets: bool = False,
     format: Annotated[
         Literal["json", "csv"], Query(description="csv: the results as a spreadsheet")
     ] = "json",
+    understand: Annotated[
+        bool, Query(description="false: years, countries … in q are only words")
+    ] = True,
+    ignore: Annotated[
+        list[Literal["year", "country", "organisation", "doc_type"]] | None,
+        Query(description="An understood field to leave out; repeat for several"),
+    ] = None,
 ):
     """The same search for simple clients (links, the widget): repeat a filter parameter to
     allow several values; `year_from`/`year_to` give a range; `format=csv` downloads the
     results as CSV."""
-    _refuse_unknown(request, "q", "k", "offset", "mode", "group_by", "per_document", "facets",
-                    "format")  # fmt: skip
-    query = SearchQuery(q, k, filters or None, offset, mode, group_by, per_document, facets)
+    _refuse_unknown(request, "q", "k", "offset", "mode", "group_by", "per_document", "order",
+                    "facets", "format", "understand", "ignore")  # fmt: skip
+    query = SearchQuery(q, k, filters or None, offset, mode, group_by, per_document, order,
+                        facets, understand, tuple(ignore or ()))  # fmt: skip
     return await _search(searcher, query, as_csv=format == "csv")
 
 

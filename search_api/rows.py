@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from indexer.fields import FACETS, NAMES
 from indexer.store import Generation
+from search_api.query import UNDERSTOOD
 
 _DOCUMENT = ("id", "source", *NAMES, "extra")
 _FROM = "FROM passages p JOIN documents d ON d.id = p.document_id"
@@ -23,7 +24,7 @@ _FULL_SQL = (
 )
 _LIGHT_SQL = (
     'SELECT p.id AS passage_id, p.document_id, p.start, p."end", p.text_sha, d.source, '
-    + ", ".join(f"d.{c} AS doc_{c}" for c in FACETS)
+    + ", ".join(f"d.{c} AS doc_{c}" for c in dict.fromkeys([*FACETS, *UNDERSTOOD]))
     + f" {_FROM}"
 )
 

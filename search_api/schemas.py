@@ -28,11 +28,25 @@ class SearchRequest(BaseModel):
     mode: Literal["hybrid", "semantic", "keyword"] = Field(
         "hybrid", description="hybrid: meaning and exact words fused; or one leg alone"
     )
-    group_by: Literal["document"] | None = Field(
-        None, description="document: k documents, each with its best passages"
+    group_by: Literal["document", "year"] | None = Field(
+        None,
+        description="document: k documents, each with its best passages; year: k years "
+        "(newest first), each with its matching documents counted and its best passages",
     )
-    per_document: int = Field(3, ge=1, description="Passages per document when grouped")
+    per_document: int = Field(3, ge=1, description="Passages per group (document or year)")
+    order: Literal["desc", "asc"] = Field(
+        "desc", description="With group_by=year: newest years first (desc) or oldest (asc)"
+    )
     facets: bool = Field(False, description="Count matching documents by doc_type, year, country")
+    understand: bool = Field(
+        True,
+        description="Read years, countries, organisations and document types in the query "
+        '("Tuvalu", "in 2019", "the 74th session") and prefer documents that match; '
+        "false: the words are only words",
+    )
+    ignore: list[Literal["year", "country", "organisation", "doc_type"]] = Field(
+        default_factory=list, description="Understood fields to leave out (a removed chip)"
+    )
 
 
 def _document_field(field) -> tuple:
@@ -80,6 +94,19 @@ class Group(BaseModel):
     results: list[Result]
 
 
+class Understood(BaseModel):
+    value: int | str | list[int] | list[str] | dict[str, int] = Field(
+        ..., description="A value, several, or a range {gte, lte, gt, lt}"
+    )
+    text: str = Field(..., description="The words of the query it came from")
+
+
+class YearGroupOut(BaseModel):
+    year: int | None
+    documents: int = Field(..., description="Matching documents of that year")
+    results: list[Result]
+
+
 class SearchResponse(BaseModel):
     query: str
     mode: str
@@ -88,8 +115,15 @@ class SearchResponse(BaseModel):
     k: int
     results: list[Result] = Field(..., description="Passages, best first (all groups' in order)")
     groups: list[Group] | None = Field(None, description="With group_by=document")
+    years: list[YearGroupOut] | None = Field(None, description="With group_by=year")
     facets: dict[str, dict[str, int]] | None = Field(
         None, description="With facets=true: {doc_type|year|country: {value: documents}}"
+    )
+    understood: dict[str, Understood] | None = Field(
+        None,
+        description="What the query's words were read as, each with the words it came from: "
+        '{"country": {"value": "TUV", "text": "Tuvalu"}, "year": {"value": 2019, '
+        '"text": "in 2019"}}',
     )
 
 

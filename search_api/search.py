@@ -18,7 +18,7 @@ import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.store import Generation
-from search_api import catalogue, ranking, references, wording
+from search_api import catalogue, ranking, references, understanding, wording
 from search_api.dense import DenseLeg
 from search_api.filters import Condition, parse_filters
 from search_api.fusion import reciprocal_rank
@@ -27,11 +27,16 @@ from search_api.keyword import KeywordLeg, terms
 from search_api.query import Query, QueryError, QueryLimits
 from search_api.query_embedding import QueryEmbedder
 from search_api.ranking import Candidate
-from search_api.results import DocumentInfo, Group, Hit, SearchResult
+from search_api.results import DocumentInfo, Group, Hit, SearchResult, YearGroup
 from search_api.rows import read_full
 from search_api.watcher import GenerationWatcher
 
 PINNED_PER_QUESTION = 3  # passages of a named resolution put first when more is asked
+# How much a passage gains for its document matching what the question's words say (the
+# share of understood fields it matches, times this), on the fused score's scale: a top
+# rank in one leg is worth 1/6. Chosen on the dev questions (docs/evaluation.md).
+PREFERENCE_BOOST = 0.1
+PREFERENCE_LEG_WEIGHT = 0.5  # weight of the legs re-run within the preferences (0: off)
 
 
 @dataclass
@@ -47,6 +52,8 @@ class _Legs:
     pinned: list[references.Pin]  # passages of the resolutions the question names
     pin_limit: int
     by_rank: bool  # the question asks more than names: pinned passages by their rank
+    preferred: dict  # understood from the words: {field: value} documents should match
+    strict: Condition | None = None  # the filters and every preference as filters
 
 
 class Searcher:
@@ -76,6 +83,9 @@ class Searcher:
         self.limits = limits or QueryLimits()
         self.depth = depth
         self.rrf_k = rrf_k
+        self.preference_boost = PREFERENCE_BOOST
+        self.preference_leg_weight = PREFERENCE_LEG_WEIGHT
+        self._readers: dict[Path, understanding.Reader] = {}
 
     @property
     def generation(self) -> Generation:
@@ -97,18 +107,44 @@ class Searcher:
         if query.mode == "keyword" and not words and not named:
             raise QueryError("the query has no word to search for; try mode=semantic")
         legs = self._start(query, words, named)
+        understood = self._understand(legs.gen, query, named)
+        legs.preferred = {r.field: r.value for r in understood}
+        if legs.preferred and self.preference_leg_weight > 0:
+            legs.strict = self._strict(legs.gen, query, legs.preferred)
         candidates, units = self._rank(legs, query)
         page = units[query.offset : query.wanted]
-        if query.group_by:
+        facets = ranking.facets(candidates) if query.facets else None
+        result = SearchResult(query, [], facets=facets, understood=understood)
+        if query.group_by == "year":
+            hits = self._read(legs, [c for _, _, unit in page for c in unit], words)
+            result.years = [YearGroup(year, count, [hits[c.passage_id] for c in unit])
+                            for year, count, unit in page]  # fmt: skip
+            result.hits = [h for y in result.years for h in y.hits]
+        elif query.group_by:
             hits = self._read(legs, [c for unit in page for c in unit], words)
-            groups = [Group(hits[unit[0].passage_id].document, [hits[c.passage_id] for c in unit])
-                      for unit in page]  # fmt: skip
-            shown = [h for g in groups for h in g.hits]
+            result.groups = [
+                Group(hits[unit[0].passage_id].document, [hits[c.passage_id] for c in unit])
+                for unit in page
+            ]
+            result.hits = [h for g in result.groups for h in g.hits]
         else:
             hits = self._read(legs, page, words)
-            groups, shown = None, [hits[c.passage_id] for c in page]
-        facets = ranking.facets(candidates) if query.facets else None
-        return SearchResult(query, shown, groups, facets)
+            result.hits = [hits[c.passage_id] for c in page]
+        return result
+
+    def _understand(
+        self, gen: Generation, query: Query, named: list[references.Reference]
+    ) -> list[understanding.Reading]:
+        """What the question's words say of years, countries, organisations and document
+        types, less what explicit filters or `ignore` already decide."""
+        if not query.understand:
+            return []
+        reader = self._readers.get(gen.path)
+        if reader is None:
+            self._readers = {gen.path: understanding.Reader(understanding.vocabulary(gen))}
+            reader = self._readers[gen.path]
+        decided = {*(query.filters or {}), *query.ignore}
+        return [r for r in reader.read(query.text, named).readings if r.field not in decided]
 
     def _start(self, query: Query, words: list[str], named: list[references.Reference]) -> _Legs:
         """Everything each leg needs, and the keyword leg's first round. The model thread
@@ -130,7 +166,8 @@ class Searcher:
         pinned = references.pins(gen, named, condition) if named else []
         only_names = not terms(references.remainder(query.text, named))
         limit = len(pinned) if only_names else PINNED_PER_QUESTION
-        return _Legs(gen, condition, candidates, matches, first, qv, pinned, limit, not only_names)
+        return _Legs(gen, condition, candidates, matches, first, qv, pinned, limit, not only_names,
+                     {})  # fmt: skip
 
     def _depth(self, query: Query) -> int:
         return max(self.depth, 2 * query.wanted + 10)
@@ -150,13 +187,47 @@ class Searcher:
                     ids = self.keyword.search(legs.gen, legs.matches, depth, legs.condition)
                 legs.first_keyword = None
                 ranked.append(ids)
-            fused = reciprocal_rank(ranked, k=self.rrf_k)
+            weights = [1.0] * len(ranked)
+            if legs.strict is not None:  # the legs again, within what the words said
+                ranked += self._strict_legs(legs, depth)
+                weights += [self.preference_leg_weight] * (len(ranked) - len(weights))
+            fused = reciprocal_rank(ranked, weights, k=self.rrf_k)
             fused = references.pin(fused, legs.pinned, legs.pin_limit, legs.by_rank)
             candidates = ranking.collapse(legs.gen, fused)
+            if legs.preferred:
+                candidates = ranking.prefer(candidates, legs.preferred, self.preference_boost)
+            if query.group_by == "year":  # every year of one round's pool: no deepening
+                return candidates, ranking.by_year(candidates, query.per_document, query.order)
             units = ranking.group(candidates, query.per_document) if query.group_by else candidates
             if len(units) >= query.wanted or all(len(ids) < depth for ids in ranked):
                 return candidates, units
             depth *= 4
+
+    def _strict(self, gen: Generation, query: Query, preferred: dict) -> Condition | None:
+        """The filters with every preference as a filter too; when no document matches all
+        of them, the organisation and document type read (the readings most often wrong:
+        "Security Council seats" in a speech) are let go, then all."""
+        firm = {k: v for k, v in preferred.items() if k in ("year", "country")}
+        for reading in (preferred, firm):
+            if not reading:
+                continue
+            condition = parse_filters({**(query.filters or {}), **reading})
+            found = gen.query_one(f"SELECT 1 FROM documents d WHERE {condition.sql} LIMIT 1",
+                                  condition.params)  # fmt: skip
+            if found is not None:
+                return condition
+        return None
+
+    def _strict_legs(self, legs: _Legs, depth: int) -> list[list[int]]:
+        """Each leg among the documents that match every preference: a matching document's
+        passages come into the pool even when the open legs rank them too low to reach it."""
+        out = []
+        if legs.qv is not None:
+            allowed = self.dense.candidates(legs.gen, legs.strict)
+            out.append(self.dense.search(legs.gen, legs.qv, depth, allowed))
+        if legs.matches:
+            out.append(self.keyword.search(legs.gen, legs.matches, depth, legs.strict))
+        return out
 
     def _read(self, legs: _Legs, shown: list[Candidate], words: list[str]) -> dict[int, Hit]:
         """The shown candidates as hits: read whole, with their similarity to the question

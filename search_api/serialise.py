@@ -65,9 +65,16 @@ def search_json(result: SearchResult, took_ms: float) -> dict[str, Any]:
             {"document": document_json(g.document), "results": [hit_json(h) for h in g.hits]}
             for g in result.groups
         ]
+    if result.years is not None:
+        out["years"] = [
+            {"year": y.year, "documents": y.documents, "results": [hit_json(h) for h in y.hits]}
+            for y in result.years
+        ]
     out["results"] = [hit_json(h) for h in result.hits]
     if result.facets is not None:
         out["facets"] = result.facets
+    if query.understand:
+        out["understood"] = {r.field: {"value": r.value, "text": r.text} for r in result.understood}
     return out
 
 

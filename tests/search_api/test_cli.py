@@ -360,3 +360,21 @@ def test_search_honours_a_max_k_above_fifty_from_the_environment(cli_index: Path
     assert wide.exit_code == 0, wide.output
     assert len(json.loads(wide.stdout)["results"]) == 80
     assert "50" in assert_clean_failure(narrow)
+
+
+def test_search_by_year_prints_each_year_with_its_documents(cli_index: Path):
+    result = invoke("search", "climate change", "--index-dir", cli_index, "--model", "fake",
+                    "--by-year", "-k", "3")  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    years = [line.split(" — ")[0] for line in result.stdout.splitlines() if " — " in line]
+    assert years == sorted(years, reverse=True) and len(years) == 3
+    assert "document" in result.stdout
+
+
+def test_search_literal_reads_no_year(cli_index: Path):
+    understood = search_json(cli_index, "Tuvalu in 2005", "-k", "1")
+    literal = search_json(cli_index, "Tuvalu in 2005", "-k", "1", "--literal")
+
+    assert understood["understood"]["year"] == {"value": 2005, "text": "in 2005"}
+    assert "understood" not in literal

@@ -43,8 +43,9 @@ def test_search_returns_the_documented_shape(client: TestClient, shared_corpus: 
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"query", "mode", "took_ms", "offset", "k", "results"}
+    assert set(body) == {"query", "mode", "took_ms", "offset", "k", "results", "understood"}
     assert body["query"] == "climate change"
+    assert body["understood"] == {}  # no year, country, organisation or type in the words
     assert isinstance(body["took_ms"], int | float) and body["took_ms"] >= 0
     assert body["offset"] == 0 and body["k"] == 3
     for result in body["results"]:

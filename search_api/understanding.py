@@ -1,0 +1,258 @@
+"""Questions as people type them: the years, countries, organisations and document types a
+question names, read from its words.
+
+"what did Tuvalu say about climate change in 2019" names a country (Tuvalu) and a year (in
+2019); officials do not fill in filter fields. What is read becomes a *preference*: passages
+of documents that match rank higher, nothing is excluded, so a wrong reading ("Cook" the
+person, a year that is a topic) costs a place or two, never the answer. Only values the index
+holds are read ("Cook Islands" is no country of this corpus), the longest name first ("Papua
+New Guinea", never "New Guinea" inside it), and numbers are years only in a year's range and
+form ("200 people" is no year).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from search_api.references import Reference
+
+_YEAR = r"(19[4-9]\d|20[0-4]\d)"
+_RANGE = re.compile(
+    rf"\b(?:between\s+|from\s+)?{_YEAR}\s*(?:–|—|-|to|until|through|and)\s*{_YEAR}\b",
+    re.IGNORECASE,
+)
+_OPEN = re.compile(rf"\b(since|after|from|before|until|prior\s+to)\s+{_YEAR}\b", re.IGNORECASE)
+_SINGLE = re.compile(rf"(?<![\d,./])\b(?:(in|at|during|of)\s+(?:the\s+)?)?{_YEAR}\b(?![\d,])",
+                     re.IGNORECASE)  # fmt: skip
+# "the 74th session", "the 75th General Assembly": the General Assembly's Nth regular session
+# opened in 1945 + N.
+_SESSION = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)\s+(?:(?:UN\s+)?General\s+Assembly\s+)?(?:session|"
+    r"(?:UN\s+)?General\s+Assembly)\b",
+    re.IGNORECASE,
+)
+
+# Other names of the corpus's countries: abbreviations, adjectives, capitals.
+COUNTRY_ALIASES = {
+    "AUS": ["Australia", "Australian", "Australians", "Canberra"],
+    "FJI": ["Fiji", "Fijian", "Fijians", "Suva"],
+    "FSM": ["Federated States of Micronesia", "Micronesia", "Micronesian", "FSM", "Palikir"],
+    "KIR": ["Kiribati", "I-Kiribati", "Tarawa"],
+    "MHL": ["Marshall Islands", "the Marshall Islands", "Marshallese", "RMI", "Majuro"],
+    "NRU": ["Nauru", "Nauruan"],
+    "NZL": ["New Zealand", "New Zealander", "NZ", "Kiwi", "Wellington"],
+    "PLW": ["Palau", "Palauan", "Ngerulmud"],
+    "PNG": ["Papua New Guinea", "Papua New Guinean", "PNG", "Port Moresby"],
+    "SLB": ["Solomon Islands", "the Solomons", "Solomons", "Solomon Islander", "Honiara"],
+    "TON": ["Tonga", "Tongan", "Nuku'alofa"],
+    "TUV": ["Tuvalu", "Tuvaluan", "Funafuti"],
+    "VUT": ["Vanuatu", "Ni-Vanuatu", "Port Vila"],
+    "WSM": ["Samoa", "Samoan", "Apia"],
+}
+ORGANISATION_ALIASES = {
+    "Oceania Customs Organisation": [
+        "Oceania Customs Organisation", "Oceania Customs Organization", "Oceania Customs",
+        "OCO", "customs conference", "customs organisation", "customs organization",
+    ],
+    "United Nations General Assembly": [
+        "United Nations General Assembly", "UN General Assembly", "General Assembly",
+        "General Debate", "UNGA",
+    ],
+    "United Nations Security Council": [
+        "United Nations Security Council", "UN Security Council", "Security Council", "UNSC",
+    ],
+}  # fmt: skip
+DOC_TYPE_WORDS = {
+    "communique": ["communiqué", "communique", "communiqués", "communiques"],
+    "resolution": ["resolution", "resolutions"],
+    "speech": ["speech", "speeches", "statement", "statements"],
+}
+
+
+@dataclass
+class Reading:
+    """One thing understood: the field, its value, the words it came from."""
+
+    field: str
+    value: Any
+    text: str
+
+
+@dataclass
+class Understood:
+    readings: list[Reading] = field(default_factory=list)
+
+    def preferences(self) -> dict[str, Any]:
+        return {r.field: r.value for r in self.readings}
+
+    def __bool__(self) -> bool:
+        return bool(self.readings)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the index holds: ISO codes, organisations and document types present."""
+
+    countries: frozenset[str]
+    organisations: frozenset[str]
+    doc_types: frozenset[str]
+
+
+class Reader:
+    """Reads questions against one index's vocabulary (built once per generation)."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self._names = _alternation(
+            {
+                a: code
+                for code, names in COUNTRY_ALIASES.items()
+                if code in vocabulary.countries
+                for a in [*names, code]
+            }
+        )
+        self._organisations = _alternation(
+            {
+                a: name
+                for name, names in ORGANISATION_ALIASES.items()
+                if name in vocabulary.organisations
+                for a in names
+            }
+        )
+        self._doc_types = _alternation(
+            {
+                w: kind
+                for kind, words in DOC_TYPE_WORDS.items()
+                if kind in vocabulary.doc_types
+                for w in words
+            }
+        )
+
+    def read(self, question: str, references: list[Reference] = ()) -> Understood:
+        taken = [(r.start, r.end) for r in references]  # "242 (1967)" is the resolution's
+        readings = [*_years(question, taken)]
+        for name, found in (("country", self._names), ("organisation", self._organisations),
+                            ("doc_type", self._doc_types)):  # fmt: skip
+            reading = _names(question, found, name, taken)
+            if reading is not None:
+                readings.append(reading)
+        return Understood(readings)
+
+
+def _alternation(aliases: dict[str, str]) -> tuple[re.Pattern, dict[str, str]] | None:
+    """A pattern matching any alias as whole words, longest first, with the alias → value
+    map (aliases in lower case)."""
+    if not aliases:
+        return None
+    ordered = sorted(aliases, key=len, reverse=True)
+    body = "|".join(re.escape(a) for a in ordered)
+    # Short all-capital aliases (PNG, NZ, OCO) only as written; names in any case.
+    pattern = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+    return pattern, {a.lower(): (v, a.isupper()) for a, v in aliases.items()}
+
+
+# A name inside the name of an agreement or a plan ("Parties to the Nauru Agreement", "the
+# Samoa Pathway") says nothing of who spoke; a document type before a number ("resolution
+# 77/276") names one document, not a kind.
+_NAMED_AFTER = re.compile(
+    r"\s+(?:Agreement|Declaration|Pathway|Convention|Accord|Treaty|Process|Plan|Strategy|"
+    r"Programme|Program|Initiative|Group|Framework|Protocol|Partnership|Compact|Trench)\b"
+)
+_NUMBER_AFTER = re.compile(r"\s*(?:no\.?\s*)?\d")
+
+
+def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return not any(span[0] < e and s < span[1] for s, e in taken)
+
+
+def _names(question, found, name: str, taken) -> Reading | None:
+    if found is None:
+        return None
+    pattern, values = found
+    codes: dict[Any, str] = {}
+    for match in pattern.finditer(question):
+        text = match.group(0)
+        value, abbreviation = values[text.lower()]
+        if not _free(match.span(), taken) or (abbreviation and not text.isupper()):
+            continue  # "png", "oco", "tuv" in lower case are other words
+        after = _NUMBER_AFTER if name == "doc_type" else _NAMED_AFTER
+        if after.match(question, match.end()):
+            continue
+        codes.setdefault(value, text)
+        taken.append(match.span())
+    if not codes:
+        return None
+    values_found = list(codes)
+    value = values_found[0] if len(values_found) == 1 else values_found
+    return Reading(name, value, ", ".join(codes.values()))
+
+
+def _years(question: str, taken: list[tuple[int, int]]) -> list[Reading]:
+    for pattern, build in ((_RANGE, _range), (_OPEN, _open), (_SESSION, _session)):
+        for match in pattern.finditer(question):
+            if _free(match.span(), taken):
+                value = build(match)
+                if value is not None:
+                    taken.append(match.span())
+                    return [Reading("year", value, match.group(0))]
+    years: dict[int, str] = {}
+    for match in _SINGLE.finditer(question):
+        if _free(match.span(), taken):
+            years.setdefault(int(match.group(2)), match.group(0))
+            taken.append(match.span())
+    if not years:
+        return []
+    value = next(iter(years)) if len(years) == 1 else sorted(years)
+    return [Reading("year", value, ", ".join(years.values()))]
+
+
+def _range(match: re.Match) -> dict | None:
+    low, high = int(match.group(1)), int(match.group(2))
+    return {"gte": low, "lte": high} if low <= high else None
+
+
+def _open(match: re.Match) -> dict:
+    word, year = " ".join(match.group(1).lower().split()), int(match.group(2))
+    bounds = {"since": "gte", "from": "gte", "after": "gt", "before": "lt", "prior to": "lt",
+              "until": "lte"}  # fmt: skip
+    return {bounds[word]: year}
+
+
+def _session(match: re.Match) -> int | None:
+    session = int(match.group(1))
+    return 1945 + session if 1 <= session <= 99 else None
+
+
+def matches(values: dict, preference: dict[str, Any]) -> float:
+    """The share of understood fields a document's `values` match (0 to 1)."""
+    if not preference:
+        return 0.0
+    hits = 0
+    for name, wanted in preference.items():
+        have = values.get(name)
+        if have is None:
+            continue
+        if isinstance(wanted, dict):
+            hits += all(_compare(have, op, bound) for op, bound in wanted.items())
+        elif isinstance(wanted, list):
+            hits += have in wanted or (isinstance(have, str) and have.upper() in wanted)
+        else:
+            hits += have == wanted or (isinstance(have, str) and have.upper() == wanted)
+    return hits / len(preference)
+
+
+def _compare(have: int, op: str, bound: int) -> bool:
+    return {"gte": have >= bound, "lte": have <= bound, "gt": have > bound,
+            "lt": have < bound}[op]  # fmt: skip
+
+
+def vocabulary(gen) -> Vocabulary:
+    """The countries, organisations and document types an index holds."""
+    rows = gen.query("SELECT DISTINCT country, organisation, doc_type FROM documents")
+    return Vocabulary(
+        frozenset(r[0].upper() for r in rows if r[0]),
+        frozenset(r[1] for r in rows if r[1]),
+        frozenset(r[2] for r in rows if r[2]),
+    )

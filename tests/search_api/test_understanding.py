@@ -1,0 +1,136 @@
+"""Questions as people type them: years, countries, organisations and document types read
+from the words, as preferences; what was understood is in the response."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from search_api.understanding import COUNTRY_ALIASES, Reader, Vocabulary, matches
+
+VOCABULARY = Vocabulary(
+    frozenset(COUNTRY_ALIASES),
+    frozenset({"Oceania Customs Organisation", "United Nations General Assembly",
+               "United Nations Security Council"}),
+    frozenset({"speech", "resolution", "communique"}),
+)  # fmt: skip
+
+
+def read(question: str) -> dict:
+    return {r.field: (r.value, r.text) for r in Reader(VOCABULARY).read(question).readings}
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what did Tuvalu say about climate change in 2019",
+         {"year": (2019, "in 2019"), "country": ("TUV", "Tuvalu")}),
+        ("TUV on West Papua at the 74th session",
+         {"year": (2019, "74th session"), "country": ("TUV", "TUV")}),
+        ("Fijian views 2015–2019", {"year": ({"gte": 2015, "lte": 2019}, "2015–2019"),
+                                    "country": ("FJI", "Fijian")}),
+        ("PNG fisheries since 2010", {"year": ({"gte": 2010}, "since 2010"),
+                                      "country": ("PNG", "PNG")}),
+        ("the Marshall Islands and nuclear testing", {"country": ("MHL", "the Marshall Islands")}),
+        ("Federated States of Micronesia on climate", {"country": ("FSM",
+                                                       "Federated States of Micronesia")}),
+        ("what was agreed at the OCO conference", {"organisation": (
+            "Oceania Customs Organisation", "OCO")}),
+        ("resolutions of the Security Council before 1960", {
+            "year": ({"lt": 1960}, "before 1960"),
+            "organisation": ("United Nations Security Council", "Security Council"),
+            "doc_type": ("resolution", "resolutions")}),
+        ("the customs communiqué", {"doc_type": ("communique", "communiqué")}),
+    ],
+)  # fmt: skip
+def test_years_countries_organisations_and_types_are_read_with_their_words(question, expected):
+    assert read(question) == expected
+
+
+def test_the_longest_name_wins():
+    assert read("Papua New Guinea and Bougainville") == {"country": ("PNG", "Papua New Guinea")}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "200 people lost their homes",  # no year
+        "Cook Islands customs modernisation",  # no document of the Cook Islands
+        "James Cook and the Pacific",
+        "png images in the report",  # an abbreviation only as written
+        "Parties to the Nauru Agreement",  # a name inside an agreement's name
+        "resolution 77/276 core group",  # a resolution's number, not a document type
+    ],
+)
+def test_what_is_not_meant_is_not_read(question: str):
+    assert read(question) == {}
+
+
+def test_two_countries_or_two_years_are_both_preferred():
+    assert read("What did New Zealand say about Fiji's election in 2014?")["country"][0] == [
+        "NZL",
+        "FJI",
+    ]
+    assert read("Samoa in 2012 about hosting the 2014 SIDS conference")["year"][0] == [2012, 2014]
+
+
+def test_a_document_matches_the_share_of_understood_fields_it_has():
+    wanted = {"country": "TUV", "year": {"gte": 2015, "lte": 2019}}
+
+    assert matches({"country": "TUV", "year": 2019}, wanted) == 1.0
+    assert matches({"country": "TUV", "year": 2005}, wanted) == 0.5
+    assert matches({"country": "FJI", "year": None}, wanted) == 0.0
+
+
+# -- through the API -------------------------------------------------------------------------
+
+
+def test_the_response_says_what_was_understood_and_the_year_wins(search, client: TestClient):
+    body = client.post("/search", json={"query": "Tuvalu climate change 2019", "k": 5}).json()
+
+    assert body["understood"] == {"year": {"value": 2019, "text": "2019"},
+                                  "country": {"value": "TUV", "text": "Tuvalu"}}  # fmt: skip
+    first = body["results"][0]["document"]
+    assert (first["country"], first["year"]) == ("TUV", 2019)
+
+
+def test_the_year_in_the_words_puts_that_years_speech_first(client: TestClient):
+    older = client.post("/search", json={"query": "Tuvalu speech in 2005", "k": 3}).json()
+    newer = client.post("/search", json={"query": "Tuvalu speech in 2019", "k": 3}).json()
+
+    assert older["results"][0]["document"]["year"] == 2005
+    assert newer["results"][0]["document"]["year"] == 2019
+
+
+def test_understanding_off_reads_nothing_and_ignore_leaves_a_field_out(client: TestClient):
+    literal = client.post("/search", json={"query": "Tuvalu in 2005", "understand": False})
+    ignored = client.post("/search", json={"query": "Tuvalu in 2005", "ignore": ["year"]})
+    got = client.get("/search", params={"q": "Tuvalu in 2005", "understand": "false"})
+
+    assert "understood" not in literal.json()
+    assert list(ignored.json()["understood"]) == ["country"]
+    assert "understood" not in got.json()
+
+
+def test_explicit_filters_win_over_the_words(client: TestClient):
+    body = client.post("/search", json={"query": "Tuvalu in 2005", "k": 5,
+                                        "filters": {"year": 2019}}).json()  # fmt: skip
+
+    assert "year" not in body["understood"]
+    assert {r["document"]["year"] for r in body["results"]} == {2019}
+
+
+def test_questions_without_years_or_countries_rank_as_before(client: TestClient):
+    for question in ["e-commerce and logistics", "sea level rise", "customs valuation reform",
+                     "nuclear testing legacy", "fisheries management and tuna"]:  # fmt: skip
+        on = client.post("/search", json={"query": question, "k": 10}).json()
+        off = client.post("/search", json={"query": question, "k": 10, "understand": False}).json()
+        assert [r["id"] for r in on["results"]] == [r["id"] for r in off["results"]], question
+        assert on["understood"] == {}
+
+
+def test_an_unknown_field_to_ignore_is_a_clear_error(client: TestClient):
+    from tests.search_api.conftest import check_error
+
+    response = client.post("/search", json={"query": "Tuvalu", "ignore": ["colour"]})
+    check_error(response, 422, "invalid_request")
