@@ -68,16 +68,18 @@ def write_only(generation_dir: Path, target: Path) -> tuple[float, int]:
         passages = source.query(
             "SELECT * FROM passages WHERE document_id = ? ORDER BY ordinal", (doc["id"],)
         )
-        vectors = np.asarray(source.embeddings[[p["id"] for p in passages]], np.float32)
-        work.append((doc, [{k: p[k] for k in p.keys() if k != "id"} for p in passages], vectors))  # noqa: SIM118
+        ids = [p["id"] for p in passages]
+        vectors = np.asarray(source.embeddings[ids], np.float32)
+        rows = [{k: p[k] for k in p.keys() if k != "id"} for p in passages]  # noqa: SIM118
+        work.append((doc, rows, vectors, source.sentence_vectors(ids)))
     dimension = source.embeddings.shape[1]
     count = len(source.embeddings)
     source.close()
     shutil.rmtree(target, ignore_errors=True)
     started = time.perf_counter()
     writer = GenerationWriter(target, dimension)
-    for doc, passages, vectors in work:
-        writer.add_document(doc, passages, vectors)
+    for doc, passages, vectors, sentence_vectors in work:
+        writer.add_document(doc, passages, vectors, sentence_vectors)
     writer.publish({"model": MODEL, "counts": {"documents": len(work)}})
     return time.perf_counter() - started, count
 

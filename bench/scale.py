@@ -175,8 +175,8 @@ def run(ctx: Context) -> Section:
         f"Vectors: the {len(real):,} real passage vectors of corpus/, then copies of them with "
         f"N(0, {NOISE}²) noise per component, renormalised (cosine ≈ 0.86 to their source). "
         f"Queries: {len(queries)} real questions (eval/questions.jsonl and variants) embedded "
-        "by confsearch. RAM excludes embeddings.npy (float32, 1,536 B/passage, memory-mapped "
-        "by the server, read only for exact re-scoring of filtered candidates) and SQLite."
+        "by confsearch. RAM excludes embeddings.npy (float32, 1,536 B/passage, memory-mapped, "
+        "read for filtered candidates), sentence_vectors.npy (float16, mapped) and SQLite."
     )
     if not ctx.quick and kept is not None:
         _end_to_end(ctx, section, generation, *kept)
@@ -220,8 +220,7 @@ def write_generation(source: Path, index_dir: Path, vectors, index, params) -> P
     name = "gen-000001-bench-scale"
     folder = index_dir / name
     folder.mkdir(parents=True)
-    np.save(folder / "embeddings.npy", vectors, allow_pickle=False)
-    faiss.write_index(index, str(folder / "vectors.faiss"))
+    write_arrays(source, folder, vectors, index)
     db = sqlite3.connect(folder / "passages.sqlite")
     db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
     db.execute("ATTACH ? AS src", (f"file:{source / 'passages.sqlite'}?mode=ro",))
@@ -239,7 +238,7 @@ def write_generation(source: Path, index_dir: Path, vectors, index, params) -> P
     db.execute(
         f"INSERT INTO passages SELECT p.id + c.c * {real}, p.document_id || {suffix}, ordinal,"
         f' section, page, page_end, start, "end", text, text_sha || {suffix}, embed_key,'
-        " sentences, paragraphs, sentence_vectors FROM copies c, src.passages p"
+        " sentences, paragraphs FROM copies c, src.passages p"
         f" WHERE p.id + c.c * {real} < {len(vectors)} ORDER BY c.c, p.id"
     )
     db.execute(
@@ -264,6 +263,34 @@ def write_generation(source: Path, index_dir: Path, vectors, index, params) -> P
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (index_dir / "CURRENT").write_text(name + "\n")
     return folder
+
+
+def write_arrays(source: Path, folder: Path, vectors: np.ndarray, index) -> None:
+    """The generation's files but passages.sqlite: embeddings.npy, vectors.faiss, and
+    sentence_vectors.npy and sentence_offsets.npy: passage i has the sentence vectors of
+    real passage i % P, as write_generation copies passages."""
+    np.save(folder / "embeddings.npy", vectors, allow_pickle=False)
+    faiss.write_index(index, str(folder / "vectors.faiss"))
+    count = len(vectors)
+    real_vectors = np.load(source / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
+    real_offsets = np.load(source / "sentence_offsets.npy", allow_pickle=False)
+    real = len(real_offsets) - 1
+    offsets = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.diff(real_offsets)[np.arange(count) % real], out=offsets[1:])
+    np.save(folder / "sentence_offsets.npy", offsets, allow_pickle=False)
+    out = np.lib.format.open_memmap(
+        folder / "sentence_vectors.npy",
+        mode="w+",
+        dtype=np.float16,
+        shape=(int(offsets[-1]), real_vectors.shape[1]),
+    )
+    whole, rest = divmod(count, real)
+    block = len(real_vectors)
+    for c in range(whole):
+        out[c * block : (c + 1) * block] = real_vectors
+    out[whole * block :] = real_vectors[: real_offsets[rest]]
+    out.flush()
+    del out
 
 
 def _end_to_end(ctx: Context, section: Section, source: Path, vectors, index, params) -> None:

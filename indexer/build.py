@@ -284,7 +284,7 @@ def _add(
     report.passages += len(result.passages)
     report.reused += result.reused
     report.embedded += result.embedded
-    writer.add_document(result.row, result.passages, result.vectors)
+    writer.add_document(result.row, result.passages, result.vectors, result.sentence_vectors)
 
 
 def _manifest(embedder: Embedder, options: ChunkingOptions, documents: int) -> dict:
@@ -366,8 +366,9 @@ def _copy_document(writer: GenerationWriter, previous: Generation, doc_id: str, 
         "SELECT * FROM passages WHERE document_id = ? ORDER BY ordinal", (doc_id,)
     )
     passages = [{k: r[k] for k in r.keys() if k != "id"} for r in rows]  # noqa: SIM118
-    vectors = np.asarray(previous.embeddings[[r["id"] for r in rows]], dtype=np.float32)
-    writer.add_document(doc, passages, vectors)
+    ids = [r["id"] for r in rows]
+    vectors = np.asarray(previous.embeddings[ids], dtype=np.float32)
+    writer.add_document(doc, passages, vectors, previous.sentence_vectors(ids))
     report.passages += len(rows)
     report.reused += len(rows)
 
@@ -450,21 +451,22 @@ def _reuse(previous: Generation | None, keys: list[str], dim: int) -> tuple:
     of passages whose embedded text (`keys`) the previous generation already has."""
     vectors = np.zeros((len(keys), dim), dtype=np.float32)
     sentence_vectors = [np.zeros((0, dim), dtype=np.float32)] * len(keys)
-    todo, reused = [], 0
+    todo, found = [], {}
     for i, key in enumerate(keys):
         row = _lookup(previous, key)
         if row is None:
             todo.append(i)
-            continue
-        vectors[i] = previous.embeddings[row["id"]]
-        sentence_vectors[i] = np.frombuffer(row["sentence_vectors"], np.float16).reshape(-1, dim)
-        reused += 1
-    return vectors, sentence_vectors, todo, reused
+        else:
+            found[i] = row["id"]
+    if found:
+        vectors[list(found)] = previous.embeddings[list(found.values())]
+        for i, rows in zip(found, previous.sentence_vectors(found.values()), strict=True):
+            sentence_vectors[i] = rows
+    return vectors, sentence_vectors, todo, len(found)
 
 
 def _passage_row(document_id: str, p: Passage, embed_key: str) -> dict:
-    """A passage's columns in the store but its id (and its sentence vectors, once
-    embedded)."""
+    """A passage's columns in the store but its id."""
     return {
         "document_id": document_id,
         "ordinal": p.ordinal,
@@ -478,13 +480,12 @@ def _passage_row(document_id: str, p: Passage, embed_key: str) -> dict:
         "embed_key": embed_key,
         "sentences": json.dumps(p.sentences),
         "paragraphs": p.paragraphs,
-        "sentence_vectors": b"",
     }
 
 
 def embed(embedder: Embedder, batch: list[Prepared]) -> None:
-    """Compute the missing vectors of several documents in one call, and store each
-    passage's sentence vectors (float16) in its row."""
+    """Compute the missing vectors of several documents in one call: each passage's vector
+    and its sentences' vectors (written as float16 by the store)."""
     jobs = [(p, i) for p in batch for i in p.todo]
     if jobs:
         vectors, sentences = embedder.embed_with_sentences(
@@ -496,8 +497,6 @@ def embed(embedder: Embedder, batch: list[Prepared]) -> None:
             prepared.embedded += 1
     for prepared in batch:
         prepared.todo = []
-        for row, sentence_rows in zip(prepared.passages, prepared.sentence_vectors, strict=True):
-            row["sentence_vectors"] = np.asarray(sentence_rows, dtype=np.float16).tobytes()
 
 
 def _skip(report: BuildReport, source: str, reason: str) -> None:
@@ -510,6 +509,4 @@ def _skip(report: BuildReport, source: str, reason: str) -> None:
 def _lookup(previous: Generation | None, key: str):
     if previous is None:
         return None
-    return previous.query_one(
-        "SELECT id, sentence_vectors FROM passages WHERE embed_key = ? LIMIT 1", (key,)
-    )
+    return previous.query_one("SELECT id FROM passages WHERE embed_key = ? LIMIT 1", (key,))

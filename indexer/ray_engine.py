@@ -234,8 +234,6 @@ def encode(result: Result) -> dict[str, Any]:
                            "transient": result.transient})  # fmt: skip
         return {"skip": skip, "document": "", "passages": "", "work": "",
                 "vectors": b"", "sentence_vectors": b""}  # fmt: skip
-    passages = [{k: v for k, v in row.items() if k != "sentence_vectors"}
-                for row in result.passages]  # fmt: skip
     counts = [len(s) for s in result.sentence_vectors]
     sentences = [np.asarray(s, dtype="<f2").tobytes() for s in result.sentence_vectors]
     work = {
@@ -250,7 +248,7 @@ def encode(result: Result) -> dict[str, Any]:
     return {
         "skip": "",
         "document": json.dumps(result.row),
-        "passages": json.dumps(passages),
+        "passages": json.dumps(result.passages),
         "work": json.dumps(work),
         "vectors": np.asarray(result.vectors, dtype="<f4").tobytes(),
         "sentence_vectors": b"".join(sentences),
@@ -265,9 +263,8 @@ def decode(row: dict, dimension: int) -> Result:
     vectors = np.frombuffer(row["vectors"], dtype="<f4").reshape(len(passages), dimension)
     flat = np.frombuffer(row["sentence_vectors"], dtype="<f2").reshape(-1, dimension)
     bounds = np.cumsum([0, *work["sentence_counts"]])
-    sentence_vectors = [flat[a:b].astype(np.float32) for a, b in itertools.pairwise(bounds)]
-    for passage, rows in zip(passages, sentence_vectors, strict=True):
-        passage["sentence_vectors"] = rows.astype(np.float16).tobytes()
+    # float16 as they came: the store writes them so (read-only views of the row's bytes)
+    sentence_vectors = [flat[a:b] for a, b in itertools.pairwise(bounds)]
     prepared = Prepared(
         row=json.loads(row["document"]),
         passages=passages,

@@ -3,10 +3,12 @@
     INDEX_DIR/
       CURRENT                 name of the published generation ("gen-20261128T041500-3f2a")
       gen-.../manifest.json   format, model, dimension, counts, versions, SHA-256 of each file
-      gen-.../passages.sqlite documents, passages (text, section, page, offsets, sentence
-                              vectors for highlights)
+      gen-.../passages.sqlite documents, passages (text, section, page, offsets, sentences)
       gen-.../vectors.faiss   unit vectors, inner product = cosine; FAISS id = passage id
       gen-.../embeddings.npy  the same vectors in float32, for re-use by the next build
+      gen-.../sentence_vectors.npy  float16, one row per sentence of every passage, in order:
+                              the dense leg's re-scoring and highlights (memory-mapped)
+      gen-.../sentence_offsets.npy  int64: passage i's sentences are rows offsets[i]:offsets[i+1]
 
 A build writes a new generation beside the published one, syncs it to disk and then replaces
 CURRENT atomically, so a reader never sees a half-written index. Published generations are
@@ -23,7 +25,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,10 +39,11 @@ from indexer.folding import folded
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
-FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy")
+FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy", "sentence_vectors.npy",
+         "sentence_offsets.npy")  # fmt: skip
 
 # How passages_fts splits and stems words; the keyword leg tokenizes questions the same way to
 # look their words up in passages_vocab.
@@ -88,9 +91,8 @@ CREATE TABLE passages (
     text_sha TEXT NOT NULL,             -- same text in two renditions collapses in results
     embed_key TEXT NOT NULL,            -- model + embedded text: vectors re-used across builds
     sentences TEXT NOT NULL,            -- JSON [[start, end], ...] relative to text
-    paragraphs TEXT,                    -- numbered paragraphs it holds: "2", "4–5"
-    sentence_vectors BLOB NOT NULL      -- float16, one row per sentence
-);
+    paragraphs TEXT                     -- numbered paragraphs it holds: "2", "4–5"
+);  -- each passage's sentence vectors: sentence_vectors.npy, rows sentence_offsets.npy[id:id+2]
 -- The keyword leg: bm25 over title, section and text (contentless: the text is in passages).
 CREATE VIRTUAL TABLE passages_fts USING fts5(
     title, section, text, content='', tokenize='{FTS_TOKENIZER}'
@@ -168,11 +170,29 @@ class GenerationWriter:
         self.db = sqlite3.connect(self.path / "passages.sqlite")
         self.db.executescript(SCHEMA)
         self._vectors: list[np.ndarray] = []
+        self._sentences: list[np.ndarray] = []  # float16, one array per document
+        self._sentence_counts: list[int] = []  # per passage
         self.passage_count = 0
         self.document_count = 0
 
-    def add_document(self, doc: dict, passages: list[dict], vectors: np.ndarray) -> None:
-        """`doc` has the documents columns; each passage the passages columns but `id`."""
+    def add_document(
+        self,
+        doc: dict,
+        passages: list[dict],
+        vectors: np.ndarray,
+        sentence_vectors: list[np.ndarray],
+    ) -> None:
+        """`doc` has the documents columns; each passage the passages columns but `id`, with
+        its vector in `vectors` and its sentences' vectors (one row each) in
+        `sentence_vectors`."""
+        if len(sentence_vectors) != len(passages):
+            raise ValueError(f"{len(passages)} passages but {len(sentence_vectors)} sentence"
+                             f" vector arrays for document {doc['id']!r}")  # fmt: skip
+        rows16 = [np.asarray(s, dtype=np.float16).reshape(-1, self.dimension)
+                  for s in sentence_vectors]  # fmt: skip
+        self._sentence_counts.extend(len(s) for s in rows16)
+        if rows16:
+            self._sentences.append(np.concatenate(rows16))
         self.db.execute(_INSERT_DOCUMENT, {**doc, "passage_count": len(passages)})
         self.document_count += 1
         rows = []
@@ -188,9 +208,9 @@ class GenerationWriter:
         )
         self.db.executemany(
             'INSERT INTO passages (id, document_id, ordinal, section, page, page_end, start, "end",'
-            " text, text_sha, embed_key, sentences, paragraphs, sentence_vectors) VALUES (:id,"
-            " :document_id, :ordinal, :section, :page, :page_end, :start, :end, :text, :text_sha,"
-            " :embed_key, :sentences, :paragraphs, :sentence_vectors)",
+            " text, text_sha, embed_key, sentences, paragraphs) VALUES (:id, :document_id,"
+            " :ordinal, :section, :page, :page_end, :start, :end, :text, :text_sha, :embed_key,"
+            " :sentences, :paragraphs)",
             rows,
         )
         self._vectors.append(np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension))
@@ -212,6 +232,7 @@ class GenerationWriter:
             else np.zeros((0, self.dimension), dtype=np.float32)
         )
         np.save(self.path / "embeddings.npy", vectors, allow_pickle=False)
+        self._write_sentences()
         index, search_params = vector_index.build(vectors, self.index_type)
         faiss.write_index(index, str(self.path / "vectors.faiss"))
         files = {name: sha256_file(self.path / name) for name in FILES}
@@ -244,6 +265,26 @@ class GenerationWriter:
         fsync_dir(self.index_dir)
         prune(self.index_dir)
         return final
+
+    def _write_sentences(self) -> None:
+        """sentence_offsets.npy and sentence_vectors.npy from the passages added, in order;
+        the vectors streamed into the file, not joined in memory first."""
+        offsets = np.zeros(len(self._sentence_counts) + 1, dtype=np.int64)
+        np.cumsum(self._sentence_counts, out=offsets[1:])
+        np.save(self.path / "sentence_offsets.npy", offsets, allow_pickle=False)
+        out = np.lib.format.open_memmap(
+            self.path / "sentence_vectors.npy",
+            mode="w+",
+            dtype=np.float16,
+            shape=(int(offsets[-1]), self.dimension),
+        )
+        at = 0
+        for block in self._sentences:
+            out[at : at + len(block)] = block
+            at += len(block)
+        out.flush()
+        del out
+        self._sentences.clear()
 
     def abort(self) -> None:
         try:
@@ -305,6 +346,38 @@ def verify_files(path: Path, manifest: dict) -> None:
             )
 
 
+def _open_sentences(path: Path, embeddings_shape: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """sentence_vectors.npy and sentence_offsets.npy, memory-mapped, checked against each
+    other and against the passages (ValueError when they disagree)."""
+    vectors = np.load(path / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
+    offsets = np.load(path / "sentence_offsets.npy", mmap_mode="r", allow_pickle=False)
+    passages, dimension = embeddings_shape
+    if vectors.dtype != np.float16 or vectors.ndim != 2 or vectors.shape[1] != dimension:
+        raise ValueError(f"sentence_vectors.npy is {vectors.dtype} {vectors.shape}, not "
+                         f"float16 (sentences, {dimension})")  # fmt: skip
+    if offsets.dtype != np.int64 or offsets.shape != (passages + 1,):
+        raise ValueError(f"sentence_offsets.npy is {offsets.dtype} {offsets.shape}, not "
+                         f"int64 ({passages + 1},)")  # fmt: skip
+    if offsets[0] != 0 or offsets[-1] != len(vectors) or np.any(np.diff(offsets) < 0):
+        raise ValueError("sentence_offsets.npy does not cover sentence_vectors.npy in order")
+    return vectors, offsets
+
+
+def _read_index(path: Path, params: dict) -> faiss.Index:
+    """The FAISS index memory-mapped, read-only, so that the worker processes of one server
+    share its pages (flat and HNSW codes map with IO_FLAG_MMAP_IFC, IVF lists with
+    IO_FLAG_MMAP); read into memory where this FAISS cannot map it."""
+    mapped = (
+        faiss.IO_FLAG_MMAP
+        if params.get("type", "flat").startswith("ivf")
+        else (faiss.IO_FLAG_MMAP_IFC)
+    )
+    try:
+        return faiss.read_index(str(path), mapped | faiss.IO_FLAG_READ_ONLY)
+    except RuntimeError:
+        return faiss.read_index(str(path))
+
+
 class Generation:
     """A published generation opened read-only; safe to share between threads."""
 
@@ -322,8 +395,9 @@ class Generation:
         self.path = path
         self.manifest = manifest
         try:
-            self.index = faiss.read_index(str(path / "vectors.faiss"))
+            self.index = _read_index(path / "vectors.faiss", manifest.get("index", {}))
             self.embeddings = np.load(path / "embeddings.npy", mmap_mode="r", allow_pickle=False)
+            self.sentences, self.sentence_offsets = _open_sentences(path, self.embeddings.shape)
         except (RuntimeError, OSError, ValueError) as exc:
             raise IndexError_(f"index generation {path.name} is unreadable: {exc}") from exc
         # The connections are all opened now: the files stay readable even if a later build
@@ -364,6 +438,24 @@ class Generation:
                 log.error("%s; serving the previous generation %s instead", failure, older.name)
                 return generation
         raise failure
+
+    def sentence_vectors(self, ids: Iterable[int]) -> list[np.ndarray]:
+        """Each passage's sentence vectors (float16, one row per sentence, in the passage's
+        order): read-only views of the memory-mapped sentence_vectors.npy."""
+        ids = np.fromiter(ids, dtype=np.int64)
+        starts = self.sentence_offsets[ids].tolist()
+        ends = self.sentence_offsets[ids + 1].tolist()
+        return [self.sentences[a:b] for a, b in zip(starts, ends, strict=True)]
+
+    def gather_sentences(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sentence vectors of all the passages `ids` in one float16 matrix, passage after
+        passage, and how many rows each passage has: one gather from the memory-mapped file."""
+        ids = np.asarray(ids, dtype=np.int64)
+        starts = np.asarray(self.sentence_offsets[ids])
+        counts = np.asarray(self.sentence_offsets[ids + 1]) - starts
+        firsts = np.cumsum(counts) - counts  # where each passage begins in the matrix
+        rows = np.repeat(starts - firsts, counts) + np.arange(int(counts.sum()))
+        return np.asarray(self.sentences[rows]), counts
 
     def query(self, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
         with self._connection() as db:

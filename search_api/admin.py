@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 from functools import partial
 from typing import Annotated
 
@@ -24,6 +25,7 @@ from search_api.deps import SearcherDep
 from search_api.errors import ApiError, ServiceUnavailable
 from search_api.indexing import run_build
 from search_api.lifecycle import make_embedder, open_searcher
+from search_api.ratelimit import client_key
 from search_api.schemas import Accepted, ErrorResponse, Reloaded, TaskOut
 from search_api.settings import Settings
 from search_api.tasks import Tasks
@@ -44,14 +46,25 @@ async def require_admin(
     configured = request.app.state.settings.api_key
     if configured is None:
         raise ApiError(403, DISABLED)
+    # A client that sent too many wrong keys waits, whatever it sends now: a brute-force run
+    # gets 429s and never a success (the limit holds for every worker process).
+    failures = request.app.state.key_failures
+    client = client_key(request.scope)
+    wait = failures.peek(client) if failures is not None else 0.0
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise ApiError(429, f"too many wrong API keys from your address; try again in "
+                       f"{seconds} s", headers={"Retry-After": str(seconds)})  # fmt: skip
     expected = configured.get_secret_value().encode("utf-8")
     # Header values arrive as latin-1 text; encoding them back gives the bytes sent.
     given = (key or "").encode("latin-1", errors="replace")
     if not hmac.compare_digest(given, expected):
+        if failures is not None:
+            failures.take(client)
         raise ApiError(401, "a valid API key is required in the X-API-Key header")
 
 
-_ERRORS = {status: {"model": ErrorResponse} for status in (401, 403, 404, 413, 415, 422, 503)}
+_ERRORS = {status: {"model": ErrorResponse} for status in (401, 403, 404, 413, 415, 422, 429, 503)}
 router = APIRouter(
     prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)], responses=_ERRORS
 )

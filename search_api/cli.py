@@ -7,7 +7,7 @@ through the one Settings object.
 from __future__ import annotations
 
 import json
-import logging
+import os
 import re
 import sys
 import time
@@ -20,9 +20,11 @@ from tqdm import tqdm
 from indexer.build import BuildReport
 from indexer.fields import FREE_TEXT
 from indexer.store import IndexError_
+from search_api import metrics
 from search_api.app import create_app
 from search_api.indexing import run_build
 from search_api.lifecycle import make_embedder, make_searcher
+from search_api.logs import configure_logging
 from search_api.query import MODES, Query, QueryError
 from search_api.serialise import search_csv, search_json
 from search_api.settings import Settings
@@ -282,13 +284,28 @@ def serve(
     port: Annotated[int | None, typer.Option(help="[env CONFSEARCH_PORT]")] = None,
     index_dir: IndexDir = None,
     model: Model = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Server processes; 0: one per CPU core [env CONFSEARCH_WORKERS]"),
+    ] = None,
 ) -> None:
-    """Serve the search API (and OpenAPI docs at /docs)."""
+    """Serve the search API (and OpenAPI docs at /docs) with one process per core: they
+    share the published index, the rate limits, the admin tasks and one build at a time."""
     import uvicorn
 
-    settings = _settings(host=host, port=port, index_dir=index_dir, model=model)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    settings = _settings(host=host, port=port, index_dir=index_dir, model=model, workers=workers)
+    log_config = configure_logging(settings)  # CONFSEARCH_LOG_FORMAT, for every worker too
+    count = settings.workers or os.cpu_count() or 1
+    metrics.prepare(settings, count)  # the folder where every worker keeps its metrics
+    if count == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                    log_config=log_config)  # fmt: skip
+        return
+    # Each worker builds its app from the environment: the options given here go there.
+    for name, value in (("INDEX_DIR", settings.index_dir), ("MODEL", settings.model)):
+        os.environ[f"CONFSEARCH_{name}"] = str(value)
+    uvicorn.run("search_api.app:app_from_environment", factory=True, workers=count,
+                host=settings.host, port=settings.port, log_config=log_config)  # fmt: skip
 
 
 def main() -> None:  # pragma: no cover

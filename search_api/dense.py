@@ -7,15 +7,19 @@ lose to one that is vaguely about the topic throughout (docs/evaluation.md).
 
 from __future__ import annotations
 
+import math
+
 import faiss
 import numpy as np
 
 from indexer.store import Generation
 from indexer.vector_index import search_parameters
 from search_api.filters import Condition
-from search_api.rows import read_sentence_vectors
 
 EXACT_SCAN_LIMIT = 20_000  # below this many candidates, score them directly
+# float16 → float32 by looking each value's bits up: the same floats as numpy's cast, which
+# converts one element at a time and was most of the re-score's time (docs/performance.md).
+_FLOAT16 = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float32)
 
 
 class DenseLeg:
@@ -40,11 +44,12 @@ class DenseLeg:
         ids, scores = self.nearest(gen, qv, 2 * n, candidates)
         if self.sentence_weight <= 0 or len(ids) == 0:
             return ids[:n].tolist()
-        best = best_sentences(read_sentence_vectors(gen, ids.tolist()), qv)
+        best = best_sentences(gen, ids, qv)
         w = self.sentence_weight
-        mixed = [
-            ((1 - w) * score + w * best.get(pid, score), pid)
-            for pid, score in zip(ids.tolist(), scores.tolist(), strict=True)
+        pairs = zip(ids.tolist(), scores.tolist(), best.tolist(), strict=True)
+        mixed = [  # a passage without sentences keeps its own score
+            ((1 - w) * score + w * (score if math.isnan(sentence) else sentence), pid)
+            for pid, score, sentence in pairs
         ]
         mixed.sort(key=lambda pair: -pair[0])
         return [pid for _, pid in mixed[:n]]
@@ -92,15 +97,15 @@ def _exact(
     return ordered[top], scores[top]
 
 
-def best_sentences(rows: list, qv: np.ndarray) -> dict[int, float]:
-    """Passage id → similarity of its best sentence, in one matrix product."""
-    blobs = [(r[0], r[1]) for r in rows if r[1] and len(r[1]) % (2 * len(qv)) == 0]
-    if not blobs:
-        return {}
-    vectors = np.frombuffer(b"".join(b for _, b in blobs), dtype=np.float16)
-    scores = vectors.reshape(-1, len(qv)).astype(np.float32) @ qv
-    counts = [len(b) // (2 * len(qv)) for _, b in blobs]
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return dict(
-        zip((pid for pid, _ in blobs), np.maximum.reduceat(scores, starts).tolist(), strict=True)
-    )
+def best_sentences(gen: Generation, ids: np.ndarray, qv: np.ndarray) -> np.ndarray:
+    """Similarity of each passage's best sentence to `qv` (NaN for a passage without
+    sentences): the passages' rows of the memory-mapped sentence vectors gathered into one
+    matrix, one matrix product, one maximum per passage."""
+    vectors, counts = gen.gather_sentences(ids)
+    best = np.full(len(counts), np.nan, dtype=np.float32)
+    some = counts > 0
+    if some.any():
+        scores = np.take(_FLOAT16, vectors.view(np.uint16)) @ qv
+        firsts = np.cumsum(counts[some]) - counts[some]  # reduceat needs non-empty segments
+        best[some] = np.maximum.reduceat(scores, firsts)
+    return best

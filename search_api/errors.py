@@ -103,5 +103,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unexpected error on %s", request.url.path)
+        # Answered outside every middleware: the request id is echoed from here.
+        rid = getattr(request.state, "request_id", None)
         return error_response(500, "internal error; the server log has the details",
-                              "internal_error")  # fmt: skip
+                              "internal_error", {"X-Request-ID": rid} if rid else None)  # fmt: skip

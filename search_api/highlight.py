@@ -12,18 +12,18 @@ NEIGHBOUR_MARGIN = 0.05
 def best_span(
     text: str,
     spans: list[tuple[int, int]],
-    sentence_vectors: bytes,
+    sentence_vectors: np.ndarray,
     qv: np.ndarray | None,
     words: list[str],
 ) -> tuple[int, int]:
-    """Offsets in `text` of the sentence closest to the question's vector `qv`, with a bonus
-    for the question's `words`; the whole text when it has no sentences."""
+    """Offsets in `text` of the sentence closest to the question's vector `qv` (each
+    sentence's vector a row of `sentence_vectors`), with a bonus for the question's `words`;
+    the whole text when it has no sentences."""
     if not spans:
         return 0, len(text)
     scores = np.zeros(len(spans), dtype=np.float32)
-    vectors = np.frombuffer(sentence_vectors, dtype=np.float16)
-    if qv is not None and vectors.size == len(spans) * len(qv):
-        scores += vectors.reshape(len(spans), -1).astype(np.float32) @ qv
+    if qv is not None and sentence_vectors.shape == (len(spans), len(qv)):
+        scores += sentence_vectors.astype(np.float32) @ qv
     if words:
         for i, (s, e) in enumerate(spans):
             sentence = text[s:e].lower()

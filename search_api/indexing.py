@@ -3,12 +3,15 @@ chunking, reading limits), for `confsearch index` and the admin API alike."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from indexer.build import BuildReport, Engine, build
 from indexer.chunking import ChunkingOptions
 from indexer.embedding import Embedder
+from search_api.metrics import timed_build
 from search_api.settings import Settings
+from search_api.state import open_store
 
 
 def make_engine(settings: Settings) -> Engine | None:
@@ -29,6 +32,7 @@ def make_engine(settings: Settings) -> Engine | None:
     )
 
 
+@timed_build  # confsearch_build_seconds, confsearch_builds_total{outcome}
 def run_build(
     settings: Settings,
     embedder: Embedder,
@@ -36,7 +40,14 @@ def run_build(
     progress: Callable[[int, int, int], None] | None = None,
 ) -> BuildReport:
     """Index `settings.corpus_dir` into `settings.index_dir` (only what changed, unless
-    `force`)."""
+    `force`). One build at a time per index: the CLI and every server process wait for the
+    shared build lock (search_api/state.py)."""
+    store = open_store(settings.state_path)
+    with store.build_lock() if store is not None else contextlib.nullcontext():
+        return _build(settings, embedder, force, progress)
+
+
+def _build(settings: Settings, embedder: Embedder, force: bool, progress) -> BuildReport:
     return build(
         settings.corpus_dir,
         settings.index_dir,

@@ -1,10 +1,11 @@
-"""Per-client rate limit on search: a token bucket per client address, in memory.
+"""Per-client rate limits: a token bucket per client address, in this process's memory or
+shared by every worker process (search_api/state.py).
 
 Each client (an IPv4 address, or an IPv6 /64 network: one host usually holds a whole /64)
 has a bucket of N tokens that refills at N per period; a search takes one token, and a
 client with none left gets 429 with `Retry-After` (whole seconds until a token is back).
-Buckets live in one ordered dict, least recently seen first: a client idle long enough for
-its bucket to be full again is forgotten (it would start full anyway), and past
+In memory, buckets live in one ordered dict, least recently seen first: a client idle long
+enough for its bucket to be full again is forgotten (it would start full anyway), and past
 `max_clients` the least recently seen is forgotten, so memory stays bounded.
 
 Written here rather than taken from slowapi/limits: the whole rule is the ~40 lines below;
@@ -23,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from search_api.errors import error_response
+from search_api.state import StateStore, now
 
 _UNITS = {1.0: "second", 60.0: "minute", 3600.0: "hour"}
 
@@ -48,12 +50,7 @@ class TokenBuckets:
         now = self.clock()
         with self._lock:
             tokens, then = self._buckets.pop(client, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - then) * self.rate)
-            wait = 0.0
-            if tokens >= 1.0:
-                tokens -= 1.0
-            else:
-                wait = (1.0 - tokens) / self.rate
+            tokens, wait = refill_and_take(tokens, now - then, self.capacity, self.rate)
             self._buckets[client] = (tokens, now)
             refill = self.capacity / self.rate
             while self._buckets:
@@ -63,8 +60,76 @@ class TokenBuckets:
                 self._buckets.popitem(last=False)
         return wait
 
+    def peek(self, client: str) -> float:
+        """The seconds `client` must wait for a token (0.0: one is there), none taken."""
+        now = self.clock()
+        with self._lock:
+            tokens, then = self._buckets.get(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - then) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def __len__(self) -> int:
         return len(self._buckets)
+
+    def describe(self) -> str:
+        unit = _UNITS.get(self.period, f"{self.period:g} s")
+        return f"{self.count} searches a {unit}"
+
+
+def refill_and_take(
+    tokens: float, elapsed: float, capacity: float, rate: float
+) -> tuple[float, float]:
+    """(tokens left, seconds to wait): the bucket refilled for `elapsed` seconds, then one
+    token taken if there is one."""
+    tokens = min(capacity, tokens + max(0.0, elapsed) * rate)
+    if tokens >= 1.0:
+        return tokens - 1.0, 0.0
+    return tokens, (1.0 - tokens) / rate
+
+
+class SharedTokenBuckets:
+    """The same buckets in the state every worker shares: one limit for the whole server.
+    `family` keeps several limits apart (searches, failed admin keys)."""
+
+    def __init__(self, store: StateStore, family: str, count: int, period: float) -> None:
+        self.store, self.family = store, family
+        self.count, self.period = count, period
+        self.capacity = float(count)
+        self.rate = count / period
+        self._takes = 0
+
+    def take(self, client: str) -> float:
+        moment = now()
+        with self.store.transaction() as db:
+            row = db.execute(
+                "SELECT tokens, seen FROM buckets WHERE family = ? AND client = ?",
+                (self.family, client),
+            ).fetchone()
+            tokens, then = row if row else (self.capacity, moment)
+            tokens, wait = refill_and_take(tokens, moment - then, self.capacity, self.rate)
+            db.execute(
+                "INSERT OR REPLACE INTO buckets (family, client, tokens, seen) VALUES (?, ?, ?, ?)",
+                (self.family, client, tokens, moment),
+            )
+            self._takes += 1
+            if self._takes % 1000 == 0:  # forget clients whose bucket is full again
+                db.execute("DELETE FROM buckets WHERE family = ? AND seen < ?",
+                           (self.family, moment - self.period))  # fmt: skip
+        return wait
+
+    def peek(self, client: str) -> float:
+        row = (
+            self.store.connection()
+            .execute(
+                "SELECT tokens, seen FROM buckets WHERE family = ? AND client = ?",
+                (self.family, client),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return 0.0
+        tokens = min(self.capacity, row[0] + max(0.0, now() - row[1]) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
 
     def describe(self) -> str:
         unit = _UNITS.get(self.period, f"{self.period:g} s")

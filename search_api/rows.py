@@ -1,8 +1,8 @@
 """The searcher's reads of a generation's passages and their documents.
 
 Collapsing, grouping and facets need a few columns of every candidate (`read_light`); only
-the passages shown on the page are then read whole (`read_full`: text, sentences and their
-vectors, the document's metadata).
+the passages shown on the page are then read whole (`read_full`: text, sentences, the
+document's metadata). Sentence vectors are not in SQLite: `Generation.sentence_vectors`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ _DOCUMENT = ("id", "source", *NAMES, "extra")
 _FROM = "FROM passages p JOIN documents d ON d.id = p.document_id"
 _FULL_SQL = (
     "SELECT p.id AS passage_id, p.document_id, p.ordinal, p.section, p.page, p.page_end,"
-    ' p.start, p."end", p.text, p.sentences, p.sentence_vectors, p.paragraphs, '
+    ' p.start, p."end", p.text, p.sentences, p.paragraphs, '
     + ", ".join(f"d.{c} AS doc_{c}" for c in _DOCUMENT)
     + f" {_FROM}"
 )
@@ -43,8 +43,3 @@ def read_full(gen: Generation, ids: Iterable[int]) -> dict[int, sqlite3.Row]:
     """Passage id → the passage whole, with its document's metadata (columns `doc_*`)."""
     rows = gen.query(f"{_FULL_SQL} WHERE p.id IN ({_ids(ids)})")
     return {r["passage_id"]: r for r in rows}
-
-
-def read_sentence_vectors(gen: Generation, ids: Iterable[int]) -> list[sqlite3.Row]:
-    """(passage id, float16 sentence vectors) of each passage."""
-    return gen.query(f"SELECT id, sentence_vectors FROM passages WHERE id IN ({_ids(ids)})")

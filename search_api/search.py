@@ -24,6 +24,7 @@ from search_api.filters import Condition, parse_filters
 from search_api.fusion import reciprocal_rank
 from search_api.highlight import best_span
 from search_api.keyword import KeywordLeg, terms
+from search_api.metrics import stage, timed_search
 from search_api.query import Query, QueryError, QueryLimits
 from search_api.query_embedding import QueryEmbedder
 from search_api.ranking import Candidate
@@ -99,6 +100,7 @@ class Searcher:
         self.queries.close()
         self.watcher.close()
 
+    @timed_search  # each stage's time (search_api/metrics.py)
     def search(self, query: Query) -> SearchResult:
         """Passages answering `query.text`, best first (search_api/query.py says how)."""
         query = self.limits.check(query)
@@ -156,13 +158,19 @@ class Searcher:
         pending: Future | None = None
         if query.mode != "keyword":
             pending = self.queries.submit(wording.content(query.text))
-        candidates = self.dense.candidates(gen, condition) if pending is not None else None
+        candidates = first = qv = None
+        if pending is not None:
+            with stage("dense"):
+                candidates = self.dense.candidates(gen, condition)
         matches = []
-        if words and query.mode != "semantic":
-            matches = self.keyword.queries(gen, query.text)
         depth = self._depth(query)
-        first = self.keyword.search(gen, matches, depth, condition) if matches else None
-        qv = pending.result() if pending is not None else None
+        if words and query.mode != "semantic":
+            with stage("keyword"):
+                matches = self.keyword.queries(gen, query.text)
+                first = self.keyword.search(gen, matches, depth, condition) if matches else None
+        if pending is not None:
+            with stage("embedding"):  # what is left to wait for the question's vector
+                qv = pending.result()
         pinned = references.pins(gen, named, condition) if named else []
         only_names = not terms(references.remainder(query.text, named))
         limit = len(pinned) if only_names else PINNED_PER_QUESTION
@@ -180,22 +188,25 @@ class Searcher:
         while True:
             ranked = []
             if legs.qv is not None:
-                ranked.append(self.dense.search(legs.gen, legs.qv, depth, legs.candidates))
+                with stage("dense"):
+                    ranked.append(self.dense.search(legs.gen, legs.qv, depth, legs.candidates))
             if legs.matches:
                 ids = legs.first_keyword
                 if ids is None:
-                    ids = self.keyword.search(legs.gen, legs.matches, depth, legs.condition)
+                    with stage("keyword"):
+                        ids = self.keyword.search(legs.gen, legs.matches, depth, legs.condition)
                 legs.first_keyword = None
                 ranked.append(ids)
             weights = [1.0] * len(ranked)
             if legs.strict is not None:  # the legs again, within what the words said
                 ranked += self._strict_legs(legs, depth)
                 weights += [self.preference_leg_weight] * (len(ranked) - len(weights))
-            fused = reciprocal_rank(ranked, weights, k=self.rrf_k)
-            fused = references.pin(fused, legs.pinned, legs.pin_limit, legs.by_rank)
-            candidates = ranking.collapse(legs.gen, fused)
-            if legs.preferred:
-                candidates = ranking.prefer(candidates, legs.preferred, self.preference_boost)
+            with stage("fusion"):
+                fused = reciprocal_rank(ranked, weights, k=self.rrf_k)
+                fused = references.pin(fused, legs.pinned, legs.pin_limit, legs.by_rank)
+                candidates = ranking.collapse(legs.gen, fused)
+                if legs.preferred:
+                    candidates = ranking.prefer(candidates, legs.preferred, self.preference_boost)
             if query.group_by == "year":  # every year of one round's pool: no deepening
                 return candidates, ranking.by_year(candidates, query.per_document, query.order)
             units = ranking.group(candidates, query.per_document) if query.group_by else candidates
@@ -223,23 +234,27 @@ class Searcher:
         passages come into the pool even when the open legs rank them too low to reach it."""
         out = []
         if legs.qv is not None:
-            allowed = self.dense.candidates(legs.gen, legs.strict)
-            out.append(self.dense.search(legs.gen, legs.qv, depth, allowed))
+            with stage("dense"):
+                allowed = self.dense.candidates(legs.gen, legs.strict)
+                out.append(self.dense.search(legs.gen, legs.qv, depth, allowed))
         if legs.matches:
-            out.append(self.keyword.search(legs.gen, legs.matches, depth, legs.strict))
+            with stage("keyword"):
+                out.append(self.keyword.search(legs.gen, legs.matches, depth, legs.strict))
         return out
 
+    @stage("read")
     def _read(self, legs: _Legs, shown: list[Candidate], words: list[str]) -> dict[int, Hit]:
         """The shown candidates as hits: read whole, with their similarity to the question
         and the sentence that answers best."""
         ids = [c.passage_id for c in shown]
         rows = read_full(legs.gen, ids)
+        sentences = legs.gen.sentence_vectors(ids)
         similarities: list = [None] * len(ids)
         if legs.qv is not None:
             similarities = self.dense.similarities(legs.gen, legs.qv, ids)
         return {
-            c.passage_id: _hit(c, rows[c.passage_id], similarity, legs.qv, words)
-            for c, similarity in zip(shown, similarities, strict=True)
+            c.passage_id: _hit(c, rows[c.passage_id], vectors, similarity, legs.qv, words)
+            for c, vectors, similarity in zip(shown, sentences, similarities, strict=True)
         }
 
     # -- documents and health -----------------------------------------------------------
@@ -267,10 +282,15 @@ class Searcher:
 
 
 def _hit(
-    candidate: Candidate, row, similarity: float | None, qv: np.ndarray | None, words: list[str]
+    candidate: Candidate,
+    row,
+    sentence_vectors: np.ndarray,
+    similarity: float | None,
+    qv: np.ndarray | None,
+    words: list[str],
 ) -> Hit:
     spans = [tuple(span) for span in json.loads(row["sentences"])]
-    start, end = best_span(row["text"], spans, row["sentence_vectors"], qv, words)
+    start, end = best_span(row["text"], spans, sentence_vectors, qv, words)
     return Hit(
         passage_id=candidate.passage_id,
         ordinal=row["ordinal"],

@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     reload_check_seconds: float = Field(
         1.0, ge=0, description="How often the server looks for a newly published index"
     )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Server logs: text, or json (a JSON object a line, access lines "
+        "with the request id)"
+    )  # fmt: skip
+    metrics_dir: Path | None = Field(
+        None, description="Folder where `serve`'s worker processes keep their metrics "
+        "(PROMETHEUS_MULTIPROC_DIR), emptied at start; default: a temporary folder"
+    )  # fmt: skip
     api_key: SecretStr | None = Field(
         None, description="Key for the /admin endpoints (header X-API-Key); unset: admin is off"
     )
@@ -75,6 +83,19 @@ class Settings(BaseSettings):
     rate_limit: str = Field(
         "120/minute",
         description="Searches per client IP: N/second, N/minute or N/hour; 0 or empty: no limit",
+    )
+    admin_key_failures: str = Field(
+        "10/hour",
+        description="Wrong admin keys a client may send (N/minute, N/hour); then 429, even "
+        "for the right key, until the limit refills",
+    )
+    state_dir: Path | None = Field(
+        None,
+        description="Folder for what worker processes share (rate limits, admin tasks, the "
+        "build lock); default beside the index folder: INDEX_DIR.state",
+    )
+    workers: int = Field(
+        0, ge=0, le=64, description="Server processes for `serve`; 0: one per CPU core"
     )
 
     @field_validator("cors_origins", mode="before")
@@ -91,7 +112,7 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "admin_key_failures")
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         parse_rate(value)  # raises ValueError with the accepted forms
@@ -123,6 +144,16 @@ class Settings(BaseSettings):
     @property
     def max_body_bytes(self) -> int:
         return int(self.max_body_kb * 1024)
+
+    @property
+    def state_path(self) -> Path:
+        # Beside the index folder, not in it: replicas may serve an index folder they must
+        # not write to.
+        return self.state_dir or self.index_dir.with_name(self.index_dir.name + ".state")
+
+    @property
+    def admin_failure_rate(self) -> tuple[int, float] | None:
+        return parse_rate(self.admin_key_failures)
 
     @property
     def rate(self) -> tuple[int, float] | None:

@@ -3,14 +3,18 @@
 Index builds must not overlap (each would write its own generation from the same previous
 one), so every task that changes the corpus queues a build here. A task is `queued`, then
 `running`, then `done` (with its result) or `failed` (with a message, never a traceback;
-the server log has the details). The last `keep` tasks are remembered, in memory: a
-restart forgets them, but never the files, which are in the corpus before a task is queued,
-so the next build indexes them.
+the server log has the details). The last `keep` tasks are remembered in memory, and, with
+the shared state (search_api/state.py), written beside the index, so that a task started
+through one worker process is seen with its status and report through every other. A
+restart never loses the files, which are in the corpus before a task is queued, so the next
+build indexes them; tasks left queued or running by a process that died are marked failed.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import queue
 import threading
 import uuid
@@ -22,6 +26,7 @@ from typing import Any
 
 from indexer.store import IndexError_
 from search_api.errors import ServiceUnavailable
+from search_api.state import StateStore, process_alive
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +70,9 @@ class Task:
 
 
 class Tasks:
-    def __init__(self, keep: int = 1000) -> None:
+    def __init__(self, keep: int = 1000, store: StateStore | None = None) -> None:
         self.keep = keep
+        self.store = store
         self._tasks: OrderedDict[str, Task] = OrderedDict()
         self._queue: queue.SimpleQueue[tuple[Task, Callable[[], dict]] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -87,6 +93,7 @@ class Tasks:
                 if oldest is None:
                     break
                 del self._tasks[oldest.id]
+            self._save(task)
             self._queue.put((task, work))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="admin-tasks", daemon=True)
@@ -98,9 +105,25 @@ class Tasks:
         return self._closed
 
     def get(self, task_id: str) -> dict | None:
+        """The task, whichever worker process runs it."""
         with self._lock:
             task = self._tasks.get(task_id)
-            return None if task is None else task.to_dict()
+            if task is not None:
+                return task.to_dict()
+        return _load(self.store, task_id) if self.store is not None else None
+
+    def _save(self, task: Task) -> None:
+        if self.store is None:
+            return
+        row = task.to_dict()
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO tasks (id, kind, status, created, started, finished, "
+                "report, error, document, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (task.id, task.kind, task.status, task.created, task.started, task.finished,
+                 json.dumps(row["report"]), task.error, json.dumps(task.document),
+                 os.getpid()),
+            )  # fmt: skip
 
     def close(self, timeout: float = 30.0) -> None:
         """Stop taking tasks; queued ones are marked failed, a running one may finish within
@@ -121,8 +144,10 @@ class Tasks:
             with self._lock:
                 if self._closed:
                     task.status, task.error, task.finished = "failed", STOPPED, _now()
+                    self._save(task)
                     continue
                 task.status, task.started = "running", _now()
+            self._save(task)
             try:
                 report, error = work(), None
             except Exception as exc:  # the task fails, the worker lives on
@@ -131,6 +156,41 @@ class Tasks:
             with self._lock:
                 task.report, task.error, task.finished = report, error, _now()
                 task.status = "failed" if error is not None else "done"
+            self._save(task)
+
+
+def _load(store: StateStore, task_id: str) -> dict | None:
+    row = (
+        store.connection()
+        .execute(
+            "SELECT id, kind, status, created, started, finished, report, error, document "
+            "FROM tasks WHERE id = ?",
+            (task_id,),
+        )
+        .fetchone()
+    )
+    if row is None:
+        return None
+    names = ("id", "kind", "status", "created", "started", "finished", "report", "error")
+    out = {**dict(zip(names, row[:8], strict=True)), "report": json.loads(row[6] or "null")}
+    document = json.loads(row[8] or "null")
+    if document is not None:
+        out["document"] = document
+    return out
+
+
+def fail_orphans(store: StateStore) -> int:
+    """Mark failed the tasks a dead process left queued or running; how many."""
+    with store.transaction() as db:
+        rows = db.execute(
+            "SELECT id, owner FROM tasks WHERE status IN ('queued', 'running')"
+        ).fetchall()
+        dead = [task_id for task_id, owner in rows if not process_alive(owner)]
+        db.executemany(
+            "UPDATE tasks SET status = 'failed', error = ?, finished = ? WHERE id = ?",
+            [(STOPPED, _now(), task_id) for task_id in dead],
+        )
+    return len(dead)
 
 
 def describe(exc: BaseException) -> str:

@@ -148,7 +148,7 @@ h1{font-size:1.6rem;line-height:1.25;margin:.2em 0 .4em}
 h2{font-size:1.15rem;margin:2em 0 .5em}
 code,pre{font:14px/1.45 ui-monospace,SFMono-Regular,Menlo,monospace}
 pre{background:color-mix(in srgb,currentColor 7%,transparent);padding:.8em 1em;
- border-radius:8px;overflow:auto}
+ border-radius:8px;white-space:pre-wrap;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;font-size:15px}
 th,td{text-align:left;vertical-align:top;padding:.35em .5em;
  border-bottom:1px solid color-mix(in srgb,currentColor 20%,transparent)}

@@ -54,3 +54,26 @@ def test_helpers_on_small_inputs():
     assert vectors.shape == (10, 4)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
     assert np.array_equal(vectors[:4], real)
+
+
+def test_scale_generation_copies_passages_and_their_sentence_vectors(built_index, tmp_path):
+    from indexer import vector_index
+    from indexer.store import Generation, current_generation
+
+    source = Generation.open_current(built_index)
+    real = len(source.embeddings)
+    count = 2 * real + 3  # two whole copies and three passages of a third
+    vectors = scale.synthetic(np.asarray(source.embeddings), count)
+    index, params = vector_index.build(vectors, "flat")
+    scale.write_generation(current_generation(built_index), tmp_path / "scale", vectors, index,
+                           params)  # fmt: skip
+    copy = Generation.open_current(tmp_path / "scale")  # every file's SHA-256 checked
+    try:
+        assert len(copy.sentence_offsets) == count + 1
+        ids = [0, real - 1, real, 2 * real + 2]
+        for i, rows in zip(ids, copy.sentence_vectors(ids), strict=True):
+            assert np.array_equal(rows, source.sentence_vectors([i % real])[0])
+        assert len(copy.sentences) == copy.sentence_offsets[-1]
+    finally:
+        copy.close()
+        source.close()

@@ -31,6 +31,13 @@ const LABELS = {
   "any-type": "All types",
   "year-from": "From",
   "year-to": "To",
+  understood: "Understood:",
+  remove: "Remove {text}",
+  chart: "Matches per year",
+  "year-count": "{year}: {n} documents",
+  "year-count-one": "{year}: 1 document",
+  "only-year": "Only {year}",
+  "all-years": "All years",
 };
 // The document fields shown under a result's title, as slots of alternatives: the server's
 // declaration (GET /fields), fetched once per API address.
@@ -54,15 +61,17 @@ const TYPES = {
   resolution: "Resolution",
   speech: "Speech",
 };
-const ATTRS = ["api", "k", "per-document", "mode", "doc-type", "year-from", "year-to", "filters"];
+const ATTRS = ["api", "k", "per-document", "mode", "doc-type", "year-from", "year-to", "filters", "understand"];
+// The fields a question's words may name, each of which a reader can set aside (a chip's ×).
+const UNDERSTOOD = ["year", "country", "organisation", "doc_type"];
 const MAC = /Mac|iP(hone|ad|od)/.test(navigator.platform || navigator.userAgent);
 
 const CSS = `
 :host{--_a:var(--confsearch-accent,#0b5cad);--_f:var(--confsearch-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);--_r:var(--confsearch-radius,8px);--_bg:var(--confsearch-bg,#fff);--_fg:var(--confsearch-fg,#1b1f24);--_mu:#59616c;--_bd:#c3c9d1;--_hv:#eef2f7;--_mk:#ffec99;--_er:#b3261e;
 display:block;max-width:100%;font:16px/1.45 var(--_f);color:var(--_fg);text-align:start}
 :host([hidden]),[hidden]{display:none!important}
-:host([theme=dark]){--_bg:var(--confsearch-bg,#171a1e);--_fg:var(--confsearch-fg,#e6e8eb);--_mu:#a3abb5;--_bd:#444b54;--_hv:#252a31;--_mk:#6e5a00;--_er:#ff8a80}
-@media (prefers-color-scheme:dark){:host(:not([theme=light])){--_bg:var(--confsearch-bg,#171a1e);--_fg:var(--confsearch-fg,#e6e8eb);--_mu:#a3abb5;--_bd:#444b54;--_hv:#252a31;--_mk:#6e5a00;--_er:#ff8a80}}
+:host([theme=dark]){--_a:var(--confsearch-accent,#8ab4f8);--_bg:var(--confsearch-bg,#171a1e);--_fg:var(--confsearch-fg,#e6e8eb);--_mu:#a3abb5;--_bd:#444b54;--_hv:#252a31;--_mk:#6e5a00;--_er:#ff8a80}
+@media (prefers-color-scheme:dark){:host(:not([theme=light])){--_a:var(--confsearch-accent,#8ab4f8);--_bg:var(--confsearch-bg,#171a1e);--_fg:var(--confsearch-fg,#e6e8eb);--_mu:#a3abb5;--_bd:#444b54;--_hv:#252a31;--_mk:#6e5a00;--_er:#ff8a80}}
 *,::before,::after{box-sizing:border-box}
 form{margin:0}
 .field{display:flex;align-items:center;background:var(--_bg);border:1px solid var(--_bd);border-radius:var(--_r)}
@@ -81,18 +90,32 @@ kbd{flex:none;font:12px/1 ui-monospace,monospace;color:var(--_mu);border:1px sol
 .panel{position:relative;margin-top:.4em;background:var(--_bg);border:1px solid var(--_bd);border-radius:var(--_r);max-height:min(75vh,40em);overflow:auto;overscroll-behavior:contain}
 .busy::before{content:"";position:sticky;top:0;display:block;height:3px;background:linear-gradient(90deg,transparent,var(--_a),transparent);background-size:50% 100%;background-repeat:no-repeat;animation:slide 1s linear infinite}
 @keyframes slide{from{background-position:-50% 0}to{background-position:150% 0}}
-.busy [role=listbox]{opacity:.55}
+.busy .res,.busy .top{opacity:.55}
 .group{border-top:1px solid var(--_bd);padding:.3em 0}
 .group:first-child{border-top:0}
 .doc{display:flex;flex-wrap:wrap;align-items:baseline;gap:0 .6em;padding:.35em .9em 0}
 .title{font-weight:600}
 .meta,.where{font-size:13px;color:var(--_mu)}
 .where{display:block}
-.opt{position:relative}
-.copy{position:absolute;top:.3em;inset-inline-end:.6em;font-size:12px;background:var(--_bg);color:var(--_a);border:1px solid var(--_bd);border-radius:calc(var(--_r)/2);padding:.1em .5em;cursor:pointer}
-.opt a{display:block;color:inherit;text-decoration:none;padding:.35em .9em .45em;border-inline-start:3px solid transparent}
-.opt a:hover,.active a{background:var(--_hv)}
-.active a{border-inline-start-color:var(--_a)}
+.res{position:relative}
+.opt{padding:.35em .9em .45em;border-inline-start:3px solid transparent;cursor:pointer}
+.opt:hover,.active{background:var(--_hv)}
+.active{border-inline-start-color:var(--_a)}
+.cited::before{content:"";float:inline-end;width:calc(var(--cw,7em) + .5em);height:1.6em}
+.copy{position:absolute;top:0;inset-inline-end:.6em;font-size:12px;background:var(--_bg);color:var(--_a);border:1px solid var(--_bd);border-radius:calc(var(--_r)/2);padding:.1em .5em;cursor:pointer;white-space:nowrap}
+.top{display:flex;flex-wrap:wrap;align-items:center;gap:.4em;padding:.5em .9em 0;font-size:14px}
+fieldset{margin:0;border:0;min-width:0}
+legend{float:left;padding:0;color:var(--_mu)}
+.only span{color:var(--_mu)}
+.chip{display:inline-flex;align-items:center;gap:.3em;background:var(--_hv);border:1px solid var(--_bd);border-radius:1em;padding:.05em .35em .05em .7em;cursor:pointer}
+.chip span{font-size:1.15em;line-height:1;color:var(--_mu)}
+.chip:hover{border-color:var(--_a)}
+.chart{display:flex;align-items:flex-end;gap:3px;max-width:100%;overflow-x:auto;padding:.5em .9em .2em}
+.chart button{flex:1 0 2.4em;max-width:4.5em;display:flex;flex-direction:column;justify-content:flex-end;gap:2px;height:4.4em;background:none;border:0;padding:0;cursor:pointer}
+.bar{display:block;min-height:2px;background:var(--_a);border-radius:2px 2px 0 0}
+.chart button:hover .bar{opacity:.7}
+.yr{font-size:11px;line-height:1.2;color:var(--_mu)}
+.only button{background:none;color:var(--_a);border:0;padding:0;text-decoration:underline;cursor:pointer}
 .text{margin:.1em 0 0;font-size:14px;overflow-wrap:anywhere}
 mark{background:var(--_mk);color:inherit;border-radius:2px;padding:0 .1em}
 .msg{display:flex;flex-wrap:wrap;align-items:center;gap:.5em .8em;padding:.8em .9em}
@@ -103,7 +126,7 @@ mark{background:var(--_mk);color:inherit;border-radius:2px;padding:0 .1em}
 button:focus-visible,select:focus-visible,.filters input:focus-visible,a:focus-visible{outline:2px solid var(--_a);outline-offset:2px}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 @media (prefers-reduced-motion:reduce){.busy::before{animation:none;background-size:100% 100%}}
-@media (forced-colors:active){.active a{outline:2px solid Highlight}mark{forced-color-adjust:none}}
+@media (forced-colors:active){.active{outline:2px solid Highlight}.bar{background:CanvasText}mark{forced-color-adjust:none}}
 `;
 
 let sheet = null;
@@ -193,6 +216,10 @@ class ConfsearchBox extends HTMLElement {
   #active = -1;
   #groups = 0;
   #summary = [];
+  #cites = []; // [option, its copy button]: the buttons lie outside the listbox, over their option
+  #ignored = []; // understood fields the reader set aside (chips removed)...
+  #ignoredQ = ""; // ...for this query text
+  #pick = null; // the year chosen in the chart, when the filter controls are not shown
   #ui = null;
 
   constructor() {
@@ -267,16 +294,23 @@ class ConfsearchBox extends HTMLElement {
       to: h("input", { type: "number", name: "year_to", inputmode: "numeric", min: 0, max: 9999 }),
       status: h("div", { role: "status", "aria-live": "polite", "aria-atomic": "true", class: "sr" }),
       list: h("div", { role: "listbox", id: "list", part: "list" }),
+      cites: h("div", { class: "cites" }),
+      chips: h("fieldset", { class: "top chips", part: "chips", hidden: true }),
+      chart: h("div", { role: "toolbar", class: "chart", part: "chart", hidden: true }),
+      only: h("div", { class: "top only", hidden: true }),
       msg: h("div", { class: "msg", part: "message" }),
       more: h("button", { type: "button", class: "more", part: "more", hidden: true }),
     });
     ui.typeLabel = h("span");
+    ui.legend = h("legend");
+    ui.chips.append(ui.legend);
     ui.fromLabel = h("span");
     ui.toLabel = h("span");
     ui.filters = h("div", { class: "filters", part: "filters" }, h("label", {}, ui.typeLabel, ui.type), h("label", {}, ui.fromLabel, ui.from), h("label", {}, ui.toLabel, ui.to));
     ui.field = h("div", { class: "field", part: "field" }, icon, ui.input, ui.clear, ui.hint);
     ui.form = h("form", { role: "search", part: "form" }, ui.field, ui.filters);
-    ui.panel = h("div", { class: "panel", part: "panel", hidden: true }, ui.list, ui.msg, ui.more);
+    ui.res = h("div", { class: "res" }, ui.list, ui.cites);
+    ui.panel = h("div", { class: "panel", part: "panel", hidden: true }, ui.chips, ui.only, ui.chart, ui.res, ui.msg, ui.more);
     if (sheet) root.adoptedStyleSheets = [sheet];
     else root.append(h("style", {}, CSS));
     root.append(ui.form, ui.status, ui.panel);
@@ -301,6 +335,34 @@ class ConfsearchBox extends HTMLElement {
       ui.input.focus();
     });
     ui.more.addEventListener("click", () => this.#search(this.#last[0], this.#offset + this.#num("k", 5, 1, 50)));
+    // An option holds no control of its own (a listbox's options must not): the widget opens it.
+    const go = (e) => {
+      const opt = e.target.closest("[role=option]");
+      if (opt && (e.button === 0 || e.button === 1)) this.#go(opt, e);
+    };
+    ui.list.addEventListener("click", go);
+    ui.list.addEventListener("auxclick", go);
+    ui.panel.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        ui.input.focus();
+        this.#open(false);
+      }
+    });
+    ui.chart.addEventListener("keydown", (e) => {
+      const bars = [...ui.chart.children];
+      const i = bars.indexOf(e.target);
+      const to = { ArrowLeft: i - 1, ArrowRight: i + 1, Home: 0, End: bars.length - 1 }[e.key];
+      if (i < 0 || to == null) return;
+      e.preventDefault();
+      this.#rove(bars[clamp(to, 0, bars.length - 1)]).focus();
+    });
+    ui.only.addEventListener("click", (e) => {
+      if (!e.target.closest("button")) return;
+      this.#pickYear(null);
+    });
+    // The copy buttons follow their options as the results reflow (moved in the next frame,
+    // not within the observer's callback).
+    if (window.ResizeObserver) new ResizeObserver(() => requestAnimationFrame(() => this.#place())).observe(ui.list);
     root.addEventListener("focusout", (e) => {
       if (e.relatedTarget && !root.contains(e.relatedTarget)) this.#open(false);
     });
@@ -315,6 +377,8 @@ class ConfsearchBox extends HTMLElement {
     ui.input.setAttribute("aria-label", this.#label("search"));
     ui.clear.setAttribute("aria-label", this.#label("clear"));
     ui.list.setAttribute("aria-label", this.#label("list"));
+    ui.legend.textContent = this.#label("understood");
+    ui.chart.setAttribute("aria-label", this.#label("chart"));
     ui.more.textContent = this.#label("more");
     ui.typeLabel.textContent = this.#label("doc-type");
     ui.fromLabel.textContent = this.#label("year-from");
@@ -370,7 +434,7 @@ class ConfsearchBox extends HTMLElement {
       this.#activate(this.#active < 0 ? (down ? 0 : n - 1) : (this.#active + (down ? 1 : n - 1)) % n);
     } else if (e.key === "Enter" && !e.isComposing) {
       e.preventDefault();
-      if (this.#active >= 0 && !this.#ui.panel.hidden) this.#options[this.#active].querySelector("a").click();
+      if (this.#active >= 0 && !this.#ui.panel.hidden) this.#go(this.#options[this.#active], e);
       else this.#schedule(true);
     } else if (e.key === "Escape") {
       if (!this.#ui.panel.hidden) this.#open(false);
@@ -424,10 +488,10 @@ class ConfsearchBox extends HTMLElement {
     if (clearInput) ui.input.value = "";
     ui.clear.hidden = !ui.input.value;
     this.#activate(-1);
-    this.#options = [];
-    ui.list.replaceChildren();
+    this.#clearResults();
+    this.#chips(null);
+    this.#chart(null);
     this.#message();
-    ui.more.hidden = true;
     this.#busy(false);
     this.#open(false);
     this.#announce("");
@@ -456,15 +520,19 @@ class ConfsearchBox extends HTMLElement {
     const types = shown ? ui.type.value : this.getAttribute("doc-type") || "";
     for (const t of types.split(",").map((s) => s.trim()).filter(Boolean)) p.append("doc_type", t);
     for (const [name, input] of [["year_from", ui.from], ["year_to", ui.to]]) {
-      const year = (shown ? input.value : this.getAttribute(name.replace("_", "-")) || "").trim();
+      const year = `${shown ? input.value : (this.#pick ?? (this.getAttribute(name.replace("_", "-")) || ""))}`.trim();
       if (/^\d{1,4}$/.test(year)) p.set(name, year);
     }
+    if (/^(off|false|no)$/i.test(this.getAttribute("understand") || "")) p.set("understand", "false");
+    else if (q === this.#ignoredQ) for (const f of this.#ignored) p.append("ignore", f);
+    if (!offset) p.set("facets", "true");
     return `${this.#api()}/search?${p}`;
   }
 
   async #search(q, offset) {
     clearTimeout(this.#timer);
     const seq = ++this.#seq;
+    if (q !== this.#ignoredQ) [this.#ignored, this.#ignoredQ] = [[], q]; // a new question: read it afresh
     this.#ctl?.abort(); // a superseded request is cancelled...
     const ctl = (this.#ctl = new AbortController());
     const url = this.#url(q, offset);
@@ -517,10 +585,9 @@ class ConfsearchBox extends HTMLElement {
     ui.more.textContent = this.#label("more");
     const groups = body.groups || body.results.map((r) => ({ document: r.document, results: [r] }));
     if (!offset) {
-      this.#activate(-1);
-      this.#options = [];
-      this.#groups = 0;
-      ui.list.replaceChildren();
+      this.#clearResults();
+      this.#chips(body.understood);
+      this.#chart(body.facets?.year);
       ui.panel.scrollTop = 0;
     }
     this.#offset = offset;
@@ -533,6 +600,7 @@ class ConfsearchBox extends HTMLElement {
       !n ? this.#label("no-results") : offset && !groups.length ? this.#label("no-more") : n === 1 ? this.#label("one-result") : this.#label("results").replace("{n}", n),
     );
     this.#open(true);
+    this.#place();
     this.dispatchEvent(new CustomEvent("confsearch-results", { detail: { query: body.query, offset, count: n }, bubbles: true, composed: true }));
   }
 
@@ -551,27 +619,143 @@ class ConfsearchBox extends HTMLElement {
     // A resolution's passage is placed by its symbol and paragraph, as researchers cite it.
     const place = d.symbol && r.citation ? r.citation : r.section;
     const where = [place, !d.symbol && r.page != null && this.#label("page").replace("{n}", r.page)].filter(Boolean).join(" · ");
-    const target = this.getAttribute("target");
     const href = `${this.#api()}/documents/${encodeURIComponent(d.id)}/view?start=${+r.start || 0}&end=${+r.end || 0}#passage`;
-    const link = h("a", { href, tabindex: "-1", part: "link", target, rel: target && "noopener" }, where && h("span", { class: "where" }, where), snippet(r));
-    const opt = h("div", { role: "option", id: `o${this.#options.length}`, "aria-selected": "false", class: "opt", part: "option" }, link);
-    if (r.citation) opt.append(this.#copyButton(`${r.citation}`));
-    opt.addEventListener("pointermove", () => this.#active !== this.#options.indexOf(opt) && this.#activate(this.#options.indexOf(opt)));
+    const opt = h("div", { role: "option", id: `o${this.#options.length}`, "aria-selected": "false", class: r.citation ? "opt cited" : "opt", part: "option", "data-href": href }, where && h("span", { class: "where" }, where), snippet(r));
+    const hover = () => this.#active !== this.#options.indexOf(opt) && this.#activate(this.#options.indexOf(opt));
+    opt.addEventListener("pointermove", hover);
+    if (r.citation) {
+      const button = this.#copyButton(`${r.citation}`);
+      button.addEventListener("pointerenter", hover);
+      button.addEventListener("focus", hover);
+      this.#cites.push([opt, button]);
+      this.#ui.cites.append(button);
+    }
     this.#options.push(opt);
     return opt;
   }
 
+  // Opens an option's document as a link would (the page's `target`; Ctrl/⌘/Shift or the
+  // middle button: a new tab).
+  #go(opt, e) {
+    const href = opt.getAttribute("data-href");
+    const target = this.getAttribute("target") || (e && (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1) ? "_blank" : "");
+    if (target) window.open(href, target, target === "_blank" ? "noopener" : "");
+    else location.assign(href);
+  }
+
   #copyButton(citation) {
-    const button = h("button", { type: "button", class: "copy", tabindex: "-1", part: "copy", "aria-label": this.#label("copy-label").replace("{citation}", citation) }, this.#label("copy"));
+    const button = h("button", { type: "button", class: "copy", part: "copy", "aria-label": this.#label("copy-label").replace("{citation}", citation) }, this.#label("copy"));
     button.addEventListener("click", async (e) => {
       e.preventDefault();
-      e.stopPropagation();
       const ok = await copyText(citation, this.shadowRoot);
       this.#announce(this.#label(ok ? "copied" : "copy-failed").replace("{citation}", citation));
-      this.#ui.input.focus();
+      if (e.detail) this.#ui.input.focus(); // clicked: back to typing; from the keyboard: stay
       this.dispatchEvent(new CustomEvent("confsearch-copy", { detail: { citation, ok }, bubbles: true, composed: true }));
     });
     return button;
+  }
+
+  // Each copy button at the top of its option, in the space the option leaves free for it.
+  #place() {
+    const ui = this.#ui;
+    const width = this.#cites[0]?.[1].offsetWidth;
+    if (width && ui.list.style.getPropertyValue("--cw") !== `${width}px`) ui.list.style.setProperty("--cw", `${width}px`);
+    for (const [opt, button] of this.#cites) button.style.top = `${opt.offsetTop + 5}px`;
+  }
+
+  #clearResults() {
+    const ui = this.#ui;
+    this.#activate(-1);
+    this.#options = [];
+    this.#cites = [];
+    this.#groups = 0;
+    ui.list.replaceChildren();
+    ui.cites.replaceChildren();
+    ui.more.hidden = true;
+  }
+
+  // What the question's words were read as ("Tuvalu", "in 2019"): a chip each, whose removal
+  // searches again with that field set aside.
+  #chips(understood) {
+    const ui = this.#ui;
+    const old = new Map([...ui.chips.querySelectorAll("button")].map((b) => [b.value, b]));
+    const chips = [];
+    for (const [field, u] of Object.entries(understood || {})) {
+      if (!UNDERSTOOD.includes(field) || !u) continue;
+      const v = u.value;
+      const text = `${u.text ?? (v && typeof v === "object" && !Array.isArray(v) ? [v.gte, v.lte].join("–") : [].concat(v).join(", "))}`;
+      const key = `${field}:${text}`;
+      let chip = old.get(key); // the same chip, kept (and focus with it)
+      if (!chip) {
+        chip = h("button", { type: "button", class: "chip", part: "chip", value: key }, text, h("span", { "aria-hidden": "true" }, "×"));
+        chip.addEventListener("click", () => this.#unchip(chip, field));
+      }
+      chip.setAttribute("aria-label", this.#label("remove").replace("{text}", text));
+      chips.push(chip);
+    }
+    // Kept chips stay in place (moving a focused element would lose its focus).
+    for (const chip of old.values()) if (!chips.includes(chip)) chip.remove();
+    ui.chips.append(...chips.filter((chip) => !chip.isConnected));
+    ui.chips.hidden = !chips.length;
+  }
+
+  #unchip(chip, field) {
+    const ui = this.#ui;
+    const chips = [...ui.chips.querySelectorAll("button")];
+    const next = chips[chips.indexOf(chip) + 1] || chips[chips.indexOf(chip) - 1];
+    if (!this.#ignored.includes(field)) this.#ignored.push(field);
+    chip.remove();
+    (next || ui.input).focus();
+    if (!next) ui.chips.hidden = true;
+    this.#search(this.#ignoredQ, 0);
+  }
+
+  // Matching documents per year, a bar each (with two years or more); a bar filters to its year.
+  #chart(years) {
+    const ui = this.#ui;
+    const picked = this.#picked();
+    ui.only.hidden = picked == null;
+    if (picked != null) {
+      const all = h("button", { type: "button" }, this.#label("all-years"));
+      ui.only.replaceChildren(h("span", {}, this.#label("only-year").replace("{year}", picked)), all);
+    }
+    const counts = Object.entries(years || {})
+      .filter(([y, n]) => /^\d{1,4}$/.test(y) && n > 0)
+      .sort((a, b) => a[0] - b[0]);
+    const max = Math.max(1, ...counts.map(([, n]) => n));
+    ui.chart.replaceChildren(
+      ...counts.map(([y, n]) => {
+        const name = this.#label(n === 1 ? "year-count-one" : "year-count").replace("{year}", y).replace("{n}", n);
+        const bar = h("span", { class: "bar", part: "bar" });
+        bar.style.height = `${Math.max(2, Math.round((34 * n) / max))}px`;
+        const button = h("button", { type: "button", tabindex: "-1", "aria-label": name, title: name }, h("span", { class: "yr" }, n), bar, h("span", { class: "yr" }, y));
+        button.addEventListener("click", () => this.#pickYear(y));
+        return button;
+      }),
+    );
+    if (counts.length) this.#rove(ui.chart.firstChild);
+    ui.chart.hidden = counts.length < 2 || picked != null;
+  }
+
+  // The toolbar's one tab stop.
+  #rove(bar) {
+    for (const b of this.#ui.chart.children) b.tabIndex = b === bar ? 0 : -1;
+    return bar;
+  }
+
+  #picked() {
+    const ui = this.#ui;
+    if (this.getAttribute("filters") !== "shown") return this.#pick;
+    return ui.from.value && ui.from.value === ui.to.value ? ui.from.value : null;
+  }
+
+  // Filters to one year (as the year controls do), or to every year again with null.
+  #pickYear(year) {
+    const ui = this.#ui;
+    if (this.getAttribute("filters") === "shown") ui.from.value = ui.to.value = year ?? "";
+    else this.#pick = year;
+    ui.input.focus();
+    this.#schedule(true);
   }
 
   #fail(kind, serverMessage) {
@@ -582,10 +766,9 @@ class ConfsearchBox extends HTMLElement {
     const text = serverMessage || this.#label(kind);
     if (!this.#last[1]) {
       // A failed new search: the results of the previous one no longer answer the box.
-      this.#activate(-1);
-      this.#options = [];
-      ui.list.replaceChildren();
-      ui.more.hidden = true;
+      this.#clearResults();
+      this.#chips(null);
+      this.#chart(null);
     }
     this.#key = ""; // typing the same query again searches again
     const retry = h("button", { type: "button", class: "retry", part: "retry" }, this.#label("retry"));

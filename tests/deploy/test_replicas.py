@@ -42,6 +42,7 @@ def server_env(index_dir: Path) -> dict[str, str]:
         "CONFSEARCH_MODEL": "fake",
         "CONFSEARCH_RELOAD_CHECK_SECONDS": str(RELOAD_CHECK_SECONDS),
         "CONFSEARCH_RATE_LIMIT": "0",
+        "CONFSEARCH_WORKERS": "1",  # a replica of one process (tests/deploy/test_workers.py: more)
     }
 
 

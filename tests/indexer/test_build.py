@@ -109,7 +109,8 @@ def test_first_build_manifest_json_describes_the_generation(built_index, embedde
     assert document_count == len(ALL_SOURCES)
     assert manifest["generation"] == generation.name
     assert {"faiss", "numpy", "sqlite", "confsearch"} <= set(manifest["versions"])
-    assert set(manifest["files"]) == {"passages.sqlite", "vectors.faiss", "embeddings.npy"}
+    assert set(manifest["files"]) == {"passages.sqlite", "vectors.faiss", "embeddings.npy",
+                                      "sentence_vectors.npy", "sentence_offsets.npy"}  # fmt: skip
     for name, digest in manifest["files"].items():
         assert sha256_file(generation / name) == digest
 
@@ -152,13 +153,39 @@ def test_stored_vectors_are_the_embeddings_of_context_and_passage(built_index, e
 
 def test_every_passage_has_one_sentence_vector_per_sentence(built_index, embedder):
     with opened(built_index) as generation:
-        for row in generation.query("SELECT text, sentences, sentence_vectors FROM passages"):
+        rows = generation.query("SELECT id, text, sentences FROM passages ORDER BY id")
+        for row, vectors in zip(rows, generation.sentence_vectors(r["id"] for r in rows),
+                                strict=True):  # fmt: skip
             spans = json.loads(row["sentences"])
             assert spans
-            vectors = np.frombuffer(row["sentence_vectors"], np.float16)
-            assert vectors.size == len(spans) * embedder.dimension
+            assert vectors.shape == (len(spans), embedder.dimension)
             for start, end in spans:
                 assert row["text"][start:end].strip() == row["text"][start:end]
+
+
+def test_sentence_arrays_hold_each_passage_sentences_in_passage_order(built_index, embedder):
+    with opened(built_index) as generation:
+        rows = generation.query("SELECT id, sentences FROM passages ORDER BY id")
+        counts = [len(json.loads(r["sentences"])) for r in rows]
+        columns = {c["name"] for c in generation.query("PRAGMA table_info(passages)")}
+        folder = generation.path
+    assert "sentence_vectors" not in columns  # stored once, in the arrays
+    assert [r["id"] for r in rows] == list(range(len(rows)))
+    vectors = np.load(folder / "sentence_vectors.npy")
+    offsets = np.load(folder / "sentence_offsets.npy")
+    assert offsets.dtype == np.int64 and offsets.shape == (len(rows) + 1,)
+    assert offsets[0] == 0 and np.array_equal(np.diff(offsets), counts)
+    assert vectors.dtype == np.float16 and vectors.shape == (sum(counts), embedder.dimension)
+
+
+def test_sentence_vectors_are_the_sentences_embeddings(built_index, embedder):
+    with opened(built_index) as generation:
+        row = generation.query_one("SELECT id, text, sentences FROM passages WHERE id = 3")
+        vectors = generation.sentence_vectors([row["id"]])[0]
+    first, last = json.loads(row["sentences"])[0], json.loads(row["sentences"])[-1]
+    for vector, (start, end) in ((vectors[0], first), (vectors[-1], last)):
+        expected = embedder.embed_batch([row["text"][start:end]])[0]
+        assert np.allclose(vector, expected, atol=2e-3)  # float16
 
 
 def test_every_passage_fits_the_model_limit_with_its_context(built_index, embedder):
@@ -230,6 +257,29 @@ def test_changing_one_file_reembeds_only_its_changed_passages(
     # Sentence vectors are computed for the changed passages only.
     changed_text = " ".join(r["text"] for r in changed)
     assert all(t in changed_text for t in seen if not t.startswith(title))
+
+
+def sentence_vectors_by_key(index_dir: Path) -> list[tuple[str, np.ndarray]]:
+    """(embed key, sentence vectors) of each passage, in passage order."""
+    with opened(index_dir) as generation:
+        rows = generation.query("SELECT id, embed_key FROM passages ORDER BY id")
+        vectors = generation.sentence_vectors(r["id"] for r in rows)
+        return [(r["embed_key"], np.array(v)) for r, v in zip(rows, vectors, strict=True)]
+
+
+def test_unchanged_passages_keep_their_sentence_vectors(corpus_dir, built_index, embedder):
+    before = dict(sentence_vectors_by_key(built_index))
+    add_paragraph(corpus_dir / TUV_2019, "Tuvalu also opened a registry of outrigger canoes.")
+    (corpus_dir / COMMUNIQUE_PDF).unlink()  # the first document: every later id shifts
+    report = build(corpus_dir, built_index, embedder)
+    after = sentence_vectors_by_key(built_index)
+    kept = [(key, vectors) for key, vectors in after if key in before]
+    # Copied documents and the changed document's unchanged passages alike.
+    assert report.updated == [TUV_2019]
+    assert 0 < report.embedded < len(passages(built_index, TUV_2019))
+    assert len(kept) == report.reused == len(after) - report.embedded
+    for key, vectors in kept:
+        assert vectors.dtype == np.float16 and np.array_equal(vectors, before[key]), key
 
 
 def test_unchanged_documents_keep_their_passages_after_another_changes(
@@ -425,7 +475,7 @@ def test_current_points_at_a_complete_generation_and_the_previous_is_kept(
     second = current_generation(built_index)
     assert second.name == report.generation != first.name
     assert (built_index / "CURRENT").read_text().strip() == second.name
-    for name in ("manifest.json", "passages.sqlite", "vectors.faiss", "embeddings.npy"):
+    for name in ("manifest.json", *store.FILES):
         assert (second / name).is_file()
     assert first.is_dir()
     previous = Generation.open(first)

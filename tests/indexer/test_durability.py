@@ -16,7 +16,7 @@ import pytest
 
 from indexer.build import build
 from indexer.embedders.fake import FakeEmbedder
-from indexer.store import POINTER, Generation, IndexError_, current_generation
+from indexer.store import FILES, POINTER, Generation, IndexError_, current_generation
 from search_api.query import Query
 from search_api.search import Searcher
 from tests.conftest import REPO, copy_corpus
@@ -40,7 +40,7 @@ def flip_a_byte(path: Path, at: int = 200) -> None:
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
-@pytest.mark.parametrize("name", ["vectors.faiss", "passages.sqlite", "embeddings.npy"])
+@pytest.mark.parametrize("name", FILES)
 def test_a_damaged_file_is_caught_and_the_previous_generation_served(
     tmp_path: Path, corpus_dir: Path, caplog: pytest.LogCaptureFixture, damage: str, name: str
 ):
@@ -65,8 +65,11 @@ def test_with_no_intact_generation_the_error_says_what_is_wrong(tmp_path: Path, 
         Generation.open_current(index_dir)
 
 
+@pytest.mark.parametrize(
+    ("name", "at"), [("passages.sqlite", 4096), ("sentence_vectors.npy", 4096)]
+)
 def test_running_searcher_keeps_serving_when_a_corrupt_generation_is_published(
-    tmp_path: Path, corpus_dir: Path
+    tmp_path: Path, corpus_dir: Path, name: str, at: int
 ):
     index_dir = tmp_path / "index"
     build(corpus_dir, index_dir, FakeEmbedder())
@@ -74,8 +77,9 @@ def test_running_searcher_keeps_serving_when_a_corrupt_generation_is_published(
     served = searcher.generation.name
     (corpus_dir / "oco" / "extra.md").write_text("# Extra\n\nA new paper on tariffs.\n")
     build(corpus_dir, index_dir, FakeEmbedder())
-    flip_a_byte(current_generation(index_dir) / "passages.sqlite", at=4096)
-    assert searcher.search(Query("climate change", k=3)).hits
+    flip_a_byte(current_generation(index_dir) / name, at=at)
+    hits = searcher.search(Query("climate change", k=3)).hits
+    assert hits and all(h.highlight_end > h.highlight_start for h in hits)
     assert searcher.generation.name == served
     searcher.close()
 

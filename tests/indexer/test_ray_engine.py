@@ -70,18 +70,18 @@ def assert_same_index(local_dir: Path, ray_dir: Path, min_cosine: float | None =
         assert rows(local, "documents") == rows(other, "documents")
         a, b = rows(local, "passages"), rows(other, "passages")
         assert len(a) == len(b) > 0
-        sentences_a = [np.frombuffer(r.pop("sentence_vectors"), np.float16) for r in a]
-        sentences_b = [np.frombuffer(r.pop("sentence_vectors"), np.float16) for r in b]
         assert a == b
+        assert np.array_equal(local.sentence_offsets, other.sentence_offsets)
+        sentences_a = local.sentence_vectors(r["id"] for r in a)
+        sentences_b = other.sentence_vectors(r["id"] for r in b)
         vectors_a, vectors_b = np.asarray(local.embeddings), np.asarray(other.embeddings)
         if min_cosine is None:
             assert np.array_equal(vectors_a, vectors_b)
             assert all(np.array_equal(x, y) for x, y in zip(sentences_a, sentences_b, strict=True))
         else:
             assert (vectors_a * vectors_b).sum(1).min() >= min_cosine
-            dim = vectors_a.shape[1]
             for x, y in zip(sentences_a, sentences_b, strict=True):
-                x, y = x.reshape(-1, dim).astype(np.float32), y.reshape(-1, dim).astype(np.float32)
+                x, y = x.astype(np.float32), y.astype(np.float32)
                 assert x.shape == y.shape
                 if len(x):
                     assert (x * y).sum(1).min() >= min_cosine - 1e-3  # float16 storage
@@ -96,7 +96,7 @@ def test_wire_format_round_trips_vectors_and_skips():
     sentences = [np.array([[0, 0, 1, 0]], np.float32), np.zeros((0, dim), np.float32)]
     prepared = Prepared(
         row={"id": "d", "title": "T"},
-        passages=[{"ordinal": i, "text": t, "sentence_vectors": b""} for i, t in enumerate("ab")],
+        passages=[{"ordinal": i, "text": t} for i, t in enumerate("ab")],
         vectors=vectors,
         sentence_vectors=sentences,
         todo=[],
@@ -108,8 +108,10 @@ def test_wire_format_round_trips_vectors_and_skips():
     back = decode(encode(prepared), dim)
     assert isinstance(back, Prepared)
     assert np.array_equal(back.vectors, vectors)
-    assert back.passages[0]["sentence_vectors"] == sentences[0].astype(np.float16).tobytes()
-    assert back.passages[1]["sentence_vectors"] == b""
+    assert back.passages == prepared.passages
+    assert [s.dtype for s in back.sentence_vectors] == [np.float16, np.float16]
+    assert np.array_equal(back.sentence_vectors[0], sentences[0])
+    assert back.sentence_vectors[1].shape == (0, dim)
     assert (back.row, back.warnings, back.embedded) == (prepared.row, ["w"], 2)
     skip = decode(encode(Skip("broken", limited=True)), dim)
     assert skip == Skip("broken", limited=True)

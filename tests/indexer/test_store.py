@@ -1,15 +1,20 @@
-"""A served generation: concurrent queries, pruned files, closing."""
+"""A served generation: concurrent queries, pruned files, closing, its format and its
+sentence vectors."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from indexer.store import Generation
+from indexer import store
+from indexer.checksums import sha256_file
+from indexer.store import Generation, IndexError_, current_generation
 
 COUNT = "SELECT count(*) FROM passages"
 
@@ -56,3 +61,45 @@ def test_closed_generation_refuses_queries_instead_of_waiting(built_index: Path)
     generation.close()
     with pytest.raises(sqlite3.ProgrammingError):
         generation.query(COUNT)
+
+
+def rewrite_manifest(folder: Path, **changes) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, **changes}))
+
+
+def test_a_generation_of_an_older_format_is_refused_with_what_to_do(built_index: Path):
+    folder = current_generation(built_index)
+    rewrite_manifest(folder, format_version=store.FORMAT_VERSION - 1)
+    with pytest.raises(IndexError_, match="rebuild it with `confsearch index`"):
+        Generation.open(folder)
+
+
+def test_sentence_arrays_that_disagree_with_the_passages_are_refused(built_index: Path):
+    folder = current_generation(built_index)
+    offsets = np.load(folder / "sentence_offsets.npy")
+    np.save(folder / "sentence_offsets.npy", offsets[:-1])  # one passage short
+    manifest = json.loads((folder / "manifest.json").read_text())
+    files = {
+        **manifest["files"],
+        "sentence_offsets.npy": sha256_file(folder / "sentence_offsets.npy"),
+    }
+    rewrite_manifest(folder, files=files)  # intact by its checksum, wrong by its shape
+    with pytest.raises(IndexError_, match=r"sentence_offsets\.npy is int64"):
+        Generation.open(folder)
+
+
+def test_sentence_vectors_are_views_of_each_passage_rows(built_index: Path):
+    generation = Generation.open_current(built_index)
+    offsets = np.asarray(generation.sentence_offsets)
+    ids = [5, 0, 5, len(offsets) - 2]  # any order, repeats, the last passage
+    for passage, vectors in zip(ids, generation.sentence_vectors(ids), strict=True):
+        assert np.array_equal(
+            vectors, generation.sentences[offsets[passage] : offsets[passage + 1]]
+        )
+    gathered, counts = generation.gather_sentences(np.array(ids))
+    assert counts.tolist() == [int(offsets[i + 1] - offsets[i]) for i in ids]
+    assert np.array_equal(gathered, np.concatenate(generation.sentence_vectors(ids)))
+    empty, none = generation.gather_sentences(np.zeros(0, dtype=np.int64))
+    assert empty.shape == (0, generation.sentences.shape[1]) and len(none) == 0
+    generation.close()

@@ -49,8 +49,12 @@ def shared_index(shared_corpus: Path) -> Path:
 
 
 @pytest.fixture
-def settings(shared_index: Path, shared_corpus: Path) -> Settings:
-    return Settings(index_dir=shared_index, corpus_dir=shared_corpus, model="fake")
+def settings(shared_index: Path, shared_corpus: Path, tmp_path: Path) -> Settings:
+    """Each test's app has its own shared state (rate-limit buckets, tasks): the index is
+    shared by all tests, the limits must not be."""
+    return Settings(
+        index_dir=shared_index, corpus_dir=shared_corpus, model="fake", state_dir=tmp_path / "state"
+    )
 
 
 @pytest.fixture

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -37,6 +40,11 @@ ARTIFACTS = REPO / "test-artifacts"
 MARKUP_TEXT = "<img src=x onerror=alert(1)>"
 MARKUP_TITLE = "<b>Bold</b> & <i>notes</i> <script>alert(2)</script>"
 MARKUP_DOC = "misc-markup-notes-txt"
+# axe-core, the accessibility checker, from the npm registry at test time (never committed):
+# tests/widget/node_modules/ is git-ignored.
+AXE_VERSION = "4.10.2"
+AXE_PREFIX = Path(__file__).resolve().parent
+AXE_PACKAGE = AXE_PREFIX / "node_modules" / "axe-core"
 
 
 def write_markup_document(corpus: Path) -> None:
@@ -65,8 +73,11 @@ def widget_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def widget_settings(index: tuple[Path, Path], **overrides) -> Settings:
+    """Settings over a widget index; each app its own shared state (its own rate limits)."""
     corpus, index_dir = index
-    values = {"corpus_dir": corpus, "index_dir": index_dir, "model": "fake", "cors_origins": []}
+    state = Path(tempfile.mkdtemp(prefix="widget-state-"))
+    values = {"corpus_dir": corpus, "index_dir": index_dir, "model": "fake", "cors_origins": [],
+              "state_dir": state}  # fmt: skip
     return Settings(**{**values, **overrides})
 
 
@@ -245,3 +256,44 @@ def tab(browser) -> Iterator[Tab]:
     page.on("dialog", on_dialog)
     yield found
     context.close()
+
+
+# -- the accessibility audit -----------------------------------------------------------------
+
+
+def _axe_installed() -> bool:
+    try:
+        meta = json.loads((AXE_PACKAGE / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return meta.get("version") == AXE_VERSION and (AXE_PACKAGE / "axe.min.js").is_file()
+
+
+def _install_axe() -> str | None:
+    """Installs axe-core into tests/widget/node_modules; None, or why it could not."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm is not installed (apt-get install npm)"
+    command = [npm, "install", "--no-save", "--no-audit", "--no-fund", "--no-package-lock",
+               "--prefix", str(AXE_PREFIX), f"axe-core@{AXE_VERSION}"]  # fmt: skip
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"`{' '.join(command)}` failed: {error}"
+    if done.returncode != 0:
+        return f"`{' '.join(command)}` exited {done.returncode}: {done.stderr[-2000:]}"
+    return None if _axe_installed() else "npm reported success but axe.min.js is missing"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's axe.min.js, installed from npm on first use. Under CI a failure to get it
+    fails the audit tests; elsewhere (offline, no npm) they are skipped."""
+    if not _axe_installed():
+        problem = _install_axe()
+        if problem:
+            reason = f"axe-core {AXE_VERSION} is not available: {problem}"
+            if os.environ.get("CI"):
+                pytest.fail(reason + " (the accessibility audit must not be skipped in CI)")
+            pytest.skip(reason)
+    return (AXE_PACKAGE / "axe.min.js").read_text(encoding="utf-8")

@@ -46,6 +46,17 @@ def params(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
 
 
+def overlaps(a: dict | None, b: dict | None) -> bool:
+    """Whether two bounding boxes share some area."""
+    assert a is not None and b is not None
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
 @pytest.fixture
 def allowed(member_sites) -> MemberSite:
     return member_sites[0]
@@ -515,7 +526,12 @@ def test_a_resolution_result_shows_its_symbol_and_paragraph_and_copies_its_citat
     first = page.locator(OPTION).first
     expect(first.locator(".where")).to_have_text("S/RES/678 (1990), para. 2")
     expect(page.locator("confsearch-box .meta").first).to_contain_text("S/RES/678 (1990)")
-    first.get_by_role("button", name="Copy citation: S/RES/678 (1990), para. 2").click()
+    # The copy button lies outside the listbox (an option holds no control), over its option.
+    copy = page.locator(BOX).get_by_role("button", name="Copy citation: S/RES/678 (1990), para. 2")
+    expect(copy).to_have_count(1)
+    assert copy.evaluate("el => !el.closest('[role=listbox]')")
+    assert overlaps(copy.bounding_box(), first.bounding_box())
+    copy.click()
 
     page.wait_for_function("window.copied !== undefined")
     assert page.evaluate("window.copied") == {"citation": "S/RES/678 (1990), para. 2", "ok": True}
@@ -523,3 +539,400 @@ def test_a_resolution_result_shows_its_symbol_and_paragraph_and_copies_its_citat
     expect(page.locator(STATUS)).to_contain_text("Citation copied: S/RES/678 (1990), para. 2")
     expect(page.locator(INPUT)).to_be_focused()
     assert not tab.console_errors, tab.console_errors
+
+
+# -- what was understood: chips --------------------------------------------------------------
+
+TUVALU_2019 = "what did Tuvalu say about climate change in 2019"
+CHIPS = "confsearch-box .chips"
+
+
+def focused(page: Page) -> str | None:
+    """The accessible name (or text) of the element focused inside the box, or None."""
+    return page.evaluate(
+        "() => { const el = document.querySelector('confsearch-box').shadowRoot.activeElement;"
+        " return el && (el.getAttribute('aria-label') || el.textContent); }"
+    )
+
+
+def test_understood_words_show_as_chips_and_removing_one_searches_without_it(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    open_member(page, allowed, api.url)
+    sent: list[str] = []
+    page.on("request", lambda r: is_search(r.url) and sent.append(r.url))
+
+    data = search(page, TUVALU_2019)
+
+    assert data["understood"]["country"]["text"] == "Tuvalu"
+    assert data["understood"]["year"]["text"] == "in 2019"
+    assert params(sent[-1])["facets"] == ["true"] and "ignore" not in params(sent[-1])
+    chips = page.locator(CHIPS).get_by_role("button")
+    expect(chips).to_have_count(2)
+    expect(page.locator(CHIPS)).to_be_visible()
+    # The chip shows what the API read, as given; its button says what pressing it does.
+    tuvalu = page.locator(BOX).get_by_role("button", name="Remove Tuvalu", exact=True)
+    year = page.locator(BOX).get_by_role("button", name="Remove in 2019", exact=True)
+    for chip, text in ((tuvalu, "Tuvalu"), (year, "in 2019")):
+        expect(chip).to_be_visible()
+        assert chip.evaluate("el => [el.firstChild.data, el.lastChild.textContent]") == [text, "×"]
+        assert chip.evaluate("el => el.lastChild.getAttribute('aria-hidden')") == "true"
+    # The group is named by its legend ("Understood:"): a fieldset, announced as a group.
+    assert page.locator(CHIPS).evaluate("el => el.tagName") == "FIELDSET"
+    expect(page.locator(f"{CHIPS} legend")).to_have_text("Understood:")
+
+    # Keyboard: Tab from the box reaches the clear button, then the chips.
+    page.locator(INPUT).focus()
+    page.keyboard.press("Tab")
+    assert focused(page) == "Clear search"
+    page.keyboard.press("Tab")
+    first_chip = focused(page)
+    assert first_chip in ("Remove Tuvalu", "Remove in 2019")
+    other = "Remove in 2019" if first_chip == "Remove Tuvalu" else "Remove Tuvalu"
+    removed_field = "country" if first_chip == "Remove Tuvalu" else "year"
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        page.keyboard.press("Enter")
+    assert params(info.value.url)["ignore"] == [removed_field]
+    assert params(info.value.url)["q"] == [TUVALU_2019]
+    assert removed_field not in info.value.json()["understood"]
+    expect(chips).to_have_count(1)
+    expect(page.locator(BOX).get_by_role("button", name=first_chip, exact=True)).to_have_count(0)
+    assert focused(page) == other  # focus moved on to the next chip, and stayed there
+
+    # Removing the other keeps the first set aside: the same question, both ignored.
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        page.locator(BOX).get_by_role("button", name=other, exact=True).click()
+    assert sorted(params(info.value.url)["ignore"]) == ["country", "year"]
+    assert info.value.json()["understood"] == {}
+    expect(chips).to_have_count(0)
+    expect(page.locator(CHIPS)).to_be_hidden()
+    expect(page.locator(INPUT)).to_be_focused()
+    expect(page.locator(OPTION).first).to_be_visible()
+
+    # "More results" keeps what was set aside; a new question reads its words afresh.
+    more = page.locator("confsearch-box .more")
+    if more.is_visible():
+        with page.expect_response(lambda r: is_search(r.url)) as info:
+            more.click()
+        assert sorted(params(info.value.url)["ignore"]) == ["country", "year"]
+    search(page, "Tuvalu climate change in 2019")
+    assert "ignore" not in params(sent[-1])
+    expect(chips).to_have_count(2)
+    assert tab.console_errors == []
+
+
+def test_chip_labels_can_be_overridden_and_escape_from_a_chip_closes(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    labels = {"label-remove": "Enlever {text}", "label-understood": "Compris :"}
+    open_member(page, allowed, api.url, **labels)
+    search(page, TUVALU_2019)
+
+    expect(page.locator(f"{CHIPS} legend")).to_have_text("Compris :")
+    chip = page.locator(BOX).get_by_role("button", name="Enlever Tuvalu", exact=True)
+    expect(chip).to_be_visible()
+    chip.focus()
+    page.keyboard.press("Escape")
+    expect(page.locator("confsearch-box .panel")).to_be_hidden()
+    expect(page.locator(INPUT)).to_be_focused()
+    expect(page.locator(INPUT)).to_have_value(TUVALU_2019)  # closed, not cleared
+
+
+def test_understand_off_reads_nothing(tab: Tab, api: ApiServer, allowed: MemberSite):
+    page = tab.page
+    open_member(page, allowed, api.url, understand="off")
+    with page.expect_request(lambda r: is_search(r.url)) as info:
+        search(page, TUVALU_2019)
+    assert params(info.value.url)["understand"] == ["false"]
+    expect(page.locator(CHIPS)).to_be_hidden()
+
+
+# -- matches per year: the chart -------------------------------------------------------------
+
+CHART = "confsearch-box [role=toolbar]"
+
+
+def bar_names(facets: dict[str, int]) -> list[str]:
+    return [
+        f"{year}: {n} document{'' if n == 1 else 's'}"
+        for year, n in sorted(facets.items(), key=lambda item: int(item[0]))
+    ]
+
+
+def test_the_chart_shows_matches_per_year_and_a_bar_click_filters_to_its_year(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    open_member(page, allowed, api.url)
+
+    data = search(page, "climate change")
+
+    years = data["facets"]["year"]
+    assert len(years) >= 2, years
+    chart = page.get_by_role("toolbar", name="Matches per year")
+    expect(chart).to_be_visible()
+    bars = chart.get_by_role("button")
+    expect(bars).to_have_count(len(years))
+    names = [bars.nth(i).get_attribute("aria-label") for i in range(len(years))]
+    assert names == bar_names(years)  # in year order, each "YEAR: N documents"
+    # Taller for more documents.
+    heights = {}
+    for i, name in enumerate(names):
+        heights[name.split(":")[0]] = bars.nth(i).locator(".bar").bounding_box()["height"]
+    most, least = max(years, key=years.get), min(years, key=years.get)
+    if years[most] > years[least]:
+        assert heights[most] > heights[least], heights
+
+    year = sorted(years)[-1]
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        chart.get_by_role("button", name=f"{year}:").click()
+    sent = params(info.value.url)
+    assert sent["year_from"] == [year] and sent["year_to"] == [year]
+    filtered = info.value.json()
+    assert {str(g["document"]["year"]) for g in filtered["groups"]} == {year}
+    expect(page.locator(OPTION)).to_have_count(len(filtered["results"]))
+    expect(chart).to_be_hidden()  # one year left: no chart, and a way back instead
+    expect(page.locator("confsearch-box .only")).to_contain_text(f"Only {year}")
+    expect(page.locator(INPUT)).to_be_focused()
+
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        page.locator(BOX).get_by_role("button", name="All years").click()
+    assert "year_from" not in params(info.value.url) and "year_to" not in params(info.value.url)
+    expect(chart).to_be_visible()
+    expect(page.locator("confsearch-box .only")).to_be_hidden()
+    assert tab.console_errors == []
+
+
+def test_the_chart_is_one_tab_stop_with_arrow_keys_and_sets_the_year_controls(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    open_member(page, allowed, api.url, filters="shown")
+    data = search(page, "climate change")
+    years = sorted(data["facets"]["year"], key=int)
+    assert len(years) >= 2, years
+    names = bar_names(data["facets"]["year"])
+
+    # Tab from the box: clear, the three filter controls, then the chart, on its first bar.
+    page.locator(INPUT).focus()
+    for _ in range(5):
+        page.keyboard.press("Tab")
+    assert focused(page) == names[0]
+    page.keyboard.press("ArrowRight")
+    assert focused(page) == names[1]
+    page.keyboard.press("End")
+    assert focused(page) == names[-1]
+    page.keyboard.press("Home")
+    assert focused(page) == names[0]
+    page.keyboard.press("ArrowLeft")  # stays on the first
+    assert focused(page) == names[0]
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Tab")  # one tab stop: Tab leaves the chart
+    assert focused(page) not in names
+    page.keyboard.press("Shift+Tab")
+    assert focused(page) == names[1]  # and coming back lands on the bar last used
+
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        page.keyboard.press("Enter")
+    sent = params(info.value.url)
+    assert sent["year_from"] == [years[1]] and sent["year_to"] == [years[1]]
+    # The visible year controls say so (the filter is theirs to change).
+    expect(page.locator("confsearch-box input[name=year_from]")).to_have_value(years[1])
+    expect(page.locator("confsearch-box input[name=year_to]")).to_have_value(years[1])
+    expect(page.locator(INPUT)).to_be_focused()
+
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        page.locator(BOX).get_by_role("button", name="All years").press("Enter")
+    assert "year_from" not in params(info.value.url)
+    expect(page.locator("confsearch-box input[name=year_from]")).to_have_value("")
+    assert tab.console_errors == []
+
+
+def test_many_years_scroll_inside_the_chart_at_360px(tab: Tab, api: ApiServer, allowed: MemberSite):
+    page = tab.page
+    page.set_viewport_size({"width": 360, "height": 740})
+    open_member(page, allowed, api.url, theme="dark")
+
+    def many_years(route):
+        body = route.fetch().json()
+        body["facets"]["year"] = {str(year): year % 7 + 1 for year in range(1990, 2025)}
+        route.fulfill(json=body, headers={"access-control-allow-origin": allowed.origin})
+
+    page.route(lambda url: is_search(url), many_years)
+    search(page, "climate change")
+
+    chart = page.get_by_role("toolbar", name="Matches per year")
+    expect(chart.get_by_role("button")).to_have_count(35)
+    sizes = chart.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert sizes[0] > sizes[1], sizes  # scrolls within itself...
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # ...not the page
+    box = chart.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 360
+    last = chart.get_by_role("button").last
+    chart.get_by_role("button").first.focus()
+    page.keyboard.press("End")
+    expect(last).to_be_focused()
+    expect(last).to_be_in_viewport()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-360-chart.png"), full_page=True)
+    assert tab.console_errors == []
+
+
+# -- results open from the widget, and copy from outside the listbox -------------------------
+
+
+def test_clicking_a_result_opens_its_passage(tab: Tab, api: ApiServer, allowed: MemberSite):
+    page = tab.page
+    open_member(page, allowed, api.url)
+    data = search(page, "e-commerce")
+    result = data["results"][1]
+
+    with page.expect_navigation():
+        page.locator(OPTION).nth(1).locator(".text").click()
+
+    assert urlsplit(page.url).path == f"/documents/{result['document']['id']}/view"
+    assert params(page.url) == {"start": [str(result["start"])], "end": [str(result["end"])]}
+    expect(page.locator("mark#passage")).to_have_text(result["text"])
+
+
+def test_a_target_blank_result_opens_in_a_new_tab(tab: Tab, api: ApiServer, allowed: MemberSite):
+    page = tab.page
+    open_member(page, allowed, api.url, target="_blank")
+    data = search(page, "e-commerce")
+
+    with page.context.expect_page() as info:
+        page.locator(INPUT).press("ArrowDown")
+        page.locator(INPUT).press("Enter")
+    opened = info.value
+    opened.wait_for_load_state()
+    assert urlsplit(opened.url).path == f"/documents/{data['results'][0]['document']['id']}/view"
+    assert opened.evaluate("window.opener") is None  # noopener
+    assert page.url.startswith(allowed.origin)  # the member's page stays
+
+
+def test_each_copy_button_stays_over_its_result_as_the_page_reflows(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    open_member(page, allowed, api.url, k=3)
+    data = search(page, TUVALU_2019)
+    assert all(r["citation"] for r in data["results"])  # a button for each, in results order
+    options, copies = page.locator(OPTION), page.locator("confsearch-box .copy")
+
+    def each_over_its_own() -> None:
+        expect(copies).to_have_count(options.count())
+        for i in range(options.count()):
+            expect(copies.nth(i)).to_have_accessible_name(
+                f"Copy citation: {data['results'][i]['citation']}"
+            )
+            option, copy = options.nth(i).bounding_box(), copies.nth(i).bounding_box()
+            assert overlaps(copy, option), (i, copy, option)
+            assert option["y"] <= copy["y"] < option["y"] + 20, (i, copy, option)
+
+    each_over_its_own()
+    page.set_viewport_size({"width": 360, "height": 800})  # the text reflows, taller options
+    page.wait_for_timeout(100)
+    each_over_its_own()
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        page.locator("confsearch-box .more").click()  # more results, more buttons
+    data["results"] += info.value.json()["results"]
+    expect(options).to_have_count(len(data["results"]))
+    page.wait_for_timeout(100)
+    each_over_its_own()
+    assert tab.console_errors == []
+
+
+def test_the_citation_is_copied_from_the_keyboard(
+    tab: Tab, resolution_api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=allowed.origin)
+    open_member(page, allowed, resolution_api.url)
+    page.evaluate(
+        "document.addEventListener('confsearch-copy', (e) => { window.copied = e.detail; })"
+    )
+    search(page, "resolution 678 paragraph 2")
+    name = "Copy citation: S/RES/678 (1990), para. 2"
+
+    page.locator(INPUT).focus()
+    for _ in range(12):  # Tab through the clear button, chips and chart to the copy buttons
+        page.keyboard.press("Tab")
+        if focused(page) == name:
+            break
+    assert focused(page) == name
+    expect(page.locator(OPTION).first).to_have_attribute("aria-selected", "true")  # its result
+    page.keyboard.press("Enter")
+
+    page.wait_for_function("window.copied !== undefined")
+    assert page.evaluate("window.copied") == {"citation": "S/RES/678 (1990), para. 2", "ok": True}
+    assert page.evaluate("navigator.clipboard.readText()") == "S/RES/678 (1990), para. 2"
+    expect(page.locator(STATUS)).to_contain_text("Citation copied: S/RES/678 (1990), para. 2")
+    assert focused(page) == name  # from the keyboard, focus stays where it was
+    page.evaluate("navigator.clipboard.writeText('')")
+    page.keyboard.press("Space")
+    page.wait_for_function("navigator.clipboard.readText().then((t) => t !== '')")
+    assert page.evaluate("navigator.clipboard.readText()") == "S/RES/678 (1990), para. 2"
+    assert not tab.console_errors, tab.console_errors
+
+
+# -- the accessibility audit (axe-core) ------------------------------------------------------
+
+
+def audit(page: Page, axe_source: str) -> list[dict]:
+    """axe-core's violations on the page (shadow DOM included)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(content=axe_source)
+    return page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(
+            (v) => ({id: v.id, impact: v.impact, help: v.help,
+                     nodes: v.nodes.map((n) => ({target: n.target, html: n.html.slice(0, 200),
+                                                summary: n.failureSummary}))}))"""
+    )
+
+
+def no_violations(found: list[dict], state: str) -> str:
+    return f"axe-core found violations {state}:\n" + json.dumps(found, indent=1)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "width"),
+    [("light", 1000), ("dark", 1000), ("light", 360), ("dark", 360)],
+    ids=["light", "dark", "light-360px", "dark-360px"],
+)
+def test_the_demo_page_passes_an_axe_audit(
+    browser, api: ApiServer, axe_source: str, scheme: str, width: int
+):
+    context = browser.new_context(
+        viewport={"width": width, "height": 800}, color_scheme=scheme, bypass_csp=True
+    )
+    context.set_default_timeout(10_000)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+        page.goto(api.url + "/")
+        page.wait_for_function("customElements.get('confsearch-box') !== undefined")
+
+        found = audit(page, axe_source)
+        assert found == [], no_violations(found, "while idle")
+
+        search(page, TUVALU_2019)
+        page.locator(INPUT).press("ArrowDown")
+        expect(page.locator(CHIPS).get_by_role("button")).to_have_count(2)
+        expect(page.get_by_role("toolbar", name="Matches per year")).to_be_visible()
+        expect(page.locator("confsearch-box .copy").first).to_be_visible()
+        expect(page.locator(INPUT)).to_have_attribute("aria-activedescendant", "o0")
+        found = audit(page, axe_source)
+        assert found == [], no_violations(found, "with results, chips and the chart")
+
+        with page.expect_response(lambda r: is_search(r.url)):
+            page.get_by_role("toolbar", name="Matches per year").get_by_role("button").first.click()
+        expect(page.locator("confsearch-box .only")).to_be_visible()
+        found = audit(page, axe_source)
+        assert found == [], no_violations(found, "filtered to a year")
+        assert errors == []
+    finally:
+        context.close()
