@@ -38,6 +38,8 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from search_api.state import process_alive
+
 if TYPE_CHECKING:
     from indexer.store import Generation
     from search_api.settings import Settings
@@ -238,21 +240,11 @@ def exposition(generation: Generation | None = None) -> bytes:
         return generate_latest(REGISTRY)
     for name in os.listdir(folder):  # workers that are gone: their live gauges go too
         match = _LIVE_GAUGE_FILE.fullmatch(name)
-        if match and not _alive(int(match.group(1))):
+        if match and not process_alive(int(match.group(1))):
             multiprocess.mark_process_dead(int(match.group(1)), folder)
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, folder)
     return generate_latest(registry)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 router = APIRouter(include_in_schema=False)
