@@ -144,12 +144,36 @@ class CpuWatch:
 
 
 def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a running process has used so far; 0 if unknown."""
+    """CPU seconds (user + system) a running process and its living descendants (a server's
+    workers) have used so far; 0 if unknown."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(process_cpu(child) for child in children(pid))
+
+
+def tree_pss(pid: int) -> int:
+    """Bytes of memory a process and its descendants hold, shared pages divided among the
+    processes that share them (PSS): what one more worker costs the machine."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    kb = next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+    return kb * 1024 + sum(tree_pss(child) for child in children(pid))
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of a process, from every one of its threads' lists."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
 
 
 # -- questions --------------------------------------------------------------------------
@@ -338,8 +362,11 @@ def server(command: list[str], env: dict, log: Path) -> Iterator[subprocess.Pope
         stop(process)
 
 
-def confsearch_server(index_dir: Path, port: int, log: Path):
+def confsearch_server(index_dir: Path, port: int, log: Path, workers: int | None = None):
+    """`confsearch serve` on `index_dir`: its default worker count (the cores) unless told."""
     command = [*confsearch_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     env = subprocess_env(
         CONFSEARCH_INDEX_DIR=str(index_dir), CONFSEARCH_RATE_LIMIT="1000000/minute"
     )
@@ -357,17 +384,34 @@ Send = Callable[[httpx.Client, str], bool]  # one request; True when answered 20
 
 
 def confsearch_send(
-    url: str, k: int = 10, took: list[float] | None = None, mode: str = "hybrid"
+    url: str,
+    k: int = 10,
+    took: list[float] | None = None,
+    mode: str = "hybrid",
+    stages: list[dict[str, float]] | None = None,
 ) -> Send:
-    """POST /search; `took` collects the server's own took_ms."""
+    """POST /search; `took` collects the server's own took_ms, `stages` the milliseconds of
+    each search stage from its Server-Timing header."""
 
     def send(client: httpx.Client, question: str) -> bool:
         response = client.post(f"{url}/search", json={"query": question, "k": k, "mode": mode})
         if took is not None and response.status_code == 200:
             took.append(response.json()["took_ms"])
+        if stages is not None and response.status_code == 200:
+            stages.append(server_timing(response.headers.get("server-timing", "")))
         return response.status_code == 200
 
     return send
+
+
+def server_timing(header: str) -> dict[str, float]:
+    """`model;dur=2.31, dense;dur=0.40, total;dur=5.12` as {name: ms}."""
+    out = {}
+    for part in header.split(","):
+        name, _, duration = part.strip().partition(";dur=")
+        if duration:
+            out[name] = float(duration)
+    return out
 
 
 def one_client(send: Send, questions: Sequence[str]) -> tuple[list[float], int]:
@@ -436,3 +480,23 @@ def concurrent(
     for thread in threads:
         thread.join()
     return Load(len(latencies), errors[0], time.perf_counter() - began, latencies)
+
+
+def served_memory(index_dir: Path, log: Path, questions: Sequence[str], workers: int) -> int:
+    """Bytes (PSS) of `confsearch serve --workers N` on `index_dir` after answering
+    `questions` from 8 connections (so that every worker has searched)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with confsearch_server(index_dir, port, log, workers=workers) as process:
+        wait_healthy(url, process, log)
+        load = concurrent(confsearch_send(url), questions, 8, 60.0, len(questions))
+        if load.errors:
+            raise RuntimeError(f"{load.errors} errors while warming {workers} workers")
+        return tree_pss(process.pid)
+
+
+def worker_memory(index_dir: Path, workdir: Path, questions: Sequence[str]) -> tuple[int, int]:
+    """Bytes (PSS) served with one worker, and what a second worker adds."""
+    one = served_memory(index_dir, workdir / "memory-1.log", questions, 1)
+    two = served_memory(index_dir, workdir / "memory-2.log", questions, 2)
+    return one, two - one

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sqlite3
 import sys
 import threading
@@ -107,17 +108,23 @@ def load_runs(send: Send, lists: list[list[str]], seconds: float) -> Summary:
     return Summary.of([(r.latencies_ms, r.errors, r.seconds) for r in runs])
 
 
-def _one_client_row(label: str, summary: Summary) -> Row:
-    met = summary.p50 <= 15 and summary.p99 <= 40 and summary.errors == 0
+def _one_client_row(label: str, summary: Summary, txtai_p50: float | None) -> Row:
     how = f"median of {summary.runs} runs of {summary.requests // summary.runs} requests"
-    return Row(label, summary.latency(), "p50 ≤ 15, p99 ≤ 40 ms", met, how)
+    if txtai_p50 is None:  # the cache path: no counterpart in txtai
+        met = summary.p99 <= 40 and summary.errors == 0
+        return Row(label, summary.latency(), "p99 ≤ 40 ms", met, how)
+    met = summary.p50 <= txtai_p50 and summary.p99 <= 40 and summary.errors == 0
+    return Row(label, summary.latency(), f"p50 ≤ txtai's ({txtai_p50:.1f}), p99 ≤ 40 ms", met,
+               how)  # fmt: skip
 
 
-def _load_row(label: str, summary: Summary, seconds: float) -> Row:
-    met = summary.rate >= 100 and summary.errors == 0
+def _load_row(label: str, summary: Summary, seconds: float, one: Summary) -> Row:
+    times = summary.rate / one.rate
+    met = summary.rate >= 150 and times >= 1.8 and summary.errors == 0
     how = (f"median of {summary.runs} runs of ≤ {seconds:.0f} s / "
-           f"{MAX_REQUESTS // summary.runs} requests ({summary.requests} in all)")  # fmt: skip
-    return Row(label, summary.load(), "≥ 100 req/s, 0 errors", met, how)
+           f"{MAX_REQUESTS // summary.runs} requests ({summary.requests} in all); "
+           f"{times:.2f}× the 1-client rate ({one.rate:.0f} req/s)")  # fmt: skip
+    return Row(label, summary.load(), "≥ 150 req/s and ≥ 1.8× 1 client, 0 errors", met, how)
 
 
 def run(ctx: Context) -> Section:
@@ -140,26 +147,48 @@ def run(ctx: Context) -> Section:
     log = ctx.workdir / "confsearch-serve.log"
     say(f"queries: confsearch serve on {url}")
     took: list[float] = []
+    stages: list[dict[str, float]] = []
     with confsearch_server(index.path, port, log) as process:
         wait_healthy(url, process, log)
         send = confsearch_send(url)
         one_client(send, [f"warm-up question number {i}" for i in range(10)])
         cpu = CpuPerRequest(process.pid)
-        one_distinct = cpu.measure(one_client_runs(confsearch_send(url, took=took), distinct))
+        timed = confsearch_send(url, took=took, stages=stages)
+        one_distinct = cpu.measure(one_client_runs(timed, distinct))
         one_repeated = cpu.measure(one_client_runs(send, [distinct[0]] * RUNS))  # cached now
         say(f"queries: {CLIENTS} clients, distinct then repeated questions")
         load_fresh = cpu.measure(load_runs(send, fresh, seconds))
         load_repeated = cpu.measure(load_runs(send, distinct, seconds))
+
+    label, txtai_one, txtai_load = _txtai(ctx, txtai_distinct, txtai_fresh, seconds)
     section.rows += [
-        _one_client_row("confsearch, 1 client, distinct questions (model path)", one_distinct),
-        _one_client_row("confsearch, 1 client, repeated questions (cache path)", one_repeated),
-        _load_row(f"confsearch, {CLIENTS} clients, distinct questions", load_fresh, seconds),
-        _load_row(f"confsearch, {CLIENTS} clients, repeated questions", load_repeated, seconds),
-    ]
+        _one_client_row("confsearch, 1 client, distinct questions (model path)", one_distinct,
+                        txtai_one.p50),
+        _one_client_row("confsearch, 1 client, repeated questions (cache path)", one_repeated,
+                        None),
+        _load_row(f"confsearch, {CLIENTS} clients, distinct questions", load_fresh, seconds,
+                  one_distinct),
+        _load_row(f"confsearch, {CLIENTS} clients, repeated questions", load_repeated, seconds,
+                  one_repeated),
+    ]  # fmt: skip
+    beyond = [s["total"] - s.get("model", 0.0) for s in stages if "total" in s]
+    section.rows.append(Row(
+        "server-side time beyond the model's forward pass (1 client, distinct)",
+        f"p50 {median(beyond):.2f} ms of a {median(took):.2f} ms took_ms",
+        "p50 ≤ 4 ms", median(beyond) <= 4, f"{len(beyond)} requests, from Server-Timing",
+    ))  # fmt: skip
+    section.rows.append(Row(
+        "server-side stages (1 client, distinct): median ms",
+        " · ".join(f"{name} {median([s.get(name, 0.0) for s in stages]):.2f}"
+                   for name in ("model", "embedding", "dense", "keyword", "fusion", "read")),
+        how="'embedding' is the wait for the vector after the keyword leg ran meanwhile",
+    ))  # fmt: skip
     server_side = percentiles(took)
     section.notes.append(
         f"POST /search with k=10, hybrid mode (the default), over {index.report['passages']:,} "
-        f"passages. Server-side took_ms of the distinct questions: p50 {server_side[50]:.1f}, "
+        f"passages, served by `confsearch serve` with its default workers (one per core: "
+        f"{os.cpu_count()}). "
+        f"Server-side took_ms of the distinct questions: p50 {server_side[50]:.1f}, "
         f"p99 {server_side[99]:.1f} ms; the rest of each latency is HTTP, JSON and the client, "
         "which shares the 2 cores with the server."
     )
@@ -169,7 +198,6 @@ def run(ctx: Context) -> Section:
         f"{cpu.figures[2]} distinct, {cpu.figures[3]} repeated."
     )
 
-    label, txtai_one, txtai_load = _txtai(ctx, txtai_distinct, txtai_fresh, seconds)
     section.rows += [
         Row(f"{label}, 1 client, distinct questions", txtai_one.latency(),
             how=f"median of {txtai_one.runs} runs of {txtai_one.requests // RUNS} requests"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future
 
@@ -41,6 +42,7 @@ class QueryEmbedder:
             vector = self._cache.get(text)
             if vector is not None:
                 self._cache.move_to_end(text)
+                future.model_seconds = 0.0
                 future.set_result(vector)
                 return future
             if self._thread is None:
@@ -80,6 +82,7 @@ class QueryEmbedder:
                     break
                 batch.append(more)
             texts = list(dict.fromkeys(text for text, _ in batch))
+            started = time.perf_counter()
             try:
                 vectors = self.embedder.embed_batch(texts)
             except Exception as exc:  # the caller's request fails, the thread lives on
@@ -87,6 +90,8 @@ class QueryEmbedder:
                     future.set_exception(exc)
                 continue
             self.batches += 1
+            seconds = time.perf_counter() - started
             by_text = dict(zip(texts, vectors, strict=True))
             for text, future in batch:
+                future.model_seconds = seconds  # the forward pass, for Server-Timing
                 future.set_result(np.asarray(by_text[text], dtype=np.float32))

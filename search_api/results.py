@@ -94,3 +94,4 @@ class SearchResult:
     years: list[YearGroup] | None = None  # with group_by="year"
     facets: dict[str, dict[str, int]] | None = None  # with facets: {field: {value: docs}}
     understood: list = field(default_factory=list)  # understanding.Reading, as preferred
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per search stage

@@ -24,7 +24,7 @@ from search_api.filters import Condition, parse_filters
 from search_api.fusion import reciprocal_rank
 from search_api.highlight import best_span
 from search_api.keyword import KeywordLeg, terms
-from search_api.metrics import stage, timed_search
+from search_api.metrics import record, stage, timed_search
 from search_api.query import Query, QueryError, QueryLimits
 from search_api.query_embedding import QueryEmbedder
 from search_api.ranking import Candidate
@@ -171,6 +171,7 @@ class Searcher:
         if pending is not None:
             with stage("embedding"):  # what is left to wait for the question's vector
                 qv = pending.result()
+            record("model", pending.model_seconds)  # the forward pass, overlapped or not
         pinned = references.pins(gen, named, condition) if named else []
         only_names = not terms(references.remainder(query.text, named))
         limit = len(pinned) if only_names else PINNED_PER_QUESTION

@@ -77,3 +77,15 @@ def test_scale_generation_copies_passages_and_their_sentence_vectors(built_index
     finally:
         copy.close()
         source.close()
+
+
+def test_server_timing_and_process_tree_figures():
+    import os
+
+    from bench.common import process_cpu, server_timing, tree_pss
+
+    header = "model;dur=2.31, dense;dur=0.40, total;dur=5.12"
+    assert server_timing(header) == {"model": 2.31, "dense": 0.40, "total": 5.12}
+    assert server_timing("") == {}
+    assert tree_pss(os.getpid()) > 10 * 2**20  # this interpreter holds more than 10 MB
+    assert process_cpu(os.getpid()) > 0

@@ -106,6 +106,23 @@ def test_each_search_stage_is_observed_once_per_search(client: TestClient):
     assert count(keyword_only, "keyword") == count(after, "keyword") + 1
 
 
+def test_each_search_says_its_stages_in_a_server_timing_header(client: TestClient):
+    response = client.post("/search", json={"query": "ocean acidification and reefs"})
+    timing = dict(
+        (part.split(";dur=")[0], float(part.split(";dur=")[1]))
+        for part in response.headers["Server-Timing"].split(", ")
+    )
+    assert {"model", "embedding", "dense", "keyword", "fusion", "read", "total"} <= set(timing)
+    assert timing["model"] > 0  # a question never asked: the model ran
+    assert timing["total"] >= max(v for k, v in timing.items() if k not in ("total", "model"))
+    assert abs(timing["total"] - response.json()["took_ms"]) < 0.02
+
+    again = client.post("/search", json={"query": "ocean acidification and reefs"})
+    assert "model;dur=0.00" in again.headers["Server-Timing"]  # from the cache
+    csv = client.get("/search", params={"q": "reefs", "format": "csv"})
+    assert "total;dur=" in csv.headers["Server-Timing"]
+
+
 def test_the_generation_served_its_age_and_counts(client: TestClient):
     health = client.get("/health").json()
     found = samples(client)
