@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer import __version__, citations, resolutions
+from indexer.adapt import adapted_from
 from indexer.checksums import sha256_file
 from indexer.chunking import ChunkingOptions, Passage, chunk
 from indexer.documents import DocumentError, discover, load
@@ -288,8 +289,10 @@ def _add(
 
 
 def _manifest(embedder: Embedder, options: ChunkingOptions, documents: int) -> dict:
+    adapted = _adapted(embedder.name)
     return {
         "model": embedder.name,
+        **({"model_adapted": adapted} if adapted else {}),  # made by `confsearch adapt`
         "embed_context": "title — section",
         "chunking": asdict(options),
         "chunker_version": CHUNKER_VERSION,
@@ -298,6 +301,11 @@ def _manifest(embedder: Embedder, options: ChunkingOptions, documents: int) -> d
         "counts": {"documents": documents},
         "versions": {"confsearch": __version__},
     }
+
+
+def _adapted(model: str) -> dict | None:
+    path = Path(model).expanduser()
+    return adapted_from(path) if path.is_dir() else None
 
 
 def _index_type(generation: Generation) -> str:

@@ -6,9 +6,11 @@ through the one Settings object.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import socket
 import sys
 import time
 from pathlib import Path
@@ -222,6 +224,62 @@ def _print_years(result) -> None:
         typer.echo("")
 
 
+@app.command()
+def adapt(
+    index_dir: IndexDir = None,
+    model: Model = None,
+    minutes: Annotated[float, typer.Option(help="Training time at most")] = 5.0,
+    batch_size: Annotated[int, typer.Option(help="Pairs per step (in-batch negatives)")] = 32,
+    learning_rate: Annotated[float, typer.Option(help="AdamW learning rate")] = 2e-5,
+    teacher: Annotated[
+        str | None, typer.Option(help="Distil this model's vectors instead of training on pairs")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Folder name under <index>/models")] = None,
+) -> None:
+    """Adapt the model to the indexed archive without labels; saved beside the index."""
+    from indexer.adapt import adapt as run_adapt
+    from indexer.adapt import pairs
+    from indexer.store import Generation
+
+    settings = _settings(index_dir=index_dir, model=model)
+    name = name or time.strftime("adapted-%Y%m%dT%H%M%S", time.gmtime())
+    output = settings.index_dir / "models" / name
+    if output.exists():
+        _fail(f"{output} exists: choose another --name")
+    try:
+        generation = Generation.open_current(settings.index_dir)
+    except IndexError_ as exc:
+        _fail(f"{exc}: index the corpus first")
+    try:
+        examples = pairs(generation)
+    finally:
+        generation.close()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=0, unit="step", desc="adapting", leave=False)
+
+    def progress(step: int, steps: int, loss: float) -> None:
+        bar.total = steps
+        bar.n = step
+        bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+        bar.refresh()
+
+    try:
+        report = run_adapt(settings.model, examples, output, minutes=minutes,
+                           batch_size=batch_size, learning_rate=learning_rate, teacher=teacher,
+                           progress=progress)  # fmt: skip
+    except ValueError as exc:
+        bar.close()
+        _fail(str(exc))
+    bar.close()
+    typer.echo(
+        f"adapted {report.base} ({report.method}): {report.steps} steps of {report.batch_size} "
+        f"pairs ({report.examples} of {report.pairs}) in {report.seconds:.0f} s, loss "
+        f"{report.loss_first:.3f} -> {report.loss_last:.3f}\n  saved to {output}\n"
+        f"  index with it:  CONFSEARCH_MODEL={output} confsearch index\n"
+        "  then compare:   confsearch eval --split dev --against <a run saved with --save>"
+    )
+
+
 @app.command("eval")
 def evaluate_command(
     questions: Annotated[Path, typer.Argument(help="Labelled questions, JSON lines")] = Path(
@@ -304,8 +362,25 @@ def serve(
     # Each worker builds its app from the environment: the options given here go there.
     for name, value in (("INDEX_DIR", settings.index_dir), ("MODEL", settings.model)):
         os.environ[f"CONFSEARCH_{name}"] = str(value)
-    uvicorn.run("search_api.app:app_from_environment", factory=True, workers=count,
-                host=settings.host, port=settings.port, log_config=log_config)  # fmt: skip
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        "search_api.app:app_from_environment", factory=True, workers=count,
+        host=settings.host, port=settings.port, log_config=log_config,
+    )  # fmt: skip
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[tcp_listener(config)]).run()
+
+
+def tcp_listener(config) -> socket.socket:
+    """The workers' listening socket, saying it is TCP. uvicorn binds it with proto 0, and
+    asyncio turns TCP_NODELAY on only for accepted sockets that say IPPROTO_TCP: without it
+    every answer on a keep-alive connection waited ~40 ms for the client's delayed ACK
+    (uvicorn issue #3149; one worker was not affected, as uvicorn binds that one otherwise)."""
+    sock = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
+        sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+    return sock
 
 
 def main() -> None:  # pragma: no cover

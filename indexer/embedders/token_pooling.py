@@ -121,6 +121,8 @@ def plain_pooling(path: Path) -> str | None:
         return None
     if kinds[:2] != ["Transformer", "Pooling"] or any(k != "Normalize" for k in kinds[2:]):
         return None
+    if pooling.get("pooling_mode") in ("mean", "cls"):  # as sentence-transformers 6 saves it
+        return pooling["pooling_mode"]
     if pooling.get("pooling_mode_mean_tokens"):
         return "mean"
     if pooling.get("pooling_mode_cls_token"):

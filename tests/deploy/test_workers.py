@@ -180,3 +180,37 @@ def test_a_key_brute_force_gets_429_and_never_a_success(index_dir: Path, tmp_pat
         assert right.status_code == 429 and "Retry-After" in right.headers
     finally:
         stop(process)
+
+
+def test_workers_answer_keep_alive_connections_without_waiting_for_a_delayed_ack():
+    """uvicorn's workers listen on a socket bound with proto 0, and asyncio then leaves
+    Nagle's algorithm on for every connection: each keep-alive answer waited ~40 ms."""
+    import asyncio
+    import socket
+
+    import uvicorn
+
+    from search_api.cli import tcp_listener
+
+    listener = tcp_listener(uvicorn.Config("search_api.app:app_from_environment", port=0))
+    assert listener.proto == socket.IPPROTO_TCP
+    nodelay: list[int] = []
+
+    class Accepted(asyncio.Protocol):
+        def connection_made(self, transport):
+            sock = transport.get_extra_info("socket")
+            nodelay.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def accept_one() -> None:
+        server = await asyncio.get_running_loop().create_server(Accepted, sock=listener)
+        _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+        for _ in range(100):
+            if nodelay:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+
+    asyncio.run(accept_one())
+    assert nodelay and nodelay[0] != 0
