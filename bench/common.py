@@ -496,7 +496,8 @@ def served_memory(index_dir: Path, log: Path, questions: Sequence[str], workers:
 
 
 def worker_memory(index_dir: Path, workdir: Path, questions: Sequence[str]) -> tuple[int, int]:
-    """Bytes (PSS) served with one worker, and what a second worker adds."""
-    one = served_memory(index_dir, workdir / "memory-1.log", questions, 1)
+    """Bytes (PSS) served with 2 workers (the supervisor, its forkserver and the workers),
+    and what a third adds: the cost of each extra worker."""
     two = served_memory(index_dir, workdir / "memory-2.log", questions, 2)
-    return one, two - one
+    three = served_memory(index_dir, workdir / "memory-3.log", questions, 3)
+    return two, three - two

@@ -327,11 +327,11 @@ def _end_to_end(ctx: Context, section: Section, source: Path, vectors, index, pa
         else:
             row = Row(label, value, how=f"{len(ms)} requests (one leg of hybrid alone)")
         section.rows.append(row)
-    say("scale: memory of 1 and 2 workers")
-    one, extra = worker_memory(index_dir, ctx.workdir, ctx.questions[300:420])
+    say("scale: memory of 2 and 3 workers")
+    two, extra = worker_memory(index_dir, ctx.workdir, ctx.questions[300:420])
     section.rows.append(Row(
-        f"memory at {passages:,} passages: 1 worker / added by a 2nd worker (PSS)",
-        f"{one / 2**20:.0f} MB / +{extra / 2**20:.0f} MB",
+        f"memory at {passages:,} passages: 2 workers / added by each extra worker (PSS)",
+        f"{two / 2**20:.0f} MB / +{extra / 2**20:.0f} MB",
         how="after 120 distinct questions from 8 connections each; the index files "
         "memory-mapped (page cache shared by the workers)",
     ))  # fmt: skip

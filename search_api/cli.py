@@ -364,12 +364,33 @@ def serve(
         os.environ[f"CONFSEARCH_{name}"] = str(value)
     from uvicorn.supervisors import Multiprocess
 
+    fork_workers_from_a_preloaded_process()
+
     config = uvicorn.Config(
         "search_api.app:app_from_environment", factory=True, workers=count,
         host=settings.host, port=settings.port, log_config=log_config,
     )  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):
         Multiprocess(config, sockets=[tcp_listener(config)]).run()
+
+
+def fork_workers_from_a_preloaded_process() -> None:
+    """uvicorn starts each worker with multiprocessing's spawn, and each imports torch again:
+    128 MB of private memory apiece. A forkserver that imported torch, FAISS and the app once
+    forks them instead, and those pages stay shared: an extra worker added 135 MB instead of
+    254 MB (docs/deployment.md, "Worker processes"). The server process itself never imports
+    torch, so nothing is forked after torch started threads. uvicorn takes its
+    multiprocessing context from a module attribute; a version without it spawns as before."""
+    import multiprocessing
+    from multiprocessing.context import BaseContext
+
+    import uvicorn._subprocess
+
+    if not isinstance(getattr(uvicorn._subprocess, "spawn", None), BaseContext):
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["torch", "faiss", "search_api.app"])
+    uvicorn._subprocess.spawn = context
 
 
 def tcp_listener(config) -> socket.socket:

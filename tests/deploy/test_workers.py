@@ -57,12 +57,20 @@ def finished(task: dict) -> float:
 
 
 def worker_pids(process: subprocess.Popen) -> set[int]:
-    """The server's worker processes (not multiprocessing's resource tracker)."""
-    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-    return {
-        int(pid) for pid in children
-        if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    }  # fmt: skip
+    """The server's worker processes: forked by its forkserver (which imported torch once),
+    not multiprocessing's resource tracker or the forkserver itself."""
+
+    def children(pid: int) -> list[int]:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+    found: set[int] = set()
+    for pid in children(process.pid):
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"multiprocessing.forkserver" in command:
+            found |= set(children(pid))
+        elif b"spawn_main" in command:
+            found.add(pid)
+    return found
 
 
 @pytest.fixture
