@@ -7,8 +7,10 @@ section heading or a resolution's topic and a passage under it. They are trained
 in-batch negatives (sentence-transformers' MultipleNegativesRankingLoss): each anchor must
 pick its own partner among the batch's, the loss the model was first trained with.
 
-With `teacher`, the student learns the teacher's vectors of the same texts instead (MSE,
-sentence-transformers' MSELoss): distillation of a larger model into the small one.
+With `teacher`, the student learns the teacher's judgement of the same pairs instead: how
+similar it finds each anchor to every passage of the batch (a KL divergence between the
+two models' in-batch similarity distributions), distillation of a larger model into the
+small one.
 
 The result is a sentence-transformers folder beside the index (`<index>/models/<name>`) with
 `adapted.json` saying how it was made; index with it by naming that folder as the model, and
@@ -119,12 +121,11 @@ def adapt(
     batches = [b for b in batches if len(b) == batch_size]  # in-batch negatives: full batches
     if not batches:
         raise ValueError(f"{len(examples)} training pairs: at least {batch_size} are needed")
+    teacher_model = None
     if teacher:
         teacher_model = SentenceTransformer(str(resolve_model_path(teacher)), device="cpu")
-        loss_fn: torch.nn.Module = losses.MSELoss(model)
-    else:
-        teacher_model = None
-        loss_fn = losses.MultipleNegativesRankingLoss(model)
+        teacher_model.max_seq_length = max_tokens
+    ranking = losses.MultipleNegativesRankingLoss(model)
     optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate)
     warmup = max(1, len(batches) // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(1.0, (s + 1) / warmup))
@@ -140,15 +141,9 @@ def adapt(
         positives = [p for _, p in batch]
         with autocast:
             if teacher_model is not None:
-                texts = anchors + positives
-                with torch.no_grad():
-                    target = teacher_model.encode(texts, convert_to_tensor=True,
-                                                  normalize_embeddings=True)  # fmt: skip
-                features = [model.tokenize(texts)]
-                loss = loss_fn(features, target.float())
+                loss = _distillation_loss(model, teacher_model, anchors, positives, ranking.scale)
             else:
-                features = [model.tokenize(anchors), model.tokenize(positives)]
-                loss = loss_fn(features, None)
+                loss = ranking([model.tokenize(anchors), model.tokenize(positives)], None)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -167,6 +162,22 @@ def adapt(
     report.created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     save(model, report, output)
     return report
+
+
+def _distillation_loss(model, teacher, anchors: list[str], positives: list[str], scale: float):
+    """How far the student's in-batch similarities are from the teacher's: KL divergence of
+    each anchor's softmax over the batch's passages. Similarities, not vectors, are matched:
+    the two models' vectors differ in size (384 and 768) and need not align."""
+    import torch
+    import torch.nn.functional as F
+
+    with torch.no_grad():
+        ta = teacher.encode(anchors, convert_to_tensor=True, normalize_embeddings=True)
+        tp = teacher.encode(positives, convert_to_tensor=True, normalize_embeddings=True)
+        target = F.softmax(scale * (ta.float() @ tp.float().T), dim=1)
+    sa = F.normalize(model(model.tokenize(anchors))["sentence_embedding"].float(), dim=1)
+    sp = F.normalize(model(model.tokenize(positives))["sentence_embedding"].float(), dim=1)
+    return F.kl_div(F.log_softmax(scale * (sa @ sp.T), dim=1), target, reduction="batchmean")
 
 
 def save(model, report: AdaptReport, output: Path) -> None:

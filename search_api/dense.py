@@ -62,6 +62,10 @@ class DenseLeg:
         if n <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         params = gen.manifest.get("index", {"type": "flat"})
+        # OpenMP's thread count is kept per calling thread: without this, each request
+        # thread's searches ran on a team of every core, whose idle threads spin for the
+        # cores the model and the other workers need (docs/performance.md).
+        faiss.omp_set_num_threads(1)
         if candidates is None:
             scores, ids = gen.index.search(qv[None, :], n, params=search_parameters(params))
             keep = ids[0] >= 0

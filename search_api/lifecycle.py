@@ -10,8 +10,8 @@ import logging
 import threading
 import time
 
-import faiss
 from fastapi import FastAPI
+from threadpoolctl import threadpool_limits
 
 from indexer.embedding import Embedder, load_embedder
 from indexer.store import IndexError_
@@ -30,11 +30,10 @@ def make_embedder(settings: Settings, threads: int | None = None) -> Embedder:
 def make_searcher(settings: Settings, embedder: Embedder) -> Searcher:
     """A searcher over the settings' index with their limits (the app's and the CLI's).
 
-    FAISS gets as many OpenMP threads as the model: one question's search is too small to
-    share out, and with two threads the flat search of 10k passages took 0.8 ms on an idle
-    2-core machine and 1.4 ms beside a busy core (the model thread, another worker), against
-    0.3 ms with one (docs/performance.md)."""
-    faiss.omp_set_num_threads(settings.query_threads)
+    OpenBLAS (under numpy and FAISS) gets as many threads as the model: one question's
+    products are too small to share out, and idle pool threads spin for the cores the model
+    thread and the other workers need (FAISS's OpenMP threads: search_api/dense.py)."""
+    threadpool_limits(limits=settings.query_threads, user_api="blas")
     return Searcher(
         settings.index_dir,
         embedder,

@@ -90,3 +90,14 @@ def test_too_few_pairs_for_a_batch_is_a_clear_error(tmp_path: Path):
     with pytest.raises(ValueError, match="at least 32 are needed"):
         adapt(DEFAULT_MODEL, [("a", "b")] * 3, tmp_path / "m", minutes=1)
     assert not (tmp_path / "m").exists()
+
+
+def test_distilling_a_teacher_matches_its_in_batch_similarities(tmp_path: Path, built_index: Path):
+    examples = pairs_of(built_index)[:8]
+    output = tmp_path / "distilled"
+    report = adapt(DEFAULT_MODEL, examples, output, minutes=2, batch_size=8, teacher=DEFAULT_MODEL)
+    assert report.method == f"distil:{DEFAULT_MODEL}" and report.steps == 1
+    # A student that is its teacher agrees with it but for dropout (training mode): far below
+    # the KL of one that ranks the batch's passages otherwise (several units at scale 20).
+    assert 0 <= report.loss_first < 0.5
+    assert json.loads((output / ADAPTED_FILE).read_text())["method"] == report.method
