@@ -9,6 +9,7 @@ are the filterable ones of indexer.fields. Filters select candidate passages in 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any, NamedTuple
 
 from indexer.fields import FILTERS, column
@@ -61,6 +62,23 @@ def parse_filters(filters: dict | None) -> Condition:
         else:
             clauses.append(f"{col} = ?{collate}")
             params.append(_coerce(name, kind, value))
+    return Condition(" AND ".join(clauses), params)
+
+
+def preferring(
+    filters: dict | None, preferred: dict, unknown_matches: Collection[str] = ()
+) -> Condition:
+    """The filters and every preference together, as one condition. A document that does not
+    say a field named in `unknown_matches` (NULL: an upload without that metadata) matches
+    that field's preference: not saying is not saying otherwise."""
+    condition = parse_filters(filters)
+    clauses = [condition.sql] if condition.sql else []
+    params = list(condition.params)
+    for name, value in preferred.items():
+        one = parse_filters({name: value})
+        lenient = name in unknown_matches and name != "cites"
+        clauses.append(f"({one.sql} OR {column(name)} IS NULL)" if lenient else one.sql)
+        params += one.params
     return Condition(" AND ".join(clauses), params)
 
 

@@ -20,7 +20,7 @@ from indexer.embedding import Embedder
 from indexer.store import Generation
 from search_api import catalogue, ranking, references, understanding, wording
 from search_api.dense import DenseLeg
-from search_api.filters import Condition, parse_filters
+from search_api.filters import Condition, parse_filters, preferring
 from search_api.fusion import reciprocal_rank
 from search_api.highlight import best_span
 from search_api.keyword import KeywordLeg, terms
@@ -223,7 +223,7 @@ class Searcher:
         for reading in (preferred, firm):
             if not reading:
                 continue
-            condition = parse_filters({**(query.filters or {}), **reading})
+            condition = preferring(query.filters, reading, understanding.UNKNOWN_MATCHES)
             found = gen.query_one(f"SELECT 1 FROM documents d WHERE {condition.sql} LIMIT 1",
                                   condition.params)  # fmt: skip
             if found is not None:

@@ -225,6 +225,12 @@ def _session(match: re.Match) -> int | None:
     return 1945 + session if 1 <= session <= 99 else None
 
 
+# Fields a document may simply not state (an upload without metadata): a preference on them
+# does not demote such a document. A document without a country is different: communiqués
+# and resolutions are not a country's words, so they do not match a country.
+UNKNOWN_MATCHES = frozenset({"organisation", "doc_type", "year"})
+
+
 def matches(values: dict, preference: dict[str, Any]) -> float:
     """The share of understood fields a document's `values` match (0 to 1)."""
     if not preference:
@@ -233,6 +239,7 @@ def matches(values: dict, preference: dict[str, Any]) -> float:
     for name, wanted in preference.items():
         have = values.get(name)
         if have is None:
+            hits += name in UNKNOWN_MATCHES
             continue
         if isinstance(wanted, dict):
             hits += all(_compare(have, op, bound) for op, bound in wanted.items())

@@ -232,6 +232,30 @@ def test_uploaded_text_becomes_searchable_and_goes_away_when_deleted(admin: Test
     check_error(admin.get(f"/documents/{document['id']}"), 404, "not_found")
 
 
+def test_an_upload_is_found_as_the_shipped_documents_are_with_fresh_statistics(
+    admin: TestClient,
+):
+    """Issue 14: a news report added at run time, asked about in other spelling; the keyword
+    leg's term counts (passages_vocab) come with the generation the upload publishes."""
+    news = (
+        "OCO news\n\nDelegates at the Nuku'alofa meeting welcomed the admission of Tokelau as "
+        "the 24th OCO member of the Oceania Customs Organization.\n"
+    )
+    body = upload(admin, "news.txt", news.encode(), title="OCO news", year="2025").json()
+    task = wait_for(admin, body["task"])
+    assert task["status"] == "done", task
+    question = "which territory became the 24th member of the customs organisation?"
+    for mode in ("keyword", "hybrid"):
+        response = admin.post("/search", json={"query": question, "k": 3, "mode": mode})
+        sources = [r["source"] for r in response.json()["results"]]
+        assert body["document"]["source"] in sources, (mode, sources)
+    searcher = admin.app.state.searcher
+    generation = searcher.generation
+    assert generation.name == task["report"]["generation"]
+    row = generation.query_one("SELECT docs FROM passages_vocab WHERE term = 'tokelau'")
+    assert row is not None and row[0] == 1
+
+
 def test_uploaded_pdf_becomes_searchable(admin: TestClient):
     data = pdf_bytes(
         "Communique on wallabyreef customs cooperation",

@@ -79,7 +79,8 @@ def test_a_document_matches_the_share_of_understood_fields_it_has():
 
     assert matches({"country": "TUV", "year": 2019}, wanted) == 1.0
     assert matches({"country": "TUV", "year": 2005}, wanted) == 0.5
-    assert matches({"country": "FJI", "year": None}, wanted) == 0.0
+    assert matches({"country": "FJI", "year": 2005}, wanted) == 0.0
+    assert matches({"country": "FJI", "year": None}, wanted) == 0.5  # an undated one: unknown
 
 
 # -- through the API -------------------------------------------------------------------------
@@ -134,3 +135,36 @@ def test_an_unknown_field_to_ignore_is_a_clear_error(client: TestClient):
 
     response = client.post("/search", json={"query": "Tuvalu", "ignore": ["colour"]})
     check_error(response, 422, "invalid_request")
+
+
+def test_a_document_that_does_not_say_its_organisation_is_not_demoted_for_it():
+    """An upload without metadata, asked about as "the customs organisation": it keeps its
+    place; a communiqué asked about as Tuvalu's words does not match Tuvalu."""
+    import sqlite3
+
+    from search_api.filters import preferring
+    from search_api.understanding import UNKNOWN_MATCHES, matches
+
+    wanted = {"organisation": "Oceania Customs Organisation"}
+    assert matches({"organisation": None}, wanted) == 1.0
+    assert matches({"organisation": "United Nations Security Council"}, wanted) == 0.0
+    assert matches({"country": None, "year": None}, {"country": "TUV", "year": 2019}) == 0.5
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE d (id TEXT, organisation TEXT, country TEXT, year INTEGER)")
+    db.executemany("INSERT INTO d VALUES (?, ?, ?, ?)", [
+        ("oco", "Oceania Customs Organisation", None, 2024),
+        ("upload", None, None, None),
+        ("unsc", "United Nations Security Council", None, 1990),
+        ("tuv", "United Nations General Assembly", "TUV", 2019),
+    ])  # fmt: skip
+
+    def chosen(filters, preferred):
+        condition = preferring(filters, preferred, UNKNOWN_MATCHES)
+        rows = db.execute(f"SELECT id FROM d WHERE {condition.sql}", condition.params)
+        return sorted(r[0] for r in rows)
+
+    assert chosen(None, wanted) == ["oco", "upload"]
+    assert chosen(None, {"country": "TUV"}) == ["tuv"]
+    assert chosen(None, {"year": {"gte": 2015, "lte": 2020}}) == ["tuv", "upload"]
+    assert chosen({"year": 2024}, wanted) == ["oco"]  # explicit filters stay strict
