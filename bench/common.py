@@ -237,11 +237,15 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return {**env, **OFFLINE, **extra}
 
 
-def run_index(index_dir: Path, corpus: Path = CORPUS) -> tuple[float, dict]:
-    """`confsearch index CORPUS --index-dir INDEX_DIR --json`: wall seconds and its report."""
+def run_index(
+    index_dir: Path, corpus: Path = CORPUS, model: str | None = None
+) -> tuple[float, dict]:
+    """`confsearch index CORPUS --index-dir INDEX_DIR --json` (with `--model`, another model
+    than the default): wall seconds and its report."""
     started = time.perf_counter()
+    command = [*confsearch_command(), "index", str(corpus), "--index-dir", str(index_dir)]
     done = subprocess.run(
-        [*confsearch_command(), "index", str(corpus), "--index-dir", str(index_dir), "--json"],
+        [*command, "--json", *(["--model", model] if model else [])],
         cwd=REPO,
         env=subprocess_env(),
         capture_output=True,
@@ -362,11 +366,16 @@ def server(command: list[str], env: dict, log: Path) -> Iterator[subprocess.Pope
         stop(process)
 
 
-def confsearch_server(index_dir: Path, port: int, log: Path, workers: int | None = None):
-    """`confsearch serve` on `index_dir`: its default worker count (the cores) unless told."""
+def confsearch_server(
+    index_dir: Path, port: int, log: Path, workers: int | None = None, model: str | None = None
+):
+    """`confsearch serve` on `index_dir`: its default worker count (the cores) and model
+    unless told."""
     command = [*confsearch_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     if workers is not None:
         command += ["--workers", str(workers)]
+    if model is not None:
+        command += ["--model", model]
     env = subprocess_env(
         CONFSEARCH_INDEX_DIR=str(index_dir), CONFSEARCH_RATE_LIMIT="1000000/minute"
     )
