@@ -78,9 +78,10 @@ REPRODUCE = """\
 ```sh
 make bench                                   # installs .[dev,bench] into .venv if needed
 make bench BENCH_ARGS=--quick                # options pass through BENCH_ARGS
-.venv/bin/python -m bench                    # every section: about 12 minutes on 2 cores
+.venv/bin/python -m bench                    # every section: about 17 minutes on 2 cores
 .venv/bin/python -m bench --quick            # smaller samples, 100k vectors only: about 3 minutes
 .venv/bin/python -m bench --sections indexing,queries,scale,startup
+.venv/bin/python -m bench --sections models  # both models served; not in a full run (~25 min)
 .venv/bin/python -m bench --output /tmp/b.md # write the Markdown elsewhere
 ```
 
