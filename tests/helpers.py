@@ -7,6 +7,7 @@ import contextlib
 import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -59,12 +60,17 @@ def call_asgi(
 
 
 class SlowEmbedder(FakeEmbedder):
-    """The fake embedder, taking `delay_s` per call as a real model takes time."""
+    """The fake embedder, taking `delay_s` per call as a real model takes time; with
+    `call_log`, each call adds a line to that file (from whichever process makes it)."""
 
-    def __init__(self, delay_s: float, dimension: int = 64) -> None:
+    def __init__(self, delay_s: float, dimension: int = 64, call_log: Path | None = None) -> None:
         super().__init__(dimension)
         self.delay_s = delay_s
+        self.call_log = call_log
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         time.sleep(self.delay_s)
+        if self.call_log is not None:
+            with self.call_log.open("a") as out:
+                out.write(f"{len(texts)}\n")
         return super().embed_batch(texts)

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -103,6 +104,51 @@ def generation_of(base: str) -> str:
     return response.json()["generation"]
 
 
+@dataclass
+class Load:
+    answered: dict[str, int]  # requests sent to each server
+    failures: list[str]
+    lock: threading.Lock
+
+
+@contextlib.contextmanager
+def searching(bases: list[str], clients: int = 4) -> Iterator[Load]:
+    """Client threads searching `bases` in turn (POST and GET alternately, QUESTIONS in
+    turn) until the block ends; a request fails unless it answers 200 with results."""
+    stop = threading.Event()
+    load = Load(dict.fromkeys(bases, 0), [], threading.Lock())
+
+    def client(number: int) -> None:
+        with httpx.Client(timeout=10) as http:
+            i = number
+            while not stop.is_set():
+                base, question = bases[i % len(bases)], QUESTIONS[i % len(QUESTIONS)]
+                try:
+                    if (i // 2) % 2:
+                        response = http.post(f"{base}/search", json={"query": question, "k": 5})
+                    else:
+                        response = http.get(f"{base}/search", params={"q": question, "k": 5})
+                    ok = response.status_code == 200 and response.json()["results"]
+                    problem = None if ok else f"{response.status_code} {response.text[:120]}"
+                except httpx.HTTPError as exc:
+                    problem = repr(exc)
+                with load.lock:
+                    load.answered[base] += 1
+                    if problem:
+                        load.failures.append(f"{base}: {problem}")
+                i += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield load
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=15)
+
+
 def test_two_replicas_switch_to_a_new_generation_without_a_failed_request(tmp_path: Path):
     corpus = copy_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "index"
@@ -111,35 +157,7 @@ def test_two_replicas_switch_to_a_new_generation_without_a_failed_request(tmp_pa
     with replicas(index_dir, 2, tmp_path) as bases:
         assert [generation_of(b) for b in bases] == [first, first]
 
-        stop = threading.Event()
-        lock = threading.Lock()
-        failures: list[str] = []
-        answered = dict.fromkeys(bases, 0)
-
-        def client(number: int) -> None:
-            with httpx.Client(timeout=10) as http:
-                i = number
-                while not stop.is_set():
-                    base, question = bases[i % 2], QUESTIONS[i % len(QUESTIONS)]
-                    try:
-                        if (i // 2) % 2:
-                            response = http.post(f"{base}/search", json={"query": question, "k": 5})
-                        else:
-                            response = http.get(f"{base}/search", params={"q": question, "k": 5})
-                        ok = response.status_code == 200 and response.json()["results"]
-                        problem = None if ok else f"{response.status_code} {response.text[:120]}"
-                    except httpx.HTTPError as exc:
-                        problem = repr(exc)
-                    with lock:
-                        answered[base] += 1
-                        if problem:
-                            failures.append(f"{base}: {problem}")
-                    i += 1
-
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
-        for thread in threads:
-            thread.start()
-        try:
+        with searching(bases) as load:
             time.sleep(1.0)
             (corpus / NEW_SOURCE).write_text(NEW_DOCUMENT)
             report = build(corpus, index_dir, FakeEmbedder())
@@ -147,20 +165,16 @@ def test_two_replicas_switch_to_a_new_generation_without_a_failed_request(tmp_pa
             new = report.generation
             assert new != first
             switched_at = time.monotonic()
-
             deadline = switched_at + 15
             pending = set(bases)
             while pending and time.monotonic() < deadline:
                 pending = {b for b in pending if generation_of(b) != new}
                 time.sleep(0.05)
             assert not pending, f"still not serving {new} after 15 s: {sorted(pending)}"
-            with lock:
-                during_switch = dict(answered)
+            with load.lock:
+                during_switch = dict(load.answered)
             time.sleep(0.5)  # keep searching the new generation a little
-        finally:
-            stop.set()
-            for thread in threads:
-                thread.join(timeout=15)
+        answered, failures = load.answered, load.failures
 
         for base in bases:
             for response in (

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -20,8 +19,8 @@ from tests.conftest import copy_corpus
 from tests.deploy.test_replicas import (
     NEW_DOCUMENT,
     NEW_SOURCE,
-    QUESTIONS,
     generation_of,
+    searching,
     server_env,
     wait_healthy,
 )
@@ -87,26 +86,7 @@ def test_two_workers_switch_generations_under_load_without_a_failed_request(
     try:
         assert len(worker_pids(process)) == 2
         first = generation_of(base)
-        stop_flag, failures, answered = threading.Event(), [], [0]
-
-        def client(number: int) -> None:
-            with httpx.Client(timeout=10) as http:
-                i = number
-                while not stop_flag.is_set():
-                    question = QUESTIONS[i % len(QUESTIONS)]
-                    try:
-                        response = http.post(f"{base}/search", json={"query": question, "k": 5})
-                        if response.status_code != 200 or not response.json()["results"]:
-                            failures.append(f"{response.status_code} {response.text[:100]}")
-                    except httpx.HTTPError as exc:
-                        failures.append(repr(exc))
-                    answered[0] += 1
-                    i += 1
-
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
-        for thread in threads:
-            thread.start()
-        try:
+        with searching([base]) as load:
             time.sleep(1.0)
             corpus = index_dir.parent / "corpus"
             (corpus / NEW_SOURCE).write_text(NEW_DOCUMENT)
@@ -118,12 +98,8 @@ def test_two_workers_switch_generations_under_load_without_a_failed_request(
                 time.sleep(0.05)
             assert seen == {new} and new != first
             time.sleep(0.5)
-        finally:
-            stop_flag.set()
-            for thread in threads:
-                thread.join(timeout=15)
-        assert failures == [], failures[:5]
-        assert answered[0] > 50
+        assert load.failures == [], load.failures[:5]
+        assert load.answered[base] > 50
     finally:
         stop(process)
 

@@ -179,7 +179,8 @@ def test_losing_a_worker_node_mid_run_loses_and_repeats_no_passage(cluster, tmp_
     # Each embedding call takes 0.25 s: the run lasts seconds, and 2 actors of half a CPU
     # each can restart on the head alone once the worker node is gone. SlowEmbedder, defined
     # in the tests, reaches the actors: Ray gives them the driver's sys.path.
-    slow = partial(SlowEmbedder, delay_s=0.25)
+    calls = tmp_path / "embed-calls"
+    slow = partial(SlowEmbedder, delay_s=0.25, call_log=calls)
     engine = RayEngine(slow, embed_cpus=0.5, embed_actors=2)
     seen: dict[str, list[str]] = {}
 
@@ -197,9 +198,9 @@ def test_losing_a_worker_node_mid_run_loses_and_repeats_no_passage(cluster, tmp_
     assert any("EmbedActor" in name for name in lost), f"no embedding actor was lost: {seen}"
     assert report.published and not report.skipped
     assert report.embedded == report.passages
-    # The actors ran the slow embedder: 18 calls (2 documents each) of at least 0.25 s,
-    # 2 actors at a time.
-    assert report.seconds >= 18 * 0.25 / 2
+    # The actors ran the slow embedder: at least 18 calls (2 documents each; a call lost with
+    # the node is made again).
+    assert len(calls.read_text().splitlines()) >= 18
     assert_same_index(tmp_path / "local", tmp_path / "ray")
 
 

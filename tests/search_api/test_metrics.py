@@ -115,7 +115,7 @@ def test_each_search_says_its_stages_in_a_server_timing_header(client: TestClien
     assert {"model", "embedding", "dense", "keyword", "fusion", "read", "total"} <= set(timing)
     assert timing["model"] > 0  # a question never asked: the model ran
     assert timing["total"] >= max(v for k, v in timing.items() if k not in ("total", "model"))
-    assert abs(timing["total"] - response.json()["took_ms"]) < 0.02
+    assert timing["total"] == response.json()["took_ms"]  # one measure, said twice
 
     again = client.post("/search", json={"query": "ocean acidification and reefs"})
     assert "model;dur=0.00" in again.headers["Server-Timing"]  # from the cache

@@ -512,15 +512,22 @@ def resolution_api(tmp_path_factory: pytest.TempPathFactory, member_sites) -> It
     stop_api(server)
 
 
-def test_a_resolution_result_shows_its_symbol_and_paragraph_and_copies_its_citation(
-    tab: Tab, resolution_api: ApiServer, allowed: MemberSite
-):
+def open_copying(tab: Tab, allowed: MemberSite, api: ApiServer):
+    """The member page with the clipboard allowed and each copied citation kept in
+    `window.copied` (from the widget's confsearch-copy event)."""
     page = tab.page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=allowed.origin)
-    open_member(page, allowed, resolution_api.url)
+    open_member(page, allowed, api.url)
     page.evaluate(
         "document.addEventListener('confsearch-copy', (e) => { window.copied = e.detail; })"
     )
+    return page
+
+
+def test_a_resolution_result_shows_its_symbol_and_paragraph_and_copies_its_citation(
+    tab: Tab, resolution_api: ApiServer, allowed: MemberSite
+):
+    page = open_copying(tab, allowed, resolution_api)
 
     search(page, "resolution 678 paragraph 2")
     first = page.locator(OPTION).first
@@ -847,12 +854,7 @@ def test_each_copy_button_stays_over_its_result_as_the_page_reflows(
 def test_the_citation_is_copied_from_the_keyboard(
     tab: Tab, resolution_api: ApiServer, allowed: MemberSite
 ):
-    page = tab.page
-    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=allowed.origin)
-    open_member(page, allowed, resolution_api.url)
-    page.evaluate(
-        "document.addEventListener('confsearch-copy', (e) => { window.copied = e.detail; })"
-    )
+    page = open_copying(tab, allowed, resolution_api)
     search(page, "resolution 678 paragraph 2")
     name = "Copy citation: S/RES/678 (1990), para. 2"
 
