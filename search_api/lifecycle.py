@@ -58,7 +58,7 @@ def open_searcher(app: FastAPI) -> Searcher | None:
             if state.embedder is None:
                 state.embedder = make_embedder(settings, threads=settings.query_threads)
             searcher = make_searcher(settings, state.embedder)
-            searcher.queries.embed("warm up")  # load the model now, on its own thread
+            searcher.warm_up()
         except (IndexError_, ValueError) as exc:
             if state.unavailable != str(exc):
                 log.error("search unavailable: %s", exc)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from indexer.fields import FACETS
-from indexer.store import Generation
 from search_api import understanding
-from search_api.rows import read_light
+from search_api.rows import LightTable
 
 
 @dataclass
@@ -18,7 +19,7 @@ class Candidate:
 
     passage_id: int
     score: float
-    row: sqlite3.Row  # search_api.rows.read_light's columns
+    row: sqlite3.Row  # its document's light row: document_id, source, doc_* (rows.py)
     also_in: list[str] = field(default_factory=list)
 
     @property
@@ -26,29 +27,34 @@ class Candidate:
         return self.row["document_id"]
 
 
-def collapse(gen: Generation, ranked: list[tuple[int, float]]) -> list[Candidate]:
+def collapse(table: LightTable, ranked: list[tuple[int, float]]) -> list[Candidate]:
     """One candidate per passage text (a PDF and a text rendition of one communiqué say the
     same), and no two overlapping passages of one document (a long section is split with
     overlap): the better one stands for both."""
     if not ranked:
         return []
-    rows = read_light(gen, (pid for pid, _ in ranked))
+    ids = np.fromiter((pid for pid, _ in ranked), dtype=np.int64, count=len(ranked))
+    documents = table.document[ids].tolist()
+    rows = table.documents(documents)
     kept: list[Candidate] = []
-    by_text: dict[str, Candidate] = {}
-    taken: dict[str, list[tuple[int, int]]] = {}
-    for pid, score in ranked:
-        row = rows[pid]
-        same = by_text.get(row["text_sha"])
+    by_text: dict[int, Candidate] = {}
+    taken: dict[int, list[tuple[int, int]]] = {}
+    starts, ends = table.start[ids].tolist(), table.end[ids].tolist()
+    keys = table.text_key[ids].tolist()
+    for i, (pid, score) in enumerate(ranked):
+        document, start, end, key = documents[i], starts[i], ends[i], keys[i]
+        row = rows[document]
+        same = by_text.get(key)
         if same is not None:
             if row["source"] not in same.also_in and row["source"] != same.row["source"]:
                 same.also_in.append(row["source"])
             continue
-        spans = taken.setdefault(row["document_id"], [])
-        if any(row["start"] < e and s < row["end"] for s, e in spans):
+        seen = taken.setdefault(document, [])
+        if any(start < e and s < end for s, e in seen):
             continue
-        spans.append((row["start"], row["end"]))
+        seen.append((start, end))
         candidate = Candidate(pid, score, row)
-        by_text[row["text_sha"]] = candidate
+        by_text[key] = candidate
         kept.append(candidate)
     return kept
 

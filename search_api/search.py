@@ -10,6 +10,7 @@ answers (search_api/highlight.py).
 from __future__ import annotations
 
 import json
+import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from search_api.query import Query, QueryError, QueryLimits
 from search_api.query_embedding import QueryEmbedder
 from search_api.ranking import Candidate
 from search_api.results import DocumentInfo, Group, Hit, SearchResult, YearGroup
-from search_api.rows import read_full
+from search_api.rows import LightTable, read_full
 from search_api.watcher import GenerationWatcher
 
 PINNED_PER_QUESTION = 3  # passages of a named resolution put first when more is asked
@@ -55,6 +56,8 @@ class _Legs:
     by_rank: bool  # the question asks more than names: pinned passages by their rank
     preferred: dict  # understood from the words: {field: value} documents should match
     strict: Condition | None = None  # the filters and every preference as filters
+    strict_candidates: np.ndarray | None = None  # the passages `strict` allows
+    first_strict_keyword: list[int] | None = None  # the keyword leg's first round within it
 
 
 class Searcher:
@@ -87,6 +90,8 @@ class Searcher:
         self.preference_boost = PREFERENCE_BOOST
         self.preference_leg_weight = PREFERENCE_LEG_WEIGHT
         self._readers: dict[Path, understanding.Reader] = {}
+        self._tables: dict[Path, LightTable] = {}
+        self._tables_lock = threading.Lock()
 
     @property
     def generation(self) -> Generation:
@@ -95,6 +100,12 @@ class Searcher:
     def refresh(self) -> str:
         """Look for a newly published generation now; the name of the one served."""
         return self.watcher.refresh()
+
+    def warm_up(self) -> None:
+        """Load the model and read the served generation's light table now, not at the
+        first question."""
+        self.queries.embed("warm up")
+        self._light(self.generation)
 
     def close(self) -> None:
         self.queries.close()
@@ -108,11 +119,7 @@ class Searcher:
         named = references.find(query.text)
         if query.mode == "keyword" and not words and not named:
             raise QueryError("the query has no word to search for; try mode=semantic")
-        legs = self._start(query, words, named)
-        understood = self._understand(legs.gen, query, named)
-        legs.preferred = {r.field: r.value for r in understood}
-        if legs.preferred and self.preference_leg_weight > 0:
-            legs.strict = self._strict(legs.gen, query, legs.preferred)
+        legs, understood = self._start(query, words, named)
         candidates, units = self._rank(legs, query)
         page = units[query.offset : query.wanted]
         facets = ranking.facets(candidates) if query.facets else None
@@ -148,35 +155,60 @@ class Searcher:
         decided = {*(query.filters or {}), *query.ignore}
         return [r for r in reader.read(query.text, named).readings if r.field not in decided]
 
-    def _start(self, query: Query, words: list[str], named: list[references.Reference]) -> _Legs:
-        """Everything each leg needs, and the keyword leg's first round. The model thread
-        embeds the question meanwhile: a lone question waits for the longer of the two, not
-        their sum. A question that only names resolutions gets them whole first, in their own
-        order; one that asks more of them, their three best passages."""
+    def _start(
+        self, query: Query, words: list[str], named: list[references.Reference]
+    ) -> tuple[_Legs, list[understanding.Reading]]:
+        """Everything each leg needs, and what needs no question vector: the keyword leg's
+        first round, what the words say and both legs' candidates within it. The model
+        thread embeds the question meanwhile: a lone question waits for the longer of the
+        two, not their sum. A question that only names resolutions gets them whole first,
+        in their own order; one that asks more of them, their three best passages."""
         condition = parse_filters(query.filters)
         gen = self.generation
         pending: Future | None = None
         if query.mode != "keyword":
             pending = self.queries.submit(wording.content(query.text))
-        candidates = first = qv = None
+        only_names = not terms(references.remainder(query.text, named))
+        legs = _Legs(gen, condition, None, [], None, None, [], 0, not only_names, {})
         if pending is not None:
             with stage("dense"):
-                candidates = self.dense.candidates(gen, condition)
-        matches = []
+                legs.candidates = self.dense.candidates(gen, condition)
         depth = self._depth(query)
         if words and query.mode != "semantic":
             with stage("keyword"):
-                matches = self.keyword.queries(gen, query.text)
-                first = self.keyword.search(gen, matches, depth, condition) if matches else None
+                legs.matches = self.keyword.queries(gen, query.text)
+                if legs.matches:
+                    legs.first_keyword = self.keyword.search(gen, legs.matches, depth, condition)
+        understood = self._understand(gen, query, named)
+        legs.preferred = {r.field: r.value for r in understood}
+        if legs.preferred and self.preference_leg_weight > 0:
+            legs.strict = self._strict(gen, query, legs.preferred)
+        if legs.strict is not None and pending is not None:
+            with stage("dense"):
+                legs.strict_candidates = self.dense.candidates(gen, legs.strict)
+        if legs.strict is not None and legs.matches:
+            with stage("keyword"):
+                strict = self.keyword.search(gen, legs.matches, depth, legs.strict)
+            legs.first_strict_keyword = strict
+        legs.pinned = references.pins(gen, named, condition) if named else []
+        legs.pin_limit = len(legs.pinned) if only_names else PINNED_PER_QUESTION
         if pending is not None:
             with stage("embedding"):  # what is left to wait for the question's vector
-                qv = pending.result()
+                legs.qv = pending.result()
             record("model", pending.model_seconds)  # the forward pass, overlapped or not
-        pinned = references.pins(gen, named, condition) if named else []
-        only_names = not terms(references.remainder(query.text, named))
-        limit = len(pinned) if only_names else PINNED_PER_QUESTION
-        return _Legs(gen, condition, candidates, matches, first, qv, pinned, limit, not only_names,
-                     {})  # fmt: skip
+        return legs, understood
+
+    def _light(self, gen: Generation) -> LightTable:
+        """The generation's light table, read once (older generations' let go)."""
+        table = self._tables.get(gen.path)
+        if table is None:
+            with self._tables_lock:
+                table = self._tables.get(gen.path)
+                if table is None:
+                    table = LightTable(gen)
+                    # the one before stays for the questions still answered from it
+                    self._tables = {**dict(list(self._tables.items())[-1:]), gen.path: table}
+        return table
 
     def _depth(self, query: Query) -> int:
         return max(self.depth, 2 * query.wanted + 10)
@@ -205,7 +237,7 @@ class Searcher:
             with stage("fusion"):
                 fused = reciprocal_rank(ranked, weights, k=self.rrf_k)
                 fused = references.pin(fused, legs.pinned, legs.pin_limit, legs.by_rank)
-                candidates = ranking.collapse(legs.gen, fused)
+                candidates = ranking.collapse(self._light(legs.gen), fused)
                 if legs.preferred:
                     candidates = ranking.prefer(candidates, legs.preferred, self.preference_boost)
             if query.group_by == "year":  # every year of one round's pool: no deepening
@@ -236,11 +268,14 @@ class Searcher:
         out = []
         if legs.qv is not None:
             with stage("dense"):
-                allowed = self.dense.candidates(legs.gen, legs.strict)
-                out.append(self.dense.search(legs.gen, legs.qv, depth, allowed))
+                out.append(self.dense.search(legs.gen, legs.qv, depth, legs.strict_candidates))
         if legs.matches:
-            with stage("keyword"):
-                out.append(self.keyword.search(legs.gen, legs.matches, depth, legs.strict))
+            ids = legs.first_strict_keyword
+            if ids is None:
+                with stage("keyword"):
+                    ids = self.keyword.search(legs.gen, legs.matches, depth, legs.strict)
+            legs.first_strict_keyword = None
+            out.append(ids)
         return out
 
     @stage("read")

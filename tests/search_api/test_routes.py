@@ -288,6 +288,25 @@ def test_running_app_forgets_a_removed_document_after_rebuild(own_index):
     assert results.json()["results"] == []
 
 
+def test_groups_after_a_rebuild_hold_the_passages_of_their_own_document(own_index):
+    # Removing a document renumbers the passages after it: grouping, facets and duplicate
+    # collapsing must read the new generation's passages, not the old one's.
+    corpus, index_dir = own_index
+    settings = reloading(corpus, index_dir, every=0)
+    body = {"query": "climate change", "k": 10, "group_by": "document", "facets": True}
+    with serve(settings) as client:
+        client.post("/search", json=body)  # the first generation's tables are read
+        (corpus / TUV_2005).unlink()
+        assert build(corpus, index_dir, FakeEmbedder()).removed == [TUV_2005]
+        data = client.post("/search", json=body).json()
+
+    assert data["groups"]
+    for group in data["groups"]:
+        assert {r["document"]["id"] for r in group["results"]} == {group["document"]["id"]}
+        assert group["document"]["id"] != "ungdc-pacific-tuv_60_2005-txt"
+    assert 2005 not in {int(year) for year in data["facets"]["year"]}
+
+
 def test_app_waits_for_the_reload_interval_before_switching(own_index):
     corpus, index_dir = own_index
     settings = reloading(corpus, index_dir, every=3600)
