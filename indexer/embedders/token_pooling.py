@@ -4,7 +4,8 @@ and pool its token vectors themselves, as a Transformer + Pooling model does.
 One tokenisation (with character offsets) and one forward pass give both the passage vector
 (the model's own mean or CLS pooling) and each sentence's vector (the mean of the token
 vectors inside it: late pooling). Batches are length-sorted; the forward module runs in
-bfloat16 where the CPU has AMX or AVX-512-BF16, and traced with TorchScript.
+bfloat16 where the CPU has AMX or AVX-512-BF16, and traced with TorchScript, pooling and
+normalisation included: one call into torch per batch.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ class TokenPoolingEmbedder(ModelFolderEmbedder):
 
         self._pooling = plain_pooling(self.path)
         dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
-        return traced(self._forward_module().to(self.device, dtype))
+        module = self._forward_module().to(self.device, dtype)
+        return traced(pooled(module, cls=self._pooling == "cls"))
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -62,29 +64,37 @@ class TokenPoolingEmbedder(ModelFolderEmbedder):
 
     def _encode(self, texts, spans):
         """Tokenise once (with character offsets), run length-sorted batches through the
-        forward module, pool."""
+        traced module, pool the sentences."""
         import torch
 
-        forward = self.model
-        encodings = self.tokenizer.encode_batch(list(texts))
+        module = self.model
+        if len(texts) == 1 and spans is None:
+            # A lone question (the server's case): `encode` keeps the GIL where
+            # `encode_batch` hands it over, and every hand-over waits for the server's other
+            # Python threads (up to 5 ms each; docs/performance.md).
+            encodings = [self.tokenizer.encode(texts[0])]
+        else:
+            encodings = self.tokenizer.encode_batch(list(texts))
         limit = self.max_tokens
         order = sorted(range(len(texts)), key=lambda i: -min(len(encodings[i].ids), limit))
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         sentence_vectors: list[np.ndarray] = [np.zeros((0, self.dimension))] * len(texts)
+        on_cpu = torch.device(self.device).type == "cpu"
         for first in range(0, len(order), self.batch_size):
             batch = order[first : first + self.batch_size]
-            ids, mask = self._batch_arrays([encodings[i].ids for i in batch])
+            ids, mask = (torch.from_numpy(a) for a in self._batch_arrays(
+                [encodings[i].ids for i in batch]))  # fmt: skip
+            if not on_cpu:
+                ids, mask = ids.to(self.device), mask.to(self.device)
             with torch.inference_mode():
-                hidden = forward(
-                    torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device)
-                ).float()
-            vectors[batch] = self._pool(hidden, torch.from_numpy(mask)).cpu().numpy()
+                hidden, pooled_vectors = module(ids, mask)
+            vectors[batch] = (pooled_vectors if on_cpu else pooled_vectors.cpu()).numpy()
             if spans is not None:
                 for row, i in enumerate(batch):
                     sentence_vectors[i] = _span_means(
                         hidden[row], encodings[i].offsets[: int(mask[row].sum())], spans[i]
                     )
-        return normalise_rows(vectors), sentence_vectors
+        return vectors, sentence_vectors
 
     def _batch_arrays(self, pieces: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids and attention mask of texts sorted longest first, cut to the model's
@@ -101,13 +111,6 @@ class TokenPoolingEmbedder(ModelFolderEmbedder):
             ids[row, : len(piece)] = piece
             mask[row, : len(piece)] = 1
         return ids, mask
-
-    def _pool(self, hidden, mask):
-        """The model's pooling of each row's token vectors: CLS, or the mean of real tokens."""
-        if self._pooling == "cls":
-            return hidden[:, 0]
-        weights = mask.to(hidden.device, hidden.dtype)
-        return (hidden * weights[..., None]).sum(1) / weights.sum(1, keepdim=True)
 
 
 def plain_pooling(path: Path) -> str | None:
@@ -128,6 +131,29 @@ def plain_pooling(path: Path) -> str | None:
     if pooling.get("pooling_mode_cls_token"):
         return "cls"
     return None
+
+
+def pooled(module, cls: bool = False):
+    """`module` (token ids, mask → hidden states) followed by the model's pooling (the mean
+    of the real tokens, or CLS) and unit length: (hidden states in float32, vectors)."""
+    import torch
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = module
+            self.vocabulary = getattr(module, "vocabulary", 1_000)
+
+        def forward(self, ids, mask):
+            hidden = self.transformer(ids, mask).float()
+            if cls:
+                vectors = hidden[:, 0]
+            else:
+                weights = mask.to(hidden.dtype)[..., None]
+                vectors = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+            return hidden, torch.nn.functional.normalize(vectors, dim=-1)
+
+    return Pooled().eval()
 
 
 def traced(forward):
@@ -151,9 +177,9 @@ def traced(forward):
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer warnings about shape-dependent Python
             trace = torch.jit.trace(forward, tuple(example), check_trace=False, strict=False)
-            expected = forward(*probe).float()
+            expected = forward(*probe)[0]
             for _ in range(2):  # TorchScript optimises the graph on its first runs
-                got = trace(*probe).float()
+                got = trace(*probe)[0]
         mask = probe[1].bool()
         cosine = torch.nn.functional.cosine_similarity(got[mask], expected[mask], dim=-1)
         if float(cosine.min()) < 0.999:

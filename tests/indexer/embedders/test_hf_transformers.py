@@ -23,7 +23,7 @@ def test_transformers_backend_gives_the_vectors_of_the_bert_backend():
     expected = BertEmbedder(precision="fp32").embed_batch(QUESTIONS)
     embedder = TransformersEmbedder(precision="fp32")
     np.testing.assert_allclose(embedder.embed_batch(QUESTIONS), expected, atol=1e-4)
-    assert embedder.model.original_name == "Forward"  # the AutoModel wrapper, traced
+    assert embedder.model.transformer.original_name == "Forward"  # the AutoModel wrapper, traced
 
 
 def test_a_bert_checkpoint_the_plain_bert_declines_runs_on_transformers(tmp_path, model_path):
