@@ -7,8 +7,6 @@ lose to one that is vaguely about the topic throughout (docs/evaluation.md).
 
 from __future__ import annotations
 
-import math
-
 import faiss
 import numpy as np
 
@@ -44,15 +42,12 @@ class DenseLeg:
         ids, scores = self.nearest(gen, qv, 2 * n, candidates)
         if self.sentence_weight <= 0 or len(ids) == 0:
             return ids[:n].tolist()
-        best = best_sentences(gen, ids, qv)
+        scores = scores.astype(np.float64)
+        best = best_sentences(gen, ids, qv).astype(np.float64)
         w = self.sentence_weight
-        pairs = zip(ids.tolist(), scores.tolist(), best.tolist(), strict=True)
-        mixed = [  # a passage without sentences keeps its own score
-            ((1 - w) * score + w * (score if math.isnan(sentence) else sentence), pid)
-            for pid, score, sentence in pairs
-        ]
-        mixed.sort(key=lambda pair: -pair[0])
-        return [pid for _, pid in mixed[:n]]
+        # a passage without sentences keeps its own score
+        mixed = (1 - w) * scores + w * np.where(np.isnan(best), scores, best)
+        return ids[np.argsort(-mixed, kind="stable")[:n]].tolist()
 
     def nearest(
         self, gen: Generation, qv: np.ndarray, n: int, candidates: np.ndarray | None
