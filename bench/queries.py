@@ -140,6 +140,7 @@ def run(ctx: Context) -> Section:
     distinct = [take(count) for _ in range(RUNS)]  # each question asked once per list
     fresh = [take(per_load) for _ in range(RUNS)]  # never asked before the load runs
     txtai_distinct = [take(count) for _ in range(RUNS)]
+    dense_only = [take(count) for _ in range(RUNS)]  # semantic mode: txtai's one leg
     txtai_fresh = [take(per_load) for _ in range(RUNS)]
     index = ctx.corpus_index
     port = free_port()
@@ -156,6 +157,7 @@ def run(ctx: Context) -> Section:
         timed = confsearch_send(url, took=took, stages=stages)
         one_distinct = cpu.measure(one_client_runs(timed, distinct))
         one_repeated = cpu.measure(one_client_runs(send, [distinct[0]] * RUNS))  # cached now
+        semantic = cpu.measure(one_client_runs(confsearch_send(url, mode="semantic"), dense_only))
         say(f"queries: {CLIENTS} clients, distinct then repeated questions")
         load_fresh = cpu.measure(load_runs(send, fresh, seconds))
         load_repeated = cpu.measure(load_runs(send, distinct, seconds))
@@ -166,6 +168,8 @@ def run(ctx: Context) -> Section:
                         txtai_one.p50),
         _one_client_row("confsearch, 1 client, repeated questions (cache path)", one_repeated,
                         None),
+        _one_client_row("confsearch, 1 client, distinct questions, semantic mode (the dense "
+                        "leg alone, as txtai)", semantic, txtai_one.p50),
         _load_row(f"confsearch, {CLIENTS} clients, distinct questions", load_fresh, seconds,
                   one_distinct),
         _load_row(f"confsearch, {CLIENTS} clients, repeated questions", load_repeated, seconds,
@@ -194,8 +198,8 @@ def run(ctx: Context) -> Section:
     )
     section.notes.append(
         "Server CPU per request (from /proc): 1 client "
-        f"{cpu.figures[0]} distinct, {cpu.figures[1]} repeated; {CLIENTS} clients "
-        f"{cpu.figures[2]} distinct, {cpu.figures[3]} repeated."
+        f"{cpu.figures[0]} distinct, {cpu.figures[1]} repeated, {cpu.figures[2]} semantic; "
+        f"{CLIENTS} clients {cpu.figures[3]} distinct, {cpu.figures[4]} repeated."
     )
 
     section.rows += [
