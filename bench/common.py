@@ -356,10 +356,12 @@ def _tail(log: Path) -> str:
 
 
 @contextmanager
-def server(command: list[str], env: dict, log: Path) -> Iterator[subprocess.Popen]:
+def server(
+    command: list[str], env: dict, log: Path, cwd: Path = REPO
+) -> Iterator[subprocess.Popen]:
     """A server subprocess, stopped (by its own id) when the block ends."""
     with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         yield process
     finally:

@@ -83,6 +83,7 @@ make bench BENCH_ARGS=--quick                # options pass through BENCH_ARGS
 .venv/bin/python -m bench --sections indexing,queries,scale,startup
 .venv/bin/python -m bench --sections models  # both models served; not in a full run (~25 min)
 .venv/bin/python -m bench --output /tmp/b.md # write the Markdown elsewhere
+.venv/bin/python -m bench.compare 344069b    # this tree's server against a revision's, alternated
 ```
 
 A full run (every section, not `--quick`) rewrites this file; other runs only print the table
@@ -93,6 +94,9 @@ Figures are medians of repeated runs (the `how` column says of what); ratios are
 the same run. Timings depend on the machine above: compare only figures taken on one machine.
 Each section ends with the CPU other processes used meanwhile: on a shared 2-core machine a
 busy neighbour halves throughput (torch's OpenMP threads spin against it), so rerun then.
+Between runs the query figures move by 10-20 %: to judge a change to the query path,
+`bench.compare` serves this tree and a git revision in turn, round after round, on the same
+index and questions, and prints each round and the ratios (about 1.5 minutes a round).
 """
 
 

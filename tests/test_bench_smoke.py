@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bench import __main__ as bench_main
 from bench import indexing, ingestion, machine, models, queries, scale, startup, understanding
@@ -90,3 +91,15 @@ def test_server_timing_and_process_tree_figures():
     assert server_timing("") == {}
     assert tree_pss(os.getpid()) > 10 * 2**20  # this interpreter holds more than 10 MB
     assert process_cpu(os.getpid()) > 0
+
+
+def test_compare_needs_an_index_and_serves_each_build_from_its_own_tree(tmp_path, capsys):
+    from bench import compare
+
+    with pytest.raises(SystemExit) as exit_:
+        compare.main(["HEAD", "--index-dir", str(tmp_path)])
+    assert exit_.value.code == 2
+    assert "no index in" in capsys.readouterr().err
+    command, env = compare.serve_command(tmp_path / "tree", tmp_path / "index", 8000)
+    assert env["PYTHONPATH"] == str(tmp_path / "tree")  # the baseline's code, not this tree's
+    assert command[-2:] == ["--index-dir", str(tmp_path / "index")]
