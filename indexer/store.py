@@ -396,8 +396,13 @@ class Generation:
         self.manifest = manifest
         try:
             self.index = _read_index(path / "vectors.faiss", manifest.get("index", {}))
-            self.embeddings = np.load(path / "embeddings.npy", mmap_mode="r", allow_pickle=False)
-            self.sentences, self.sentence_offsets = _open_sentences(path, self.embeddings.shape)
+            embeddings = np.load(path / "embeddings.npy", mmap_mode="r", allow_pickle=False)
+            sentences, offsets = _open_sentences(path, embeddings.shape)
+            # Plain ndarray views of the same mapped memory: np.memmap runs Python code on
+            # every slice (a page's sentence vectors: 30 µs as memmaps, 6 µs as views).
+            self.embeddings, self.sentences, self.sentence_offsets = (
+                np.asarray(a) for a in (embeddings, sentences, offsets)
+            )
         except (RuntimeError, OSError, ValueError) as exc:
             raise IndexError_(f"index generation {path.name} is unreadable: {exc}") from exc
         # The connections are all opened now: the files stay readable even if a later build
