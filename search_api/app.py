@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from indexer import __version__
 from indexer.embedding import Embedder
-from search_api import admin, errors, metrics, widget
+from search_api import admin, errors, widget
 from search_api.access import RequestMiddleware
 from search_api.lifecycle import make_embedder, open_searcher
 from search_api.limits import BodyLimitMiddleware
@@ -77,7 +77,6 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     errors.install(app)
     app.include_router(router)
     app.include_router(admin.router)
-    app.include_router(metrics.router)  # GET /metrics, for Prometheus
     # The embeddable search widget (/widget.js), its demo page (/), document view pages.
     app.include_router(widget.router)
     return app

@@ -1,4 +1,4 @@
-"""Prometheus metrics, served at GET /metrics, with the official client (prometheus-client).
+"""Prometheus metrics, served at GET /metrics (search_api/routes.py), with the official client
 
 What is counted: requests by route template, method and status, their latency per route;
 each search stage's time (embedding: waiting for the question's vector; dense; keyword;
@@ -33,10 +33,6 @@ from functools import wraps
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
-
-from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
 
 from search_api.state import process_alive
 
@@ -252,17 +248,3 @@ def exposition(generation: Generation | None = None) -> bytes:
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, folder)
     return generate_latest(registry)
-
-
-router = APIRouter(include_in_schema=False)
-
-
-@router.get("/metrics")
-async def metrics_endpoint(request: Request) -> Response:
-    """The metrics in Prometheus' text format (not in the OpenAPI schema, not rate limited)."""
-    searcher = request.app.state.searcher
-
-    def render() -> bytes:  # off the event loop: the generation may be switched here
-        return exposition(searcher.generation if searcher is not None else None)
-
-    return Response(await run_in_threadpool(render), media_type=CONTENT_TYPE)

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from indexer.fields import BY_NAME, FILTERS, SUMMARY, describe
+from search_api import metrics
 from search_api.citation import bibtex, ris
 from search_api.deps import SearcherDep
 from search_api.query import Query as SearchQuery
@@ -237,3 +238,14 @@ async def health(searcher: SearcherDep):
     # Off the event loop: a health check may be what notices a new generation and opens it
     # (checksums and the FAISS read take seconds on a large index).
     return await run_in_threadpool(searcher.health)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics_endpoint(request: Request) -> Response:
+    """The metrics in Prometheus' text format (not in the OpenAPI schema, not rate limited)."""
+    searcher = request.app.state.searcher
+
+    def render() -> bytes:  # off the event loop: the generation may be switched here
+        return metrics.exposition(searcher.generation if searcher is not None else None)
+
+    return Response(await run_in_threadpool(render), media_type=metrics.CONTENT_TYPE)
