@@ -219,20 +219,16 @@ class Searcher:
         out and a leg has more to give."""
         depth = self._depth(query)
         while True:
-            ranked = []
-            if legs.qv is not None:
-                with stage("dense"):
-                    ranked.append(self.dense.search(legs.gen, legs.qv, depth, legs.candidates))
-            if legs.matches:
-                ids = legs.first_keyword
-                if ids is None:
-                    with stage("keyword"):
-                        ids = self.keyword.search(legs.gen, legs.matches, depth, legs.condition)
-                legs.first_keyword = None
-                ranked.append(ids)
+            ranked = self._legs(legs, depth, legs.candidates, legs.condition, legs.first_keyword)
+            legs.first_keyword = None
             weights = [1.0] * len(ranked)
-            if legs.strict is not None:  # the legs again, within what the words said
-                ranked += self._strict_legs(legs, depth)
+            if legs.strict is not None:
+                # The legs again, among the documents that match every preference: a
+                # matching document's passages come into the pool even when the open legs
+                # rank them too low to reach it.
+                ranked += self._legs(legs, depth, legs.strict_candidates, legs.strict,
+                                     legs.first_strict_keyword)  # fmt: skip
+                legs.first_strict_keyword = None
                 weights += [self.preference_leg_weight] * (len(ranked) - len(weights))
             with stage("fusion"):
                 fused = reciprocal_rank(ranked, weights, k=self.rrf_k)
@@ -262,20 +258,25 @@ class Searcher:
                 return condition
         return None
 
-    def _strict_legs(self, legs: _Legs, depth: int) -> list[list[int]]:
-        """Each leg among the documents that match every preference: a matching document's
-        passages come into the pool even when the open legs rank them too low to reach it."""
+    def _legs(
+        self,
+        legs: _Legs,
+        depth: int,
+        allowed: np.ndarray | None,
+        condition: Condition,
+        keyword: list[int] | None,
+    ) -> list[list[int]]:
+        """Each leg's `depth` best passage ids within `condition` (`allowed`: the passages it
+        lets the dense leg score); `keyword`: the keyword leg's ids when already found."""
         out = []
         if legs.qv is not None:
             with stage("dense"):
-                out.append(self.dense.search(legs.gen, legs.qv, depth, legs.strict_candidates))
+                out.append(self.dense.search(legs.gen, legs.qv, depth, allowed))
         if legs.matches:
-            ids = legs.first_strict_keyword
-            if ids is None:
+            if keyword is None:
                 with stage("keyword"):
-                    ids = self.keyword.search(legs.gen, legs.matches, depth, legs.strict)
-            legs.first_strict_keyword = None
-            out.append(ids)
+                    keyword = self.keyword.search(legs.gen, legs.matches, depth, condition)
+            out.append(keyword)
         return out
 
     @stage("read")
