@@ -48,13 +48,19 @@ class StateStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / "state.sqlite"
         self._local = threading.local()
-        self.connection().executescript(_SCHEMA)  # idempotent; runs its own transaction
+        # Workers forked together open the file at once: SQLite answers "database is locked"
+        # without waiting to one of two connections that both upgrade a read to a write (the
+        # schema) or switch the journal mode, so the first set-up is serialised by a file lock.
+        # WAL mode is kept in the file; later connections only set their own options.
+        with self._locked("init.lock"):
+            db = self.connection()
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)  # idempotent; runs its own transaction
 
     def connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
-            db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # a lost bucket after a crash is harmless
             self._local.db = db
         return db
@@ -70,10 +76,13 @@ class StateStore:
             raise
         db.execute("COMMIT")
 
-    @contextlib.contextmanager
-    def build_lock(self) -> Iterator[None]:
+    def build_lock(self) -> contextlib.AbstractContextManager[None]:
         """Held while a build runs: other processes' builds wait for it."""
-        with (self.folder / "build.lock").open("a") as handle:
+        return self._locked("build.lock")
+
+    @contextlib.contextmanager
+    def _locked(self, name: str) -> Iterator[None]:
+        with (self.folder / name).open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
