@@ -8,6 +8,7 @@ The searcher puts the named resolution (that paragraph) first, in every mode.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -87,7 +88,7 @@ def remainder(question: str, references: list[Reference]) -> str:
 class Pin:
     passage_id: int
     asked: bool  # holds the paragraph the question names
-    order: int  # the resolution's own order: its preamble, then its paragraphs
+    order: int  # reading order: the opening, the operative paragraphs, the rest
 
 
 def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[Pin]:
@@ -96,14 +97,28 @@ def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[
     for reference in found:
         where = f" AND {condition.sql}" if condition.sql else ""
         rows = gen.query(
-            "SELECT p.id, p.paragraphs FROM passages p "
+            "SELECT p.id, p.document_id, p.section, p.paragraphs FROM passages p "
             "JOIN documents d ON d.id = p.document_id "
             f"WHERE d.number = ?{where} ORDER BY (d.year = ?) DESC, d.id, p.ordinal",
             [reference.number, *condition.params, reference.year or 0],
         )
-        for row in rows:
+        for row in reading_order(rows):
             asked = reference.paragraph in paragraph_numbers(row["paragraphs"])
             out.append(Pin(row["id"], asked, len(out)))
+    return out
+
+
+def reading_order(rows: list) -> list:
+    """A resolution's passages as a researcher reads it by name: its opening (symbol, date,
+    the first considerations), then what it decided (the operative paragraphs), then the
+    rest of its preamble. In document order, 687 (1991) put nine passages of "Recalling …"
+    before paragraph 1, past the first page of results."""
+    out: list = []
+    for _, passages in itertools.groupby(rows, key=lambda row: row["document_id"]):
+        opening, *rest = passages
+        out.append(opening)
+        out += [row for row in rest if row["section"] != "Preamble"]
+        out += [row for row in rest if row["section"] == "Preamble"]
     return out
 
 
@@ -124,7 +139,7 @@ def pin(
 ) -> list[tuple[int, float]]:
     """`ranked` with up to `limit` pinned passages first: the asked paragraph's, then those
     the ranking found best (`by_rank`: the question asks more than the name), then the rest
-    in the resolution's own order."""
+    in reading order."""
     if not pinned:
         return ranked
     position = {pid: i for i, (pid, _) in enumerate(ranked)} if by_rank else {}

@@ -162,7 +162,8 @@ class Searcher:
         first round, what the words say and both legs' candidates within it. The model
         thread embeds the question meanwhile: a lone question waits for the longer of the
         two, not their sum. A question that only names resolutions gets them whole first,
-        in their own order; one that asks more of them, their three best passages."""
+        in reading order (references.reading_order); one that asks more of them, their
+        three best passages."""
         condition = parse_filters(query.filters)
         gen = self.generation
         pending: Future | None = None

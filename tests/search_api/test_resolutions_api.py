@@ -105,6 +105,20 @@ def test_a_resolution_named_alone_comes_whole_in_its_own_order(client: TestClien
     ]
 
 
+def test_a_long_preamble_does_not_bury_what_the_resolution_decided(client: TestClient):
+    hits = client.post("/search", json={"query": "resolution 687", "k": 50}).json()["results"]
+    sections = [h["section"] for h in hits]
+
+    assert sections[0] == "Preamble" and sections[1] == "Paragraph 1"  # opening, decisions
+    assert sections.count("Preamble") > 2  # the rest of a long preamble comes after them
+    operative = sections[1 : sections.index("Preamble", 1)]
+    assert "Preamble" not in operative and len(operative) > 20
+    assert all(s == "Preamble" for s in sections[sections.index("Preamble", 1) :])
+    numbers = [int(h["paragraphs"].split("–")[0]) for h in hits[1 : len(operative) + 1]
+               if h["paragraphs"]]  # fmt: skip
+    assert numbers == sorted(numbers)
+
+
 def test_an_assembly_resolution_is_not_taken_for_the_councils(client: TestClient):
     hits = client.post("/search", json={"query": "resolution 77/276 core group"}).json()
 
