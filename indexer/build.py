@@ -32,7 +32,7 @@ from indexer.store import Generation, GenerationWriter, IndexError_, current_gen
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2  # 2: a resolution's subjects in its passages' context
 
 
 @dataclass
@@ -420,14 +420,19 @@ def prepare(
     except (DocumentError, MetadataError, OSError, RecursionError) as exc:
         return Skip(str(exc))
 
-    def context(section: str | None) -> str:
-        return embed_context(document.title, section)
-
-    text, references = loaded.text, []
+    text, references, about = loaded.text, [], ""
     resolution = resolutions.read(text, item.source, known=True)
     if document.doc_type == "resolution" and resolution is not None:
         text = resolutions.structure(text, resolution)  # preamble, operative paragraphs
         references = citations.extract(text, resolution.number)
+        # Its operative paragraphs rarely name what it is about ("Decides to remain seized
+        # of the matter"): the names go into every passage's context (docs/evaluation.md).
+        about = ", ".join(resolutions.subjects(text.text))
+
+    def context(section: str | None) -> str:
+        line = embed_context(document.title, section)
+        return f"{line} — {about}" if about else line
+
     passages = [p for p in chunk(text, embedder.count_tokens, options, context) if p.text]
     if not passages:
         return Skip("no passages: the document has no text")

@@ -14,6 +14,7 @@ resolution than its name says is reported (`Resolution.warnings`).
 
 from __future__ import annotations
 
+import collections
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -222,3 +223,38 @@ def structure(text: NormalisedText, resolution: Resolution) -> NormalisedText:
         numbers = format_paragraphs([b.paragraph for b in group if b.paragraph]) or ""
         blocks.extend(replace(b, section=paragraphs_label(numbers)) for b in group)
     return replace(text, blocks=blocks)
+
+
+# Capitalised words of the Council's own boilerplate, and of the verbs that open its clauses.
+_BOILERPLATE = frozenset(
+    """Security Council United Nations Secretary-General General Assembly Charter Member States
+    State Government Governments Resolution Resolutions President Article Articles Chapter
+    Organization Committee Commission Nations Members The In Its It This That Further Also
+    Decides Requests Calls Urges Notes Recalling Noting Reaffirming Having Considering
+    Expressing Taking Welcoming Deploring Condemns Adopted Distr Part International Court
+    Justice Report Special Representative Mission Force Forces Parties Party Annex Statute
+    Rules Procedure Permanent Letter Secretariat Office Agreement To RES For On At By""".split()  # noqa: SIM905
+)
+_NAME = re.compile(r"(?<![\w-])[A-Z][a-zA-Z'’-]+(?:\s+(?:of\s+the\s+|of\s+)?[A-Z][a-zA-Z'’-]+)*")
+_ROMAN = re.compile(r"^[IVXLC]+$")
+
+
+def subjects(text: str, count: int = 4) -> list[str]:
+    """The names a resolution is about ("Iraq", "Kuwait"; "Namibia", "South Africa"): its
+    most frequent capitalised words inside sentences, the Council's boilerplate left out. An
+    operative paragraph ("Decides to remain seized of the matter") rarely names them itself."""
+    flat = " ".join(text.split())
+    counts: collections.Counter[str] = collections.Counter()
+    for match in _NAME.finditer(flat):
+        before = flat[max(0, match.start() - 4) : match.start()].rstrip()
+        if not before or before[-1] in ".,;:(" or before[-1].isdigit():
+            continue  # a clause's first word ("Recalling", "Decides") is capitalised anyway
+        words = [w for w in match.group().split() if w not in _BOILERPLATE and not _ROMAN.match(w)]
+        while words and words[0] in ("of", "the"):
+            words.pop(0)
+        while words and words[-1] in ("of", "the"):
+            words.pop()
+        if words:
+            counts[" ".join(words)] += 1
+    common = [name for name, n in counts.most_common(count) if n >= 2]
+    return common or [name for name, _ in counts.most_common(1)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer import resolutions
+from indexer.build import build
 from indexer.chunking import chunk
 from indexer.embedders.fake import FakeEmbedder
 from indexer.metadata import derive
@@ -121,3 +122,38 @@ def test_words_hyphenated_at_line_ends_and_wrapped_references_read_as_one():
 
     assert "661 (1990) of 6 August 1990" in text  # printed "661\n(1990)"
     assert "\n(1990)" not in text
+
+
+def test_a_resolutions_subjects_are_the_names_it_is_about_without_the_councils_boilerplate():
+    assert resolutions.subjects(text_of("S_RES_0661_1990_EN_GOLD.txt").text)[:2] == [
+        "Kuwait", "Iraq"]  # fmt: skip
+    assert {"India", "Pakistan", "Kashmir"} <= set(
+        resolutions.subjects(text_of("S_RES_0047_1948_EN_GOLD.txt").text)
+    )
+    for name in ("S_RES_0242_1967_EN_GOLD.txt", "S_RES_0678_1990_EN_GOLD.txt",
+                 "S_RES_0687_1991_EN_GOLD.txt"):  # fmt: skip
+        found = resolutions.subjects(text_of(name).text)
+        assert found and not {"Security Council", "Decides", "Recalling", "Charter"} & set(found)
+
+
+class RecordingEmbedder(FakeEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed_batch(self, texts):
+        self.texts += texts
+        return super().embed_batch(texts)
+
+
+def test_an_operative_paragraph_is_embedded_with_what_its_resolution_is_about(tmp_path):
+    corpus = tmp_path / "corpus" / "unsc-resolutions"
+    corpus.mkdir(parents=True)
+    (corpus / "S_RES_0661_1990_EN_GOLD.txt").write_bytes(
+        (RESOLUTIONS / "S_RES_0661_1990_EN_GOLD.txt").read_bytes()
+    )
+    embedder = RecordingEmbedder()
+    build(tmp_path / "corpus", tmp_path / "index", embedder)
+
+    seized = [t for t in embedder.texts if "Paragraph 10" in t.split("\n", 1)[0]]
+    assert seized and seized[0].split("\n", 1)[0].endswith("— Kuwait, Iraq")
