@@ -191,3 +191,66 @@ def test_under_budget_the_whole_question_is_searched(collection: sqlite3.Connect
     for question, whole in WHOLE.items():
         assert fts_query(question) == whole
         assert fts_queries(question, everywhere, passages=5_472) == [whole]
+
+
+@pytest.fixture(scope="module")
+def filtered_index(tmp_path_factory: pytest.TempPathFactory) -> store.Generation:
+    """Forty speeches (Tuvalu's and Fiji's) and seven resolutions, six of them of 1990."""
+    import shutil
+
+    from indexer.build import build
+    from indexer.embedders.fake import FakeEmbedder
+    from tests.conftest import CORPUS, copy_corpus
+
+    speeches = sorted(p.name for p in (CORPUS / "ungdc-pacific").glob("[FT][JU][IV]_*.txt"))
+    corpus = copy_corpus(tmp_path_factory.mktemp("filtered") / "corpus", speeches, pdf=False)
+    (corpus / "unsc-resolutions").mkdir()
+    for number in ("0242_1967", "0660_1990", "0661_1990", "0662_1990", "0664_1990",
+                   "0665_1990", "0678_1990"):  # fmt: skip
+        name = f"S_RES_{number}_EN_GOLD.txt"
+        shutil.copy(CORPUS / "unsc-resolutions" / name, corpus / "unsc-resolutions" / name)
+    build(corpus, corpus.parent / "index", FakeEmbedder())
+    gen = store.Generation.open_current(corpus.parent / "index")
+    yield gen
+    gen.close()
+
+
+def _joined(gen: store.Generation, matches: list[str], n: int, condition) -> list[int]:
+    """The filtered search as one query joined to the documents (what ranges replace)."""
+    leg, ids = keyword.KeywordLeg(), {}
+    for match in matches:
+        sql = leg._JOINED.format(condition.sql, leg.RANK)
+        ids.update(dict.fromkeys(r[0] for r in gen.query(sql, [match, *condition.params, n])))
+        if len(ids) >= n:
+            break
+    return list(ids)[:n]
+
+
+@pytest.mark.parametrize(
+    ("filters", "by_ranges"),
+    [
+        ({"country": "TUV", "year": 2019}, True),  # one speech
+        ({"country": ["FJI", "TUV"], "year": 2019}, True),  # two speeches
+        ({"number": [660, 661, 678]}, True),
+        ({"doc_type": "resolution", "year": 1990}, False),  # more documents than ranges
+        ({"country": "FJI"}, False),
+        ({"country": "TUV", "year": 1800}, True),  # nothing: no range, no passage
+    ],
+)
+def test_a_filter_searched_range_by_range_finds_what_the_join_finds_in_its_order(
+    filtered_index: store.Generation, filters: dict, by_ranges: bool
+):
+    from search_api.filters import parse_filters
+
+    gen = filtered_index
+    leg, condition = keyword.KeywordLeg(), parse_filters(filters)
+    assert (leg.ranges(gen, condition) is not None) is by_ranges
+    found = 0
+    for question in ("climate change and rising seas", "Iraq invasion of Kuwait sanctions",
+                     "fisheries", "the security council"):  # fmt: skip
+        matches = leg.queries(gen, question)
+        for n in (5, 100):
+            ids = leg.search(gen, matches, n, condition)
+            assert ids == _joined(gen, matches, n, condition)
+            found += len(ids)
+    assert (found == 0) is (filters.get("year") == 1800)
