@@ -311,11 +311,18 @@ def evaluate_command(
         Path | None,
         typer.Option(help="A saved run: print the paired differences from it, with intervals"),
     ] = None,
+    uploads: Annotated[
+        Path | None,
+        typer.Option(
+            help="Upload this folder's documents through the admin API to a scratch copy of "
+            "the index and corpus first; the questions name its files"
+        ),
+    ] = None,
 ) -> None:
     """Recall@1/5/10, MRR@10 and nDCG@10 per question kind, for each mode side by side, with
     95 % bootstrap intervals; `--against` tells a change from noise."""
     from indexer.store import IndexError_
-    from search_api import evaluation
+    from search_api import evaluation, upload_evaluation
     from search_api.lifecycle import make_embedder, make_searcher
 
     if split not in ("dev", "test", "all"):
@@ -324,8 +331,13 @@ def evaluate_command(
     modes = modes or list(MODES)
     try:
         items = [q for q in evaluation.load_questions(questions) if split in ("all", q.split)]
-        searcher = make_searcher(settings, make_embedder(settings))
-        outcomes = evaluation.evaluate(searcher, items, modes)
+        embedder = make_embedder(settings)
+        if uploads is None:
+            outcomes = evaluation.evaluate(make_searcher(settings, embedder), items, modes)
+        else:
+            with upload_evaluation.uploaded(settings, uploads, embedder) as (searcher, sources):
+                items = upload_evaluation.as_uploaded(items, sources)
+                outcomes = evaluation.evaluate(searcher, items, modes)
         before = evaluation.load_outcomes(against, items) if against else None
     except (OSError, IndexError_, QueryError, ValueError) as exc:
         _fail(str(exc))

@@ -378,3 +378,48 @@ def test_search_literal_reads_no_year(cli_index: Path):
 
     assert understood["understood"]["year"] == {"value": 2005, "text": "in 2005"}
     assert "understood" not in literal
+
+
+def _upload_folder(tmp_path: Path, documents: list[str]) -> tuple[Path, Path]:
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    (folder / "report-01.txt").write_text(
+        "Tokelau joins the customs family\n\nTokelau was admitted as the 24th member of the "
+        "Oceania Customs Organization at the annual conference in Apia, after three years as "
+        "an observer.\n"
+    )
+    (folder / "README.md").write_text("Reports for the upload evaluation.\n")
+    question = {"id": "up-1", "kind": "upload", "documents": documents,
+                "question": "which territory became the 24th member of the customs organisation",
+                "evidence": ["was admitted as the 24th member"]}  # fmt: skip
+    (folder / "questions.jsonl").write_text(json.dumps(question) + "\n")
+    return folder, folder / "questions.jsonl"
+
+
+def test_eval_with_uploads_finds_documents_added_through_the_admin_api_to_a_scratch_copy(
+    cli_index: Path, tmp_path: Path
+):
+    corpus = cli_index.parent / "corpus"
+    served = (cli_index / "CURRENT").read_text()
+    generations = sorted(p.name for p in cli_index.iterdir())
+    folder, questions = _upload_folder(tmp_path, ["report-01.txt"])
+
+    result = invoke("eval", questions, "--uploads", folder, "--index-dir", cli_index,
+                    "--model", "fake", "--mode", "keyword",
+                    env={"CONFSEARCH_CORPUS_DIR": str(corpus)})  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    row = next(line.split() for line in result.output.splitlines() if line.startswith("upload"))
+    assert row[:5] == ["upload", "1", "keyword", "1.000", "1.000"]  # found, first
+    # The real corpus and index are untouched: the uploads went to a scratch copy.
+    assert not (corpus / "uploads").exists()
+    assert (cli_index / "CURRENT").read_text() == served
+    assert sorted(p.name for p in cli_index.iterdir()) == generations
+
+
+def test_eval_with_uploads_names_a_file_the_folder_lacks(cli_index: Path, tmp_path: Path):
+    folder, questions = _upload_folder(tmp_path, ["report-09.txt"])
+    result = invoke("eval", questions, "--uploads", folder, "--index-dir", cli_index,
+                    "--model", "fake", "--mode", "keyword",
+                    env={"CONFSEARCH_CORPUS_DIR": str(cli_index.parent / "corpus")})  # fmt: skip
+    assert "report-09.txt" in assert_clean_failure(result)
