@@ -235,6 +235,7 @@ def _joined(gen: store.Generation, matches: list[str], n: int, condition) -> lis
         ({"doc_type": "resolution", "year": 1990}, False),  # more documents than ranges
         ({"country": "FJI"}, False),
         ({"country": "TUV", "year": 1800}, True),  # nothing: no range, no passage
+        ({"cites": "S/RES/660", "year": {"gte": 1990}}, False),  # more than four cite it
     ],
 )
 def test_a_filter_searched_range_by_range_finds_what_the_join_finds_in_its_order(
