@@ -270,7 +270,9 @@ class KeywordLeg:
                 merged.append((first, last))
         return merged
 
-    def _within(self, gen: Generation, match: str, n: int, ranges: list[tuple[int, int]]):
+    def _within(
+        self, gen: Generation, match: str, n: int, ranges: list[tuple[int, int]]
+    ) -> list[int]:
         # bm25's statistics (IDF, average length) are the whole table's whatever the range,
         # so the ranges' scores compare and merge into the joined query's order.
         scored = []

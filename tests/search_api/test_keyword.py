@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 
 import pytest
 
 from indexer import store
+from indexer.build import build
+from indexer.embedders.fake import FakeEmbedder
 from search_api import keyword
+from search_api.filters import parse_filters
 from search_api.keyword import fts_queries, fts_query, fts_tokens, terms
+from tests.conftest import CORPUS, copy_corpus
 
 HOSTILE = [
     "e-commerce",
@@ -196,12 +201,6 @@ def test_under_budget_the_whole_question_is_searched(collection: sqlite3.Connect
 @pytest.fixture(scope="module")
 def filtered_index(tmp_path_factory: pytest.TempPathFactory) -> store.Generation:
     """Forty speeches (Tuvalu's and Fiji's) and seven resolutions, six of them of 1990."""
-    import shutil
-
-    from indexer.build import build
-    from indexer.embedders.fake import FakeEmbedder
-    from tests.conftest import CORPUS, copy_corpus
-
     speeches = sorted(p.name for p in (CORPUS / "ungdc-pacific").glob("[FT][JU][IV]_*.txt"))
     corpus = copy_corpus(tmp_path_factory.mktemp("filtered") / "corpus", speeches, pdf=False)
     (corpus / "unsc-resolutions").mkdir()
@@ -241,8 +240,6 @@ def _joined(gen: store.Generation, matches: list[str], n: int, condition) -> lis
 def test_a_filter_searched_range_by_range_finds_what_the_join_finds_in_its_order(
     filtered_index: store.Generation, filters: dict, by_ranges: bool
 ):
-    from search_api.filters import parse_filters
-
     gen = filtered_index
     leg, condition = keyword.KeywordLeg(), parse_filters(filters)
     assert (leg.ranges(gen, condition) is not None) is by_ranges
