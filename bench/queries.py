@@ -35,6 +35,7 @@ from bench.common import (
     wait_until,
 )
 from bench.report import Row, Section
+from search_api.metrics import STAGES
 
 CLIENTS = 8
 RUNS = 3
@@ -184,7 +185,7 @@ def run(ctx: Context) -> Section:
     section.rows.append(Row(
         "server-side stages (1 client, distinct): median ms",
         " · ".join(f"{name} {median([s.get(name, 0.0) for s in stages]):.2f}"
-                   for name in ("model", "embedding", "dense", "keyword", "fusion", "read")),
+                   for name in STAGES),
         how="'embedding' is the wait for the vector after the keyword leg ran meanwhile",
     ))  # fmt: skip
     server_side = percentiles(took)

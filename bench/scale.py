@@ -209,14 +209,8 @@ def write_generation(source: Path, index_dir: Path, vectors, index, params) -> P
     """An index generation in confsearch's format: passage i is a copy of real passage
     i % P (in a copy of its document, so results do not collapse into one), with vector i."""
     from indexer.checksums import sha256_file
-    from indexer.store import (
-        DOCUMENT_COLUMNS,
-        FILES,
-        FORMAT_VERSION,
-        SCHEMA,
-        write_citations,
-        write_vocabulary,
-    )
+    from indexer.postings import write_keyword_index
+    from indexer.store import DOCUMENT_COLUMNS, FILES, FORMAT_VERSION, SCHEMA, write_citations
 
     name = "gen-000001-bench-scale"
     folder = index_dir / name
@@ -247,7 +241,7 @@ def write_generation(source: Path, index_dir: Path, vectors, index, params) -> P
         " coalesce(p.section, ''), p.text FROM passages p JOIN documents d"
         " ON d.id = p.document_id ORDER BY p.id"
     )
-    write_vocabulary(db)
+    write_keyword_index(db, folder, len(vectors))
     write_citations(db)
     documents = db.execute("SELECT count(*) FROM documents").fetchone()[0]
     db.commit()

@@ -9,6 +9,8 @@
       gen-.../sentence_vectors.npy  float16, one row per sentence of every passage, in order:
                               the dense leg's re-scoring and highlights (memory-mapped)
       gen-.../sentence_offsets.npy  int64: passage i's sentences are rows offsets[i]:offsets[i+1]
+      gen-.../keyword_*.npy, passage_lengths.npy  the keyword leg's posting lists
+                              (indexer/postings.py)
 
 A build writes a new generation beside the published one, syncs it to disk and then replaces
 CURRENT atomically, so a reader never sees a half-written index. Published generations are
@@ -32,18 +34,18 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from indexer import vector_index
+from indexer import postings, vector_index
 from indexer.checksums import sha256_file
 from indexer.fields import FIELDS, NAMES
 from indexer.folding import folded
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
 FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy", "sentence_vectors.npy",
-         "sentence_offsets.npy")  # fmt: skip
+         "sentence_offsets.npy", *postings.FILES)  # fmt: skip
 
 # How passages_fts splits and stems words; the keyword leg tokenizes questions the same way to
 # look their words up in passages_vocab.
@@ -98,9 +100,12 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
     title, section, text, content='', tokenize='{FTS_TOKENIZER}'
 );
 -- Passages holding each FTS5 token, copied from passages_fts at publish (an fts5vocab table
--- would count a token by reading its whole posting list at every question). The keyword leg
--- leaves out the words too common to score at scale (search_api/keyword.py).
-CREATE TABLE passages_vocab (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+-- would count a token by reading its whole posting list at every question), and where its
+-- postings begin in keyword_rows.npy (indexer/postings.py). The keyword leg leaves out the
+-- words too common to score at scale (search_api/keyword.py).
+CREATE TABLE passages_vocab (
+    term TEXT PRIMARY KEY, docs INTEGER NOT NULL, first INTEGER NOT NULL
+) WITHOUT ROWID;
 -- Resolutions each document refers to (indexer/citations.py), from documents.citations at
 -- publish: "cites" and "cited by" in both directions.
 CREATE TABLE citations (
@@ -221,7 +226,7 @@ class GenerationWriter:
         )
 
     def publish(self, manifest: dict) -> Path:
-        write_vocabulary(self.db)
+        postings.write_keyword_index(self.db, self.path, self.passage_count)
         write_citations(self.db)
         self.db.commit()
         self.db.execute("PRAGMA journal_mode=DELETE")
@@ -291,13 +296,6 @@ class GenerationWriter:
             self.db.close()
         finally:
             shutil.rmtree(self.path, ignore_errors=True)
-
-
-def write_vocabulary(db: sqlite3.Connection) -> None:
-    """Fill passages_vocab from the finished passages_fts."""
-    db.execute("CREATE VIRTUAL TABLE temp.fts_vocab USING fts5vocab(main, passages_fts, row)")
-    db.execute("INSERT INTO passages_vocab SELECT term, doc FROM temp.fts_vocab")
-    db.execute("DROP TABLE temp.fts_vocab")
 
 
 def write_citations(db: sqlite3.Connection) -> None:
@@ -403,6 +401,10 @@ class Generation:
             self.embeddings, self.sentences, self.sentence_offsets = (
                 np.asarray(a) for a in (embeddings, sentences, offsets)
             )
+            self.postings = postings.Postings(path)
+            if self.postings.passages != len(self.embeddings):
+                raise ValueError(f"passage_lengths.npy has {self.postings.passages} passages, "
+                                 f"embeddings.npy {len(self.embeddings)}")  # fmt: skip
         except (RuntimeError, OSError, ValueError) as exc:
             raise IndexError_(f"index generation {path.name} is unreadable: {exc}") from exc
         # The connections are all opened now: the files stay readable even if a later build

@@ -12,7 +12,6 @@ import numpy as np
 
 from indexer.store import Generation
 from indexer.vector_index import search_parameters
-from search_api.filters import Condition
 
 EXACT_SCAN_LIMIT = 20_000  # below this many candidates, score them directly
 # float16 → float32 by looking each value's bits up: the same floats as numpy's cast, which
@@ -23,17 +22,6 @@ _FLOAT16 = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float3
 class DenseLeg:
     def __init__(self, sentence_weight: float = 0.5) -> None:
         self.sentence_weight = sentence_weight  # of the best sentence in the passage's score
-
-    def candidates(self, gen: Generation, condition: Condition) -> np.ndarray | None:
-        """The passage ids a filter allows; None without a filter (all of them)."""
-        if not condition.sql:
-            return None
-        rows = gen.query(
-            "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id "
-            f"WHERE {condition.sql}",
-            condition.params,
-        )
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def search(
         self, gen: Generation, qv: np.ndarray, n: int, candidates: np.ndarray | None

@@ -12,7 +12,10 @@ import re
 from collections.abc import Collection
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from indexer.fields import FILTERS, column
+from indexer.store import Generation
 from search_api.query import QueryError
 
 _RANGE = {"gte": ">=", "lte": "<=", "gt": ">", "lt": "<"}
@@ -21,6 +24,18 @@ _RANGE = {"gte": ">=", "lte": "<=", "gt": ">", "lt": "<"}
 class Condition(NamedTuple):
     sql: str  # empty: every document
     params: list
+
+
+def allowed_passages(gen: Generation, condition: Condition) -> np.ndarray | None:
+    """The passage ids a condition allows, ascending; None without one (all of them)."""
+    if not condition.sql:
+        return None
+    rows = gen.query(
+        "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id "
+        f"WHERE {condition.sql}",
+        condition.params,
+    )
+    return np.sort(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
 
 
 def parse_filters(filters: dict | None) -> Condition:

@@ -17,10 +17,13 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+import numpy as np
 
 from indexer.folding import folded
+from indexer.postings import FTS_RANK
 from indexer.store import FTS_TOKENIZER, Generation
-from search_api.filters import Condition
 from search_api.spelling import variants
 
 _TERM = re.compile(r"\w+(?:[-'’.]\w+)*")
@@ -44,8 +47,6 @@ STOPWORDS = frozenset(
 # (docs/performance.md, "Keyword leg").
 POSTING_BUDGET = 6_000
 CORE_BUDGET = 1_500
-# A filter's passages are searched range by range (KeywordLeg.ranges) up to this many documents.
-MAX_RANGES = 4  # each range is a query of its own: ~0.6 ms against ~3 for the join
 
 # FTS5 token → passages holding it (tokens it lacks can be left out).
 DocCounts = Callable[[Collection[str]], dict[str, int]]
@@ -74,19 +75,36 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+@dataclass(frozen=True)
+class Match:
+    """One keyword query: the passages holding any of the words (all of them when `every`),
+    scored by bm25 over the words, each with its other spellings, and over the phrases of
+    two adjacent words."""
+
+    words: tuple[tuple[str, ...], ...]  # each word, then its other spellings
+    phrases: tuple[str, ...] = ()  # "falepili union"
+    every: bool = False
+
+    @property
+    def expression(self) -> str:
+        """The same query as an FTS5 MATCH expression."""
+        joiner = " AND " if self.every else " OR "
+        return joiner.join([*map(_quote_word, self.words), *map(_quote, self.phrases)])
+
+
 def fts_query(text: str) -> str | None:
     """An FTS5 MATCH expression for the whole of `text`, or None when it has no searchable
     word."""
     queries = fts_queries(text)
-    return queries[0] if queries else None
+    return queries[0].expression if queries else None
 
 
-def fts_queries(text: str, doc_counts: DocCounts | None = None, passages: int = 0) -> list[str]:
-    """FTS5 MATCH expressions for `text`, to search in turn until they find enough passages;
-    none when it has no searchable word.
+def fts_queries(text: str, doc_counts: DocCounts | None = None, passages: int = 0) -> list[Match]:
+    """The queries for `text`, to search in turn until they find enough passages; none when
+    it has no searchable word.
 
     Without `doc_counts` (of an index of `passages` passages), or when the question's words
-    match at most POSTING_BUDGET passages, that is the one expression of the whole question.
+    match at most POSTING_BUDGET passages, that is the one query of the whole question.
     Beyond, the question is cut to its rarest words (`_core`)."""
     words = terms(text)
     if not words:
@@ -104,21 +122,24 @@ def fts_queries(text: str, doc_counts: DocCounts | None = None, passages: int = 
     return [_join(words, pairs)]
 
 
-def _quote_word(word: str) -> str:
+def _spelt(word: str) -> tuple[str, ...]:
+    return (word, *variants(word))
+
+
+def _quote_word(spellings: tuple[str, ...]) -> str:
     """The word, or the word or its other spelling: ("organisation" OR "organization")."""
-    spellings = variants(word)
-    if not spellings:
-        return _quote(word)
-    return "(" + " OR ".join(map(_quote, [word, *spellings])) + ")"
+    if len(spellings) == 1:
+        return _quote(spellings[0])
+    return "(" + " OR ".join(map(_quote, spellings)) + ")"
 
 
-def _join(words: list[str], pairs: list[tuple[str, str]]) -> str:
-    return " OR ".join([*map(_quote_word, words), *(_quote(f"{a} {b}") for a, b in pairs)])
+def _join(words: list[str], pairs: list[tuple[str, str]]) -> Match:
+    return Match(tuple(map(_spelt, words)), tuple(f"{a} {b}" for a, b in pairs))
 
 
 def _core(
     words: list[str], pairs: list[tuple[str, str]], cost: dict[str, int], passages: int
-) -> list[str]:
+) -> list[Match]:
     """The rarest words (in question order), matching at most CORE_BUDGET passages in all,
     and the phrases of two kept words: a phrase with a dropped word would read that word's
     whole posting list for its IDF."""
@@ -126,16 +147,18 @@ def _core(
     if cost[rare[0]] > CORE_BUDGET:
         # Even the rarest word is too common to score all its passages: require the rarest
         # words together, as many as make the expected matches (if the words were
-        # independent) fit the budget. FTS5 skips through the longer lists and scores only
-        # the passages holding them all. Those are often too few (none for 1 question in 5
-        # of the benchmark's at 1M): then the rarest word alone follows.
+        # independent) fit the budget: only the passages holding them all are scored. Those
+        # are often too few (none for 1 question in 5 of the benchmark's at 1M): then the
+        # rarest word alone follows.
         needed, expected = [], float(passages)
         for word in rare:
             needed.append(word)
             expected *= cost[word] / passages
             if expected <= CORE_BUDGET:
                 break
-        return list(dict.fromkeys([" AND ".join(map(_quote_word, needed)), _quote_word(rare[0])]))
+        together = Match(tuple(map(_spelt, needed)), every=len(needed) > 1)
+        alone = Match((_spelt(rare[0]),))
+        return [together] if together == alone else [together, alone]
     kept: set[str] = set()
     total = 0
     for word in rare:
@@ -192,91 +215,105 @@ def fts_tokens(words: Collection[str]) -> dict[str, tuple[str, ...]]:
 
 class KeywordLeg:
     """Passages by bm25 over the question's words (the title weighs less than section and
-    text), with the filters inside the same query."""
+    text), within the passages a filter allows.
 
-    RANK = "bm25(passages_fts, 0.3, 1.0, 1.0)"
+    A word of one token is scored from the generation's posting arrays
+    (indexer/postings.py); phrases (two adjacent words, a word FTS5 splits such as
+    "e-commerce") by FTS5, which alone knows positions. bm25 is a sum over the query's
+    phrases, each with its own IDF, so the two parts add up to FTS5's score of the whole
+    query: the same passages in the same order, at a fraction of the cost
+    (docs/performance.md, "Keyword leg")."""
 
-    def queries(self, gen: Generation, question: str) -> list[str]:
-        """The FTS5 expressions of `question`, cut to its rarest words when it would score
-        too many passages of `gen`."""
+    RANK = FTS_RANK
+
+    def queries(self, gen: Generation, question: str) -> list[Match]:
+        """The queries of `question`, cut to its rarest words when it would score too many
+        passages of `gen`."""
 
         def doc_counts(tokens: Collection[str]) -> dict[str, int]:
-            if not tokens:
-                return {}
-            marks = ",".join("?" for _ in tokens)
-            sql = f"SELECT term, docs FROM passages_vocab WHERE term IN ({marks})"
-            return {term: docs for term, docs in gen.query(sql, list(tokens))}
+            return {term: docs for term, (_, docs) in _spans(gen, tokens).items()}
 
         return fts_queries(question, doc_counts, gen.manifest["counts"]["passages"])
 
     def search(
-        self, gen: Generation, matches: list[str], n: int, condition: Condition
+        self, gen: Generation, matches: list[Match], n: int, allowed: np.ndarray | None = None
     ) -> list[int]:
-        """Up to `n` passage ids: each expression's passages follow the previous ones' until
-        there are `n` (a cut question's rarest words together, then the rarest alone)."""
-        ranges = self.ranges(gen, condition) if condition.sql else None
+        """Up to `n` passage ids, best first, among the sorted ids `allowed` (None: all):
+        each query's passages follow the previous ones' until there are `n` (a cut
+        question's rarest words together, then the rarest alone)."""
         ids: dict[int, None] = {}
         for match in matches:
-            if ranges is not None:
-                found = self._within(gen, match, n, ranges)
-            elif condition.sql:
-                found = [r[0] for r in gen.query(self._JOINED.format(condition.sql, self.RANK),
-                                                 [match, *condition.params, n])]  # fmt: skip
-            else:
-                found = [r[0] for r in gen.query(self._OPEN.format(self.RANK), [match, n])]
-            ids.update(dict.fromkeys(found))
+            rows, scores = self.scores(gen, match, allowed)
+            order = np.lexsort((rows, -scores))  # ties: in passage order, as FTS5's
+            ids.update(dict.fromkeys(rows[order[:n]].tolist()))
             if len(ids) >= n:
                 break
         return list(ids)[:n]
 
-    _OPEN = "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? ORDER BY {} LIMIT ?"
-    _JOINED = (
-        "SELECT f.rowid FROM passages_fts f JOIN passages p ON p.id = f.rowid "
-        "JOIN documents d ON d.id = p.document_id "
-        "WHERE passages_fts MATCH ? AND {} ORDER BY {} LIMIT ?"
-    )
-    _RANGE = (
-        "SELECT rowid, {} AS score FROM passages_fts WHERE passages_fts MATCH ? "
-        "AND rowid BETWEEN ? AND ? ORDER BY score LIMIT ?"
-    )
+    def scores(
+        self, gen: Generation, match: Match, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The passages `match` finds among `allowed` (ascending ids) and their bm25
+        scores, higher better."""
+        spellings = [s for word in match.words for s in word]
+        tokens = fts_tokens(spellings)
+        single = [tokens[s][0] for s in spellings if len(tokens[s]) == 1]
+        spans = _spans(gen, set(single))
+        phrases = [s for s in spellings if len(tokens[s]) > 1] + list(match.phrases)
+        within = allowed
+        if match.every:
+            # only the passages holding every word (in any of its spellings) are scored
+            for word in match.words:
+                holding = [self._holding(gen, s, tokens[s], spans, within) for s in word]
+                within = np.unique(np.concatenate(holding))
+        parts = [gen.postings.scores([spans[t] for t in single if t in spans], within)]
+        if phrases:
+            expression = " OR ".join(map(_quote, phrases))
+            sql = f"SELECT rowid, -{self.RANK} FROM passages_fts WHERE passages_fts MATCH ?"
+            found = gen.query(sql, [expression])
+            rows = np.array([r[0] for r in found], dtype=np.int64)
+            scores = np.array([r[1] for r in found], dtype=np.float64)
+            if within is not None:
+                inside = _member(rows, within)
+                rows, scores = rows[inside], scores[inside]
+            parts.append((rows, scores))
+        if len(parts) == 1:
+            return parts[0]
+        rows, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+        return rows, np.bincount(where, weights=np.concatenate([p[1] for p in parts]))
 
-    def ranges(self, gen: Generation, condition: Condition) -> list[tuple[int, int]] | None:
-        """The passage ids a filter allows as a few runs of consecutive ids (a document's
-        passages are numbered in a row), or None when there are more than MAX_RANGES.
+    @staticmethod
+    def _holding(
+        gen: Generation, spelling: str, tokens: tuple[str, ...], spans: dict, within
+    ) -> np.ndarray:
+        """The passages holding one spelling of a word (of `within` when given)."""
+        if len(tokens) == 1:
+            first, docs = spans.get(tokens[0], (0, 0))
+            return gen.postings.holding(first, docs, within)
+        if not tokens:
+            return np.zeros(0, dtype=np.int64)
+        found = gen.query("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?",
+                          [_quote(spelling)])  # fmt: skip
+        return _within(np.array([r[0] for r in found], dtype=np.int64), within)
 
-        FTS5 seeks to a rowid range in its posting lists and scores only the passages in
-        it, where the join scores every match and then drops those of other documents: a
-        question's round within its one preferred speech took 1.0 instead of 2.9 ms, with
-        the same passages in the same order (docs/performance.md, "Keyword leg")."""
-        documents = gen.query(
-            f"SELECT d.id FROM documents d WHERE {condition.sql} LIMIT {MAX_RANGES + 1}",
-            condition.params,
-        )
-        if len(documents) > MAX_RANGES:
-            return None
-        marks = ",".join("?" * len(documents))
-        rows = gen.query(
-            "SELECT min(id), max(id), count(*) FROM passages "
-            f"WHERE document_id IN ({marks}) GROUP BY document_id ORDER BY 1",
-            [d[0] for d in documents],
-        )
-        if any(last - first + 1 != count for first, last, count in rows):
-            return None
-        merged: list[tuple[int, int]] = []
-        for first, last, _ in rows:
-            if merged and first == merged[-1][1] + 1:
-                merged[-1] = (merged[-1][0], last)
-            else:
-                merged.append((first, last))
-        return merged
 
-    def _within(
-        self, gen: Generation, match: str, n: int, ranges: list[tuple[int, int]]
-    ) -> list[int]:
-        # bm25's statistics (IDF, average length) are the whole table's whatever the range,
-        # so the ranges' scores compare and merge into the joined query's order.
-        scored = []
-        for first, last in ranges:
-            scored += gen.query(self._RANGE.format(self.RANK), [match, first, last, n])
-        scored.sort(key=lambda row: (row[1], row[0]))
-        return [row[0] for row in scored[:n]]
+def _member(rows: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Which of `rows` are in `sorted_ids`."""
+    at = np.searchsorted(sorted_ids, rows)
+    hit = at < len(sorted_ids)
+    hit[hit] = sorted_ids[at[hit]] == rows[hit]
+    return hit
+
+
+def _within(rows: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    return rows if allowed is None else rows[_member(rows, allowed)]
+
+
+def _spans(gen: Generation, tokens: Collection[str]) -> dict[str, tuple[int, int]]:
+    """Each token's postings in the generation's arrays: (first, passages holding it);
+    tokens no passage holds are left out."""
+    if not tokens:
+        return {}
+    marks = ",".join("?" for _ in tokens)
+    sql = f"SELECT term, first, docs FROM passages_vocab WHERE term IN ({marks})"
+    return {term: (first, docs) for term, first, docs in gen.query(sql, list(tokens))}

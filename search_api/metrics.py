@@ -45,8 +45,9 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # its newest versions).
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # "embedding" is the wait for the question's vector after the keyword leg ran meanwhile;
-# "model" is the forward pass itself (on the model thread; 0 when cached or batched along).
-STAGES = ("model", "embedding", "dense", "keyword", "fusion", "read")
+# "model" is the forward pass itself (on the model thread; 0 when cached or batched along);
+# "filter" reads the passages a filter (or the question's understood preferences) allows.
+STAGES = ("model", "embedding", "filter", "dense", "keyword", "fusion", "read")
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _STAGE = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 _BUILD = (1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 4 * 3600.0)

@@ -21,7 +21,7 @@ from indexer.embedding import Embedder
 from indexer.store import Generation
 from search_api import catalogue, ranking, references, understanding, wording
 from search_api.dense import DenseLeg
-from search_api.filters import Condition, parse_filters, preferring
+from search_api.filters import Condition, allowed_passages, parse_filters, preferring
 from search_api.fusion import reciprocal_rank
 from search_api.highlight import best_span
 from search_api.keyword import KeywordLeg, terms
@@ -171,25 +171,25 @@ class Searcher:
             pending = self.queries.submit(wording.content(query.text))
         only_names = not terms(references.remainder(query.text, named))
         legs = _Legs(gen, condition, None, [], None, None, [], 0, not only_names, {})
-        if pending is not None:
-            with stage("dense"):
-                legs.candidates = self.dense.candidates(gen, condition)
+        with stage("filter"):
+            legs.candidates = allowed_passages(gen, condition)
         depth = self._depth(query)
         if words and query.mode != "semantic":
             with stage("keyword"):
                 legs.matches = self.keyword.queries(gen, query.text)
                 if legs.matches:
-                    legs.first_keyword = self.keyword.search(gen, legs.matches, depth, condition)
+                    legs.first_keyword = self.keyword.search(gen, legs.matches, depth,
+                                                             legs.candidates)  # fmt: skip
         understood = self._understand(gen, query, named)
         legs.preferred = {r.field: r.value for r in understood}
         if legs.preferred and self.preference_leg_weight > 0:
             legs.strict = self._strict(gen, query, legs.preferred)
-        if legs.strict is not None and pending is not None:
-            with stage("dense"):
-                legs.strict_candidates = self.dense.candidates(gen, legs.strict)
+        if legs.strict is not None:
+            with stage("filter"):
+                legs.strict_candidates = allowed_passages(gen, legs.strict)
         if legs.strict is not None and legs.matches:
             with stage("keyword"):
-                strict = self.keyword.search(gen, legs.matches, depth, legs.strict)
+                strict = self.keyword.search(gen, legs.matches, depth, legs.strict_candidates)
             legs.first_strict_keyword = strict
         legs.pinned = references.pins(gen, named, condition) if named else []
         legs.pin_limit = len(legs.pinned) if only_names else PINNED_PER_QUESTION
@@ -220,14 +220,14 @@ class Searcher:
         out and a leg has more to give."""
         depth = self._depth(query)
         while True:
-            ranked = self._legs(legs, depth, legs.candidates, legs.condition, legs.first_keyword)
+            ranked = self._legs(legs, depth, legs.candidates, legs.first_keyword)
             legs.first_keyword = None
             weights = [1.0] * len(ranked)
             if legs.strict is not None:
                 # The legs again, among the documents that match every preference: a
                 # matching document's passages come into the pool even when the open legs
                 # rank them too low to reach it.
-                ranked += self._legs(legs, depth, legs.strict_candidates, legs.strict,
+                ranked += self._legs(legs, depth, legs.strict_candidates,
                                      legs.first_strict_keyword)  # fmt: skip
                 legs.first_strict_keyword = None
                 weights += [self.preference_leg_weight] * (len(ranked) - len(weights))
@@ -264,11 +264,10 @@ class Searcher:
         legs: _Legs,
         depth: int,
         allowed: np.ndarray | None,
-        condition: Condition,
         keyword: list[int] | None,
     ) -> list[list[int]]:
-        """Each leg's `depth` best passage ids within `condition` (`allowed`: the passages it
-        lets the dense leg score); `keyword`: the keyword leg's ids when already found."""
+        """Each leg's `depth` best passage ids among the passages `allowed` (None: all);
+        `keyword`: the keyword leg's ids when already found."""
         out = []
         if legs.qv is not None:
             with stage("dense"):
@@ -276,7 +275,7 @@ class Searcher:
         if legs.matches:
             if keyword is None:
                 with stage("keyword"):
-                    keyword = self.keyword.search(legs.gen, legs.matches, depth, condition)
+                    keyword = self.keyword.search(legs.gen, legs.matches, depth, allowed)
             out.append(keyword)
         return out
 

@@ -110,7 +110,9 @@ def test_first_build_manifest_json_describes_the_generation(built_index, embedde
     assert manifest["generation"] == generation.name
     assert {"faiss", "numpy", "sqlite", "confsearch"} <= set(manifest["versions"])
     assert set(manifest["files"]) == {"passages.sqlite", "vectors.faiss", "embeddings.npy",
-                                      "sentence_vectors.npy", "sentence_offsets.npy"}  # fmt: skip
+                                      "sentence_vectors.npy", "sentence_offsets.npy",
+                                      "keyword_rows.npy", "keyword_counts.npy",
+                                      "passage_lengths.npy"}  # fmt: skip
     for name, digest in manifest["files"].items():
         assert sha256_file(generation / name) == digest
 

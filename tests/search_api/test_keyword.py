@@ -7,11 +7,11 @@ import sqlite3
 
 import pytest
 
-from indexer import store
+from indexer import postings, store
 from indexer.build import build
 from indexer.embedders.fake import FakeEmbedder
 from search_api import keyword
-from search_api.filters import parse_filters
+from search_api.filters import allowed_passages, parse_filters
 from search_api.keyword import fts_queries, fts_query, fts_tokens, terms
 from tests.conftest import CORPUS, copy_corpus
 
@@ -106,7 +106,7 @@ WHOLE = {
 
 
 @pytest.fixture(scope="module")
-def collection() -> sqlite3.Connection:
+def collection(tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
     """An index in the store's schema: "pacific" in 301 passages, "tuna" and "licence" in
     120 each (20 of them together), "Falepili Union Treaty" in one."""
     db = sqlite3.connect(":memory:")
@@ -120,8 +120,12 @@ def collection() -> sqlite3.Connection:
         "INSERT INTO passages_fts (rowid, title, section, text) VALUES (?, '', '', ?)",
         enumerate(rows),
     )
-    store.write_vocabulary(db)
+    postings.write_keyword_index(db, tmp_path_factory.mktemp("postings"), len(rows))
     return db
+
+
+def expressions(*args, **kwargs) -> list[str]:
+    return [match.expression for match in fts_queries(*args, **kwargs)]
 
 
 def counts_in(db: sqlite3.Connection):
@@ -161,7 +165,7 @@ def test_tokens_are_the_index_tokens(collection: sqlite3.Connection):
 def test_over_budget_the_common_word_is_left_out_and_the_rare_one_ranks_first(
     collection: sqlite3.Connection, small_budget: None
 ):
-    matches = fts_queries("Pacific Falepili", counts_in(collection), passages=521)
+    matches = expressions("Pacific Falepili", counts_in(collection), passages=521)
 
     assert matches == ['"falepili"']  # neither "pacific" nor the phrase "pacific falepili"
     assert ranked(collection, matches[0])[0] == 520
@@ -169,7 +173,7 @@ def test_over_budget_the_common_word_is_left_out_and_the_rare_one_ranks_first(
 
 
 def test_phrases_are_kept_when_both_words_are(collection: sqlite3.Connection, small_budget: None):
-    matches = fts_queries("Falepili Union Treaty Pacific", counts_in(collection), passages=521)
+    matches = expressions("Falepili Union Treaty Pacific", counts_in(collection), passages=521)
 
     assert matches == ['"falepili" OR "union" OR "treaty" OR "falepili union" OR "union treaty"']
 
@@ -179,14 +183,14 @@ def test_when_every_word_is_common_the_rarest_are_required_together(
 ):
     # 120 passages each, more than the core budget of 50: both words are required, and
     # only the 20 passages holding both are scored; then, should they be too few, "tuna".
-    matches = fts_queries("tuna licence", counts_in(collection), passages=521)
+    matches = expressions("tuna licence", counts_in(collection), passages=521)
 
     assert matches == ['"tuna" AND ("licence" OR "license")', '"tuna"']
     assert sorted(ranked(collection, matches[0])) == list(range(500, 520))
 
 
 def test_under_budget_the_whole_question_is_searched(collection: sqlite3.Connection):
-    assert fts_queries("Pacific Falepili", counts_in(collection), passages=521) == [
+    assert expressions("Pacific Falepili", counts_in(collection), passages=521) == [
         fts_query("Pacific Falepili")
     ]
 
@@ -195,7 +199,7 @@ def test_under_budget_the_whole_question_is_searched(collection: sqlite3.Connect
 
     for question, whole in WHOLE.items():
         assert fts_query(question) == whole
-        assert fts_queries(question, everywhere, passages=5_472) == [whole]
+        assert expressions(question, everywhere, passages=5_472) == [whole]
 
 
 @pytest.fixture(scope="module")
@@ -214,41 +218,81 @@ def filtered_index(tmp_path_factory: pytest.TempPathFactory) -> store.Generation
     gen.close()
 
 
-def _joined(gen: store.Generation, matches: list[str], n: int, condition) -> list[int]:
-    """The filtered search as one query joined to the documents (what ranges replace)."""
-    leg, ids = keyword.KeywordLeg(), {}
+def _fts5(gen: store.Generation, matches, n: int, condition) -> list[tuple[int, float]]:
+    """The search as FTS5 alone ranks it: each whole query in one statement, joined to the
+    documents for the filter (what the posting arrays replace)."""
+    found: dict[int, float] = {}
     for match in matches:
-        sql = leg._JOINED.format(condition.sql, leg.RANK)
-        ids.update(dict.fromkeys(r[0] for r in gen.query(sql, [match, *condition.params, n])))
-        if len(ids) >= n:
+        sql = (
+            f"SELECT f.rowid, -{keyword.KeywordLeg.RANK} FROM passages_fts f"
+            " JOIN passages p ON p.id = f.rowid JOIN documents d ON d.id = p.document_id"
+            f" WHERE passages_fts MATCH ? AND {condition.sql or '1'}"
+            f" ORDER BY {keyword.KeywordLeg.RANK}, f.rowid LIMIT ?"
+        )
+        for rowid, score in gen.query(sql, [match.expression, *condition.params, n]):
+            found.setdefault(rowid, score)
+        if len(found) >= n:
             break
-    return list(ids)[:n]
+    return list(found.items())[:n]
+
+
+QUESTIONS = (
+    "climate change and rising seas",
+    "Iraq invasion of Kuwait sanctions",
+    "fisheries",
+    "the security council",
+    "e-commerce and the organisation's programme",  # a split word, spelling variants
+    "Tuvalu Tuvalu sea-level rise rise",  # repeated words
+    "the United Nations Charter, Article 41",
+)
 
 
 @pytest.mark.parametrize(
-    ("filters", "by_ranges"),
+    "filters",
     [
-        ({"country": "TUV", "year": 2019}, True),  # one speech
-        ({"country": ["FJI", "TUV"], "year": 2019}, True),  # two speeches
-        ({"number": [660, 661, 678]}, True),
-        ({"doc_type": "resolution", "year": 1990}, False),  # more documents than ranges
-        ({"country": "FJI"}, False),
-        ({"country": "TUV", "year": 1800}, True),  # nothing: no range, no passage
-        ({"cites": "S/RES/660", "year": {"gte": 1990}}, False),  # more than four cite it
+        None,
+        {"country": "TUV", "year": 2019},  # one speech
+        {"country": ["FJI", "TUV"], "year": 2019},
+        {"number": [660, 661, 678]},
+        {"doc_type": "resolution", "year": 1990},
+        {"country": "FJI"},
+        {"country": "TUV", "year": 1800},  # nothing
+        {"cites": "S/RES/660", "year": {"gte": 1990}},
     ],
 )
-def test_a_filter_searched_range_by_range_finds_what_the_join_finds_in_its_order(
-    filtered_index: store.Generation, filters: dict, by_ranges: bool
+def test_the_posting_arrays_rank_as_fts5_with_its_scores(
+    filtered_index: store.Generation, filters: dict | None
 ):
     gen = filtered_index
     leg, condition = keyword.KeywordLeg(), parse_filters(filters)
-    assert (leg.ranges(gen, condition) is not None) is by_ranges
+    allowed = allowed_passages(gen, condition)
     found = 0
-    for question in ("climate change and rising seas", "Iraq invasion of Kuwait sanctions",
-                     "fisheries", "the security council"):  # fmt: skip
+    for question in QUESTIONS:
         matches = leg.queries(gen, question)
-        for n in (5, 100):
-            ids = leg.search(gen, matches, n, condition)
-            assert ids == _joined(gen, matches, n, condition)
-            found += len(ids)
-    assert (found == 0) is (filters.get("year") == 1800)
+        expected = _fts5(gen, matches, 1000, condition)
+        for n in (5, 100, 1000):
+            assert leg.search(gen, matches, n, allowed) == [rowid for rowid, _ in expected[:n]]
+        if matches:
+            rows, scores = leg.scores(gen, matches[0], allowed)
+            by_fts5 = dict(_fts5(gen, matches[:1], 10**6, condition))
+            assert rows.tolist() == sorted(by_fts5)
+            assert scores == pytest.approx([by_fts5[r] for r in rows.tolist()], rel=1e-12)
+        found += len(expected)
+    assert (found == 0) is (filters is not None and filters.get("year") == 1800)
+
+
+def test_words_required_together_are_scored_as_fts5_scores_them(
+    filtered_index: store.Generation, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(keyword, "POSTING_BUDGET", 0)
+    monkeypatch.setattr(keyword, "CORE_BUDGET", 0)
+    gen, leg = filtered_index, keyword.KeywordLeg()
+    for question, filters in [("Kuwait Iraq", None), ("climate organisation", {"country": "TUV"}),
+                              ("e-commerce sea", None), ("Kuwait fisheries", None)]:  # fmt: skip
+        condition = parse_filters(filters)
+        matches = leg.queries(gen, question)
+        assert matches[0].every
+        expected = _fts5(gen, matches, 50, condition)
+        assert leg.search(gen, matches, 50, allowed_passages(gen, condition)) == [
+            rowid for rowid, _ in expected
+        ]
