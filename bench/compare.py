@@ -6,8 +6,9 @@ says so of every section); a change to the query path is judged by serving both 
 turn, round after round, on the same questions. Each round starts each build's `confsearch
 serve` (default workers) and measures one client over distinct questions, then 8 clients for
 a few seconds; the builds answer the same questions in a round and new ones the next round.
-REV is checked out in a temporary git worktree and runs on this environment's packages; its
-index format must be this tree's (the index is read, never written).
+REV is checked out in a temporary git worktree and runs on this environment's packages; it
+serves the same index, or `--baseline-index` where its index format is not this tree's (the
+indexes are read, never written).
 """
 
 from __future__ import annotations
@@ -85,22 +86,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=250, help="one client, per round")
     parser.add_argument("--seconds", type=float, default=6.0, help="8 clients, per round")
     parser.add_argument("--index-dir", type=Path, default=REPO / "index")
+    parser.add_argument("--baseline-index", type=Path, help="REV's index, when its format "
+                        "differs (default: --index-dir)")  # fmt: skip
     args = parser.parse_args(argv)
-    if not (args.index_dir / "CURRENT").exists():
-        parser.error(f"no index in {args.index_dir}: run `make index` first")
+    for folder in (args.index_dir, args.baseline_index or args.index_dir):
+        if not (folder / "CURRENT").exists():
+            parser.error(f"no index in {folder}: run `make index` first")
     work = Path(tempfile.mkdtemp(prefix="confsearch-compare-"))
     base = work / "baseline"
     subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(base),
                     args.revision], check=True, capture_output=True)  # fmt: skip
     pool = iter(question_pool())
     builds = {args.revision: base, "this tree": REPO}
+    indexes = {args.revision: args.baseline_index or args.index_dir, "this tree": args.index_dir}
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in builds}
     try:
         for round_ in range(args.rounds):
             one = list(itertools.islice(pool, args.questions))
             load = list(itertools.islice(pool, 2000))
             for name, tree in builds.items():
-                figures = measure(tree, args.index_dir.resolve(), one, load, args.seconds,
+                figures = measure(tree, indexes[name].resolve(), one, load, args.seconds,
                                   work / f"serve-{round_}.log")  # fmt: skip
                 rows[name].append(figures)
                 print(f"round {round_ + 1} {name:>12}: 1 client p50 {figures['p50']:.1f} ms, "

@@ -236,14 +236,32 @@ class KeywordLeg:
         return fts_queries(question, doc_counts, gen.manifest["counts"]["passages"])
 
     def search(
-        self, gen: Generation, matches: list[Match], n: int, allowed: np.ndarray | None = None
+        self,
+        gen: Generation,
+        matches: list[Match],
+        n: int,
+        allowed: np.ndarray | None = None,
+        scored: dict[Match, tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> list[int]:
         """Up to `n` passage ids, best first, among the sorted ids `allowed` (None: all):
         each query's passages follow the previous ones' until there are `n` (a cut
-        question's rarest words together, then the rarest alone)."""
+        question's rarest words together, then the rarest alone).
+
+        `scored` keeps each query's scores over the whole index for the next call of the
+        same question: bm25 does not depend on the filter (IDF and lengths are the whole
+        index's), so the round within a question's preferred documents and a deeper round
+        only select from them."""
         ids: dict[int, None] = {}
         for match in matches:
-            rows, scores = self.scores(gen, match, allowed)
+            if scored is None:
+                rows, scores = self.scores(gen, match, allowed)
+            else:
+                if match not in scored:
+                    scored[match] = self.scores(gen, match)
+                rows, scores = scored[match]
+                if allowed is not None:
+                    inside = _member(rows, allowed)
+                    rows, scores = rows[inside], scores[inside]
             order = np.lexsort((rows, -scores))  # ties: in passage order, as FTS5's
             ids.update(dict.fromkeys(rows[order[:n]].tolist()))
             if len(ids) >= n:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +58,7 @@ class _Legs:
     strict: Condition | None = None  # the filters and every preference as filters
     strict_candidates: np.ndarray | None = None  # the passages `strict` allows
     first_strict_keyword: list[int] | None = None  # the keyword leg's first round within it
+    keyword_scores: dict = field(default_factory=dict)  # each keyword query's, for its rounds
 
 
 class Searcher:
@@ -178,8 +179,9 @@ class Searcher:
             with stage("keyword"):
                 legs.matches = self.keyword.queries(gen, query.text)
                 if legs.matches:
-                    legs.first_keyword = self.keyword.search(gen, legs.matches, depth,
-                                                             legs.candidates)  # fmt: skip
+                    legs.first_keyword = self.keyword.search(
+                        gen, legs.matches, depth, legs.candidates, legs.keyword_scores
+                    )
         understood = self._understand(gen, query, named)
         legs.preferred = {r.field: r.value for r in understood}
         if legs.preferred and self.preference_leg_weight > 0:
@@ -189,7 +191,8 @@ class Searcher:
                 legs.strict_candidates = allowed_passages(gen, legs.strict)
         if legs.strict is not None and legs.matches:
             with stage("keyword"):
-                strict = self.keyword.search(gen, legs.matches, depth, legs.strict_candidates)
+                strict = self.keyword.search(gen, legs.matches, depth, legs.strict_candidates,
+                                             legs.keyword_scores)  # fmt: skip
             legs.first_strict_keyword = strict
         legs.pinned = references.pins(gen, named, condition) if named else []
         legs.pin_limit = len(legs.pinned) if only_names else PINNED_PER_QUESTION
@@ -275,7 +278,8 @@ class Searcher:
         if legs.matches:
             if keyword is None:
                 with stage("keyword"):
-                    keyword = self.keyword.search(legs.gen, legs.matches, depth, allowed)
+                    keyword = self.keyword.search(legs.gen, legs.matches, depth, allowed,
+                                                  legs.keyword_scores)  # fmt: skip
             out.append(keyword)
         return out
 
