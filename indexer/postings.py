@@ -120,7 +120,12 @@ class Postings:
         if within is None:
             return slice(first, first + docs)
         own = self.rows[first : first + docs]
-        at = np.searchsorted(own, within)
-        hit = at < len(own)
-        hit[hit] = own[at[hit]] == within[hit]
-        return first + at[hit]
+        return first + np.searchsorted(own, within[member(within, own)])
+
+
+def member(ids: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Which of `ids` are in `sorted_ids` (a boolean mask), by bisection."""
+    at = np.searchsorted(sorted_ids, ids)
+    hit = at < len(sorted_ids)
+    hit[hit] = sorted_ids[at[hit]] == ids[hit]
+    return hit

@@ -1,4 +1,5 @@
-"""The keyword leg's query: user text turned into a safe SQLite FTS5 expression.
+"""The keyword leg: user text turned into safe bm25 queries (`Match`, and its FTS5
+expression), and `KeywordLeg`, which scores them.
 
 Every term is quoted, so nothing a user types — hyphens ("e-commerce"), quotes, apostrophes,
 AND/OR/NOT/NEAR, colons, `*`, `^`, parentheses — is read as FTS5 syntax or changes the
@@ -6,8 +7,8 @@ query's meaning. Terms are OR-ed (bm25 rewards passages that match more of them)
 adjacent terms are added as phrases, so "Falepili Union" or "HS 2022" ranks the exact phrase
 first.
 
-At scale the question is cut to its rarest words (`fts_queries`): FTS5 has no top-k
-pruning, so bm25 scores every passage that holds any of the words before `LIMIT`.
+At scale the question is cut to its rarest words (`fts_queries`): there is no top-k
+pruning, so bm25 scores every passage that holds any of the words.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.folding import folded
-from indexer.postings import FTS_RANK
+from indexer.postings import FTS_RANK, member
 from indexer.store import FTS_TOKENIZER, Generation
 from search_api.spelling import variants
 
@@ -260,7 +261,7 @@ class KeywordLeg:
                     scored[match] = self.scores(gen, match)
                 rows, scores = scored[match]
                 if allowed is not None:
-                    inside = _member(rows, allowed)
+                    inside = member(rows, allowed)
                     rows, scores = rows[inside], scores[inside]
             order = np.lexsort((rows, -scores))  # ties: in passage order, as FTS5's
             ids.update(dict.fromkeys(rows[order[:n]].tolist()))
@@ -292,7 +293,7 @@ class KeywordLeg:
             rows = np.array([r[0] for r in found], dtype=np.int64)
             scores = np.array([r[1] for r in found], dtype=np.float64)
             if within is not None:
-                inside = _member(rows, within)
+                inside = member(rows, within)
                 rows, scores = rows[inside], scores[inside]
             parts.append((rows, scores))
         if len(parts) == 1:
@@ -315,16 +316,8 @@ class KeywordLeg:
         return _within(np.array([r[0] for r in found], dtype=np.int64), within)
 
 
-def _member(rows: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
-    """Which of `rows` are in `sorted_ids`."""
-    at = np.searchsorted(sorted_ids, rows)
-    hit = at < len(sorted_ids)
-    hit[hit] = sorted_ids[at[hit]] == rows[hit]
-    return hit
-
-
 def _within(rows: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
-    return rows if allowed is None else rows[_member(rows, allowed)]
+    return rows if allowed is None else rows[member(rows, allowed)]
 
 
 def _spans(gen: Generation, tokens: Collection[str]) -> dict[str, tuple[int, int]]:
