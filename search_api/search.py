@@ -58,6 +58,7 @@ class _Legs:
     strict: Condition | None = None  # the filters and every preference as filters
     strict_candidates: np.ndarray | None = None  # the passages `strict` allows
     first_strict_keyword: list[int] | None = None  # the keyword leg's first round within it
+    strict_matches: list = field(default_factory=list)  # its queries there: the words not read
     keyword_scores: dict = field(default_factory=dict)  # each keyword query's, for its rounds
 
 
@@ -191,9 +192,13 @@ class Searcher:
                 legs.strict_candidates = allowed_passages(gen, legs.strict)
         if legs.strict is not None and legs.matches:
             with stage("keyword"):
-                strict = self.keyword.search(gen, legs.matches, depth, legs.strict_candidates,
-                                             legs.keyword_scores)  # fmt: skip
-            legs.first_strict_keyword = strict
+                # Within the documents the readings select, "Tonga" or "78th session" select
+                # nothing more: there the rest of the question ranks (docs/evaluation.md).
+                rest = understanding.remainder(query.text, understood)
+                legs.strict_matches = self.keyword.queries(gen, rest) or legs.matches
+                legs.first_strict_keyword = self.keyword.search(
+                    gen, legs.strict_matches, depth, legs.strict_candidates, legs.keyword_scores
+                )
         legs.pinned = references.pins(gen, named, condition) if named else []
         legs.pin_limit = len(legs.pinned) if only_names else PINNED_PER_QUESTION
         if pending is not None:
@@ -223,7 +228,7 @@ class Searcher:
         out and a leg has more to give."""
         depth = self._depth(query)
         while True:
-            ranked = self._legs(legs, depth, legs.candidates, legs.first_keyword)
+            ranked = self._legs(legs, depth, legs.candidates, legs.matches, legs.first_keyword)
             legs.first_keyword = None
             weights = [1.0] * len(ranked)
             if legs.strict is not None:
@@ -231,7 +236,7 @@ class Searcher:
                 # matching document's passages come into the pool even when the open legs
                 # rank them too low to reach it.
                 ranked += self._legs(legs, depth, legs.strict_candidates,
-                                     legs.first_strict_keyword)  # fmt: skip
+                                     legs.strict_matches, legs.first_strict_keyword)  # fmt: skip
                 legs.first_strict_keyword = None
                 weights += [self.preference_leg_weight] * (len(ranked) - len(weights))
             with stage("fusion"):
@@ -267,18 +272,19 @@ class Searcher:
         legs: _Legs,
         depth: int,
         allowed: np.ndarray | None,
+        matches: list,
         keyword: list[int] | None,
     ) -> list[list[int]]:
         """Each leg's `depth` best passage ids among the passages `allowed` (None: all);
-        `keyword`: the keyword leg's ids when already found."""
+        `matches`: the keyword leg's queries; `keyword`: its ids when already found."""
         out = []
         if legs.qv is not None:
             with stage("dense"):
                 out.append(self.dense.search(legs.gen, legs.qv, depth, allowed))
-        if legs.matches:
+        if matches:
             if keyword is None:
                 with stage("keyword"):
-                    keyword = self.keyword.search(legs.gen, legs.matches, depth, allowed,
+                    keyword = self.keyword.search(legs.gen, matches, depth, allowed,
                                                   legs.keyword_scores)  # fmt: skip
             out.append(keyword)
         return out

@@ -78,6 +78,7 @@ class Reading:
     field: str
     value: Any
     text: str
+    spans: tuple[tuple[int, int], ...] = ()  # where in the question the words are
 
 
 @dataclass
@@ -172,6 +173,7 @@ def _names(question, found, name: str, taken) -> Reading | None:
         return None
     pattern, values = found
     codes: dict[Any, str] = {}
+    spans = []
     for match in pattern.finditer(question):
         text = match.group(0)
         value, abbreviation = values[text.lower()]
@@ -182,11 +184,12 @@ def _names(question, found, name: str, taken) -> Reading | None:
             continue
         codes.setdefault(value, text)
         taken.append(match.span())
+        spans.append(match.span())
     if not codes:
         return None
     values_found = list(codes)
     value = values_found[0] if len(values_found) == 1 else values_found
-    return Reading(name, value, ", ".join(codes.values()))
+    return Reading(name, value, ", ".join(codes.values()), tuple(spans))
 
 
 def _years(question: str, taken: list[tuple[int, int]]) -> list[Reading]:
@@ -196,16 +199,31 @@ def _years(question: str, taken: list[tuple[int, int]]) -> list[Reading]:
                 value = build(match)
                 if value is not None:
                     taken.append(match.span())
-                    return [Reading("year", value, match.group(0))]
+                    return [Reading("year", value, match.group(0), (match.span(),))]
     years: dict[int, str] = {}
+    spans = []
     for match in _SINGLE.finditer(question):
         if _free(match.span(), taken):
             years.setdefault(int(match.group(2)), match.group(0))
             taken.append(match.span())
+            spans.append(match.span())
     if not years:
         return []
     value = next(iter(years)) if len(years) == 1 else sorted(years)
-    return [Reading("year", value, ", ".join(years.values()))]
+    return [Reading("year", value, ", ".join(years.values()), tuple(spans))]
+
+
+def remainder(question: str, readings: list[Reading]) -> str:
+    """The question without the words of the readings of one value: within the documents
+    they select, those words select nothing more, so the rest of the question ranks there.
+    Two values stay ("New Zealand … about Fiji": one is the speaker, the other the topic)."""
+    spans = sorted(span for r in readings if not isinstance(r.value, list) for span in r.spans)
+    out, cursor = [], 0
+    for start, end in spans:
+        out.append(question[cursor:start])
+        cursor = max(cursor, end)
+    out.append(question[cursor:])
+    return " ".join(" ".join(out).split())
 
 
 def _range(match: re.Match) -> dict | None:

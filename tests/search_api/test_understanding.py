@@ -3,10 +3,17 @@ from the words, as preferences; what was understood is in the response."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
-from search_api.understanding import COUNTRY_ALIASES, Reader, Vocabulary, matches
+from indexer.build import build
+from indexer.embedders.fake import FakeEmbedder
+from search_api.settings import Settings
+from search_api.understanding import COUNTRY_ALIASES, Reader, Vocabulary, matches, remainder
+from tests.search_api.conftest import serve
 
 VOCABULARY = Vocabulary(
     frozenset(COUNTRY_ALIASES),
@@ -168,3 +175,61 @@ def test_a_document_that_does_not_say_its_organisation_is_not_demoted_for_it():
     assert chosen(None, {"country": "TUV"}) == ["tuv"]
     assert chosen(None, {"year": {"gte": 2015, "lte": 2020}}) == ["tuv", "upload"]
     assert chosen({"year": 2024}, wanted) == ["oco"]  # explicit filters stay strict
+
+
+def test_the_rest_of_the_question_leaves_out_the_words_of_one_valued_readings():
+    def rest(question: str) -> str:
+        return remainder(question, Reader(VOCABULARY).read(question).readings)
+
+    assert rest("what did Tuvalu say about climate change in 2019") == (
+        "what did say about climate change"
+    )
+    assert rest("TUV on West Papua at the 74th session") == "on West Papua at the"
+    # two countries: one speaks, the other is the topic; both words stay (the year goes)
+    assert rest("What did New Zealand say about Fiji's election in 2014?") == (
+        "What did New Zealand say about Fiji's election ?"
+    )
+    assert rest("sea level rise") == "sea level rise"
+
+
+def test_within_the_documents_read_from_the_words_the_rest_of_the_question_ranks(
+    tmp_path: Path,
+):
+    """Tonga's 2023 speech greets the Assembly in three sections full of "Tonga" and
+    "2023", which the words "Tonga" and "2023" rank above its one section on its goals.
+    Within Tonga's 2023 documents those words select nothing, so there the rest of the
+    question ranks, and the goals come first."""
+    corpus = tmp_path / "corpus"
+    (corpus / "speeches").mkdir(parents=True)
+    greeting = "Tonga greets the Assembly of 2023; Tonga in 2023 thanks the President; Tonga "
+    sections = [
+        f"## Greeting {i}\n\n{greeting}{words}."
+        for i, words in enumerate(
+            ["welcomes every delegation", "honours the host city", "remembers old friends"]
+        )
+    ]
+    sections.append("## Plans\n\nOur two goals: solar power for every island, and a million trees.")
+    others = [
+        f"## Part {i}\n\nFiji's goals for {topic}." for i, topic in enumerate(["schools", "roads"])
+    ]
+    speeches = {
+        "TON_2023.md": ("TON", 2023, "# Statement\n\n" + "\n\n".join(sections)),
+        "FJI_2022.md": ("FJI", 2022, "# Statement\n\n" + "\n\n".join(others)),
+    }  # fmt: skip
+    for name, (country, year, text) in speeches.items():
+        (corpus / "speeches" / name).write_text(text, encoding="utf-8")
+        sidecar = {"country": country, "year": year, "doc_type": "speech"}
+        (corpus / "speeches" / f"{name}.meta.json").write_text(json.dumps(sidecar))
+    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
+                        state_dir=tmp_path / "state")  # fmt: skip
+    question = {"query": "What goals did Tonga set in 2023?", "k": 3, "mode": "keyword"}
+
+    with serve(settings) as client:
+        literal = client.post("/search", json={**question, "understand": False}).json()
+        body = client.post("/search", json=question).json()
+
+    assert literal["results"][0]["section"].startswith("Greeting")  # the words alone
+    assert body["understood"]["country"]["value"] == "TON"
+    first = body["results"][0]
+    assert (first["document"]["country"], first["section"]) == ("TON", "Plans")
