@@ -289,7 +289,13 @@ class KeywordLeg:
         if phrases:
             expression = " OR ".join(map(_quote, phrases))
             sql = f"SELECT rowid, -{self.RANK} FROM passages_fts WHERE passages_fts MATCH ?"
-            found = gen.query(sql, [expression])
+            params: list = [expression]
+            if within is not None and len(within):
+                # FTS5 seeks a rowid range: only the passages from the first allowed to the
+                # last are scored (one document's passages are one range)
+                sql += " AND rowid BETWEEN ? AND ?"
+                params += [int(within[0]), int(within[-1])]
+            found = gen.query(sql, params)
             rows = np.array([r[0] for r in found], dtype=np.int64)
             scores = np.array([r[1] for r in found], dtype=np.float64)
             if within is not None:

@@ -196,8 +196,9 @@ class Searcher:
                 # nothing more: there the rest of the question ranks (docs/evaluation.md).
                 rest = understanding.remainder(query.text, understood)
                 legs.strict_matches = self.keyword.queries(gen, rest) or legs.matches
+                # scored within its documents only (no scores kept: they are few)
                 legs.first_strict_keyword = self.keyword.search(
-                    gen, legs.strict_matches, depth, legs.strict_candidates, legs.keyword_scores
+                    gen, legs.strict_matches, depth, legs.strict_candidates
                 )
         legs.pinned = references.pins(gen, named, condition) if named else []
         legs.pin_limit = len(legs.pinned) if only_names else PINNED_PER_QUESTION
@@ -228,15 +229,17 @@ class Searcher:
         out and a leg has more to give."""
         depth = self._depth(query)
         while True:
-            ranked = self._legs(legs, depth, legs.candidates, legs.matches, legs.first_keyword)
+            ranked = self._legs(legs, depth, legs.candidates, legs.matches, legs.first_keyword,
+                                legs.keyword_scores)  # fmt: skip
             legs.first_keyword = None
             weights = [1.0] * len(ranked)
             if legs.strict is not None:
                 # The legs again, among the documents that match every preference: a
                 # matching document's passages come into the pool even when the open legs
                 # rank them too low to reach it.
-                ranked += self._legs(legs, depth, legs.strict_candidates,
-                                     legs.strict_matches, legs.first_strict_keyword)  # fmt: skip
+                strict = legs.strict_candidates
+                ranked += self._legs(legs, depth, strict, legs.strict_matches,
+                                     legs.first_strict_keyword, None)  # fmt: skip
                 legs.first_strict_keyword = None
                 weights += [self.preference_leg_weight] * (len(ranked) - len(weights))
             with stage("fusion"):
@@ -274,9 +277,12 @@ class Searcher:
         allowed: np.ndarray | None,
         matches: list,
         keyword: list[int] | None,
+        scored: dict | None,
     ) -> list[list[int]]:
         """Each leg's `depth` best passage ids among the passages `allowed` (None: all);
-        `matches`: the keyword leg's queries; `keyword`: its ids when already found."""
+        `matches`: the keyword leg's queries; `keyword`: its ids when already found;
+        `scored`: their scores over the whole index, kept for the next round (None: scored
+        within `allowed` alone)."""
         out = []
         if legs.qv is not None:
             with stage("dense"):
@@ -284,8 +290,7 @@ class Searcher:
         if matches:
             if keyword is None:
                 with stage("keyword"):
-                    keyword = self.keyword.search(legs.gen, matches, depth, allowed,
-                                                  legs.keyword_scores)  # fmt: skip
+                    keyword = self.keyword.search(legs.gen, matches, depth, allowed, scored)
             out.append(keyword)
         return out
 
