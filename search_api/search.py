@@ -39,6 +39,11 @@ PINNED_PER_QUESTION = 3  # passages of a named resolution put first when more is
 # rank in one leg is worth 1/6. Chosen on the dev questions (docs/evaluation.md).
 PREFERENCE_BOOST = 0.1
 PREFERENCE_LEG_WEIGHT = 0.5  # weight of the legs re-run within the preferences (0: off)
+# The preference legs' keyword round asks the rest of the question anew when their passages
+# lie within this many rowids (one document's are one range): FTS5 reads only that range.
+# Beyond (a year's speeches among a million passages) a new query reads whole posting lists,
+# so the round selects from the open round's kept scores instead.
+REST_SPAN = 50_000
 
 
 @dataclass
@@ -59,6 +64,7 @@ class _Legs:
     strict_candidates: np.ndarray | None = None  # the passages `strict` allows
     first_strict_keyword: list[int] | None = None  # the keyword leg's first round within it
     strict_matches: list = field(default_factory=list)  # its queries there: the words not read
+    strict_scores: dict | None = None  # their kept scores: None when scored within it alone
     keyword_scores: dict = field(default_factory=dict)  # each keyword query's, for its rounds
 
 
@@ -194,11 +200,15 @@ class Searcher:
             with stage("keyword"):
                 # Within the documents the readings select, "Tonga" or "78th session" select
                 # nothing more: there the rest of the question ranks (docs/evaluation.md).
-                rest = understanding.remainder(query.text, understood)
-                legs.strict_matches = self.keyword.queries(gen, rest) or legs.matches
-                # scored within its documents only (no scores kept: they are few)
+                rest = []
+                if _narrow(legs.strict_candidates):
+                    rest = self.keyword.queries(
+                        gen, understanding.remainder(query.text, understood)
+                    )
+                legs.strict_matches = rest or legs.matches
+                legs.strict_scores = None if rest else legs.keyword_scores
                 legs.first_strict_keyword = self.keyword.search(
-                    gen, legs.strict_matches, depth, legs.strict_candidates
+                    gen, legs.strict_matches, depth, legs.strict_candidates, legs.strict_scores
                 )
         legs.pinned = references.pins(gen, named, condition) if named else []
         legs.pin_limit = len(legs.pinned) if only_names else PINNED_PER_QUESTION
@@ -239,7 +249,7 @@ class Searcher:
                 # rank them too low to reach it.
                 strict = legs.strict_candidates
                 ranked += self._legs(legs, depth, strict, legs.strict_matches,
-                                     legs.first_strict_keyword, None)  # fmt: skip
+                                     legs.first_strict_keyword, legs.strict_scores)  # fmt: skip
                 legs.first_strict_keyword = None
                 weights += [self.preference_leg_weight] * (len(ranked) - len(weights))
             with stage("fusion"):
@@ -331,6 +341,11 @@ class Searcher:
             "passages": counts.get("passages"),
             "created": gen.manifest.get("created"),
         }
+
+
+def _narrow(passages: np.ndarray | None) -> bool:
+    """Whether the sorted passage ids lie within REST_SPAN rowids."""
+    return passages is not None and len(passages) > 0 and passages[-1] - passages[0] < REST_SPAN
 
 
 def _hit(

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from indexer.build import build
 from indexer.embedders.fake import FakeEmbedder
+from search_api import search as search_module
 from search_api.settings import Settings
 from search_api.understanding import COUNTRY_ALIASES, Reader, Vocabulary, matches, remainder
 from tests.search_api.conftest import serve
@@ -192,13 +193,9 @@ def test_the_rest_of_the_question_leaves_out_the_words_of_one_valued_readings():
     assert rest("sea level rise") == "sea level rise"
 
 
-def test_within_the_documents_read_from_the_words_the_rest_of_the_question_ranks(
-    tmp_path: Path,
-):
+def _tonga_speech(tmp_path: Path) -> Settings:
     """Tonga's 2023 speech greets the Assembly in three sections full of "Tonga" and
-    "2023", which the words "Tonga" and "2023" rank above its one section on its goals.
-    Within Tonga's 2023 documents those words select nothing, so there the rest of the
-    question ranks, and the goals come first."""
+    "2023", which the words "Tonga" and "2023" rank above its one section on its goals."""
     corpus = tmp_path / "corpus"
     (corpus / "speeches").mkdir(parents=True)
     greeting = "Tonga greets the Assembly of 2023; Tonga in 2023 thanks the President; Tonga "
@@ -221,15 +218,37 @@ def test_within_the_documents_read_from_the_words_the_rest_of_the_question_ranks
         sidecar = {"country": country, "year": year, "doc_type": "speech"}
         (corpus / "speeches" / f"{name}.meta.json").write_text(json.dumps(sidecar))
     assert build(corpus, tmp_path / "index", FakeEmbedder()).published
-    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
-                        state_dir=tmp_path / "state")  # fmt: skip
-    question = {"query": "What goals did Tonga set in 2023?", "k": 3, "mode": "keyword"}
+    return Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
+                    state_dir=tmp_path / "state")  # fmt: skip
 
-    with serve(settings) as client:
-        literal = client.post("/search", json={**question, "understand": False}).json()
-        body = client.post("/search", json=question).json()
+
+TONGA_GOALS = {"query": "What goals did Tonga set in 2023?", "k": 3, "mode": "keyword"}
+
+
+def test_within_the_documents_read_from_the_words_the_rest_of_the_question_ranks(
+    tmp_path: Path,
+):
+    """Within Tonga's 2023 documents "Tonga" and "2023" select nothing, so there the rest
+    of the question ranks, and the goals come first."""
+    with serve(_tonga_speech(tmp_path)) as client:
+        literal = client.post("/search", json={**TONGA_GOALS, "understand": False}).json()
+        body = client.post("/search", json=TONGA_GOALS).json()
 
     assert literal["results"][0]["section"].startswith("Greeting")  # the words alone
     assert body["understood"]["country"]["value"] == "TON"
     first = body["results"][0]
     assert (first["document"]["country"], first["section"]) == ("TON", "Plans")
+
+
+def test_documents_spread_over_the_index_rank_by_the_whole_question_there_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Where the documents read from the words lie far apart (a year's speeches among a
+    million passages), a new query for the rest would read whole posting lists: the round
+    there selects from the whole question's scores, as the open round ranks them."""
+    monkeypatch.setattr(search_module, "REST_SPAN", 1)
+    with serve(_tonga_speech(tmp_path)) as client:
+        body = client.post("/search", json=TONGA_GOALS).json()
+
+    assert body["understood"]["country"]["value"] == "TON"
+    assert body["results"][0]["section"].startswith("Greeting")
