@@ -191,8 +191,9 @@ class Searcher:
                     )
         understood = self._understand(gen, query, named)
         legs.preferred = {r.field: r.value for r in understood}
+        kept: dict = {}  # the preferences the strict condition holds
         if legs.preferred and self.preference_leg_weight > 0:
-            legs.strict = self._strict(gen, query, legs.preferred)
+            legs.strict, kept = self._strict(gen, query, legs.preferred) or (None, {})
         if legs.strict is not None:
             with stage("filter"):
                 legs.strict_candidates = allowed_passages(gen, legs.strict)
@@ -202,9 +203,9 @@ class Searcher:
                 # nothing more: there the rest of the question ranks (docs/evaluation.md).
                 rest = []
                 if _narrow(legs.strict_candidates):
-                    rest = self.keyword.queries(
-                        gen, understanding.remainder(query.text, understood)
-                    )
+                    # the words of a reading let go ("Security Council seats") stay: a topic
+                    held = [r for r in understood if r.field in kept]
+                    rest = self.keyword.queries(gen, understanding.remainder(query.text, held))
                 legs.strict_matches = rest or legs.matches
                 legs.strict_scores = None if rest else legs.keyword_scores
                 legs.first_strict_keyword = self.keyword.search(
@@ -265,10 +266,13 @@ class Searcher:
                 return candidates, units
             depth *= 4
 
-    def _strict(self, gen: Generation, query: Query, preferred: dict) -> Condition | None:
-        """The filters with every preference as a filter too; when no document matches all
-        of them, the organisation and document type read (the readings most often wrong:
-        "Security Council seats" in a speech) are let go, then all."""
+    def _strict(
+        self, gen: Generation, query: Query, preferred: dict
+    ) -> tuple[Condition, dict] | None:
+        """The filters with every preference as a filter too, and the preferences kept; when
+        no document matches all of them, the organisation and document type read (the
+        readings most often wrong: "Security Council seats" in a speech) are let go, then
+        all."""
         firm = {k: v for k, v in preferred.items() if k in ("year", "country")}
         for reading in (preferred, firm):
             if not reading:
@@ -277,7 +281,7 @@ class Searcher:
             found = gen.query_one(f"SELECT 1 FROM documents d WHERE {condition.sql} LIMIT 1",
                                   condition.params)  # fmt: skip
             if found is not None:
-                return condition
+                return condition, reading
         return None
 
     def _legs(

@@ -252,3 +252,25 @@ def test_documents_spread_over_the_index_rank_by_the_whole_question_there_too(
 
     assert body["understood"]["country"]["value"] == "TON"
     assert body["results"][0]["section"].startswith("Greeting")
+
+
+def test_the_words_of_a_reading_let_go_stay_in_the_preference_round(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    """No speech of Tuvalu's is the customs organisation's: that reading is let go, Tuvalu
+    and 2019 select the documents, and "the OCO" stays in the question asked within them
+    (it is what the question is about)."""
+    from search_api import understanding
+
+    asked = []
+
+    def spy(question, readings):
+        asked.append(understanding.remainder.__wrapped__(question, readings))
+        return asked[-1]
+
+    spy.__wrapped__ = understanding.remainder
+    monkeypatch.setattr(understanding, "remainder", spy)
+    body = client.post("/search", json={"query": "What did Tuvalu say about the OCO in 2019?"})
+
+    assert set(body.json()["understood"]) == {"country", "year", "organisation"}
+    assert asked == ["What did say about the OCO ?"]
