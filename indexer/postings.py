@@ -99,13 +99,14 @@ class Postings:
         if not spans:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         picks = [self._pick(first, docs, within) for first, docs in spans]
-        rows = np.concatenate([self.rows[p] for p in picks]).astype(np.int64)
+        held = [self.rows[p] for p in picks]
+        rows = np.concatenate(held).astype(np.int64)
         counts = np.concatenate([self.counts[p] for p in picks])
         docs = np.array([n for _, n in spans], dtype=np.float64)
         idf = np.maximum(np.log((self.passages - docs + 0.5) / (docs + 0.5)), 1e-6)
         frequency = counts[:, 0] * TITLE_WEIGHT + counts[:, 1]
         norm = K1 * (1 - B + B * self.lengths[rows] / self.average_length)
-        each = np.repeat(idf, [len(self.rows[p]) for p in picks])
+        each = np.repeat(idf, [len(h) for h in held])
         term = each * (frequency * (K1 + 1)) / (frequency + norm)
         passages, where = np.unique(rows, return_inverse=True)
         return passages, np.bincount(where, weights=term)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.store import Generation
+from search_api import wording
 from search_api.filters import Condition
 
 _PARAGRAPH = r"(?:operative\s+)?(?:paragraphs?|paras?\.?|§|op\.?)\s*(?P<{name}>\d{{1,3}})"
@@ -73,12 +74,7 @@ def find(question: str) -> list[Reference]:
 
 def remainder(question: str, references: list[Reference]) -> str:
     """The question without the words that name resolutions."""
-    out, cursor = [], 0
-    for reference in sorted(references, key=lambda r: r.start):
-        out.append(question[cursor : reference.start])
-        cursor = reference.end
-    out.append(question[cursor:])
-    return " ".join(" ".join(out).split())
+    return wording.without(question, ((r.start, r.end) for r in references))
 
 
 # -- putting them first -----------------------------------------------------------------

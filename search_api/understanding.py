@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from search_api import wording
 from search_api.references import Reference
 
 _YEAR = r"(19[4-9]\d|20[0-4]\d)"
@@ -217,13 +218,9 @@ def remainder(question: str, readings: list[Reading]) -> str:
     """The question without the words of the readings of one value: within the documents
     they select, those words select nothing more, so the rest of the question ranks there.
     Two values stay ("New Zealand … about Fiji": one is the speaker, the other the topic)."""
-    spans = sorted(span for r in readings if not isinstance(r.value, list) for span in r.spans)
-    out, cursor = [], 0
-    for start, end in spans:
-        out.append(question[cursor:start])
-        cursor = max(cursor, end)
-    out.append(question[cursor:])
-    return " ".join(" ".join(out).split())
+    return wording.without(
+        question, (span for r in readings if not isinstance(r.value, list) for span in r.spans)
+    )
 
 
 def _range(match: re.Match) -> dict | None:

@@ -12,6 +12,7 @@ acts ("asked", "urged", "proposed") are what was done, and stay.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Nouns that only say "somebody" in "which … said": the answer's kind, not its content.
 _ROLES = (
@@ -62,3 +63,13 @@ def content(question: str) -> str:
         if len(kept.split()) >= 3 or (subject and rest):
             return kept
     return text
+
+
+def without(question: str, spans: Iterable[tuple[int, int]]) -> str:
+    """The question without the characters of `spans` (start, end), its spaces tidied."""
+    out, cursor = [], 0
+    for start, end in sorted(spans):
+        out.append(question[cursor:start])
+        cursor = max(cursor, end)
+    out.append(question[cursor:])
+    return " ".join(" ".join(out).split())
