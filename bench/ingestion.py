@@ -71,15 +71,16 @@ def write_only(generation_dir: Path, target: Path) -> tuple[float, int]:
         ids = [p["id"] for p in passages]
         vectors = np.asarray(source.embeddings[ids], np.float32)
         rows = [{k: p[k] for k in p.keys() if k != "id"} for p in passages]  # noqa: SIM118
-        work.append((doc, rows, vectors, source.sentence_vectors(ids)))
+        alone = source.sentence_vectors(ids, alone=True)
+        work.append((doc, rows, vectors, source.sentence_vectors(ids), alone))
     dimension = source.embeddings.shape[1]
     count = len(source.embeddings)
     source.close()
     shutil.rmtree(target, ignore_errors=True)
     started = time.perf_counter()
     writer = GenerationWriter(target, dimension)
-    for doc, passages, vectors, sentence_vectors in work:
-        writer.add_document(doc, passages, vectors, sentence_vectors)
+    for doc, passages, vectors, sentence_vectors, alone_vectors in work:
+        writer.add_document(doc, passages, vectors, sentence_vectors, alone_vectors)
     writer.publish({"model": MODEL, "counts": {"documents": len(work)}})
     return time.perf_counter() - started, count
 

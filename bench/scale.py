@@ -262,30 +262,31 @@ def write_generation(source: Path, index_dir: Path, vectors, index, params) -> P
 
 def write_arrays(source: Path, folder: Path, vectors: np.ndarray, index) -> None:
     """The generation's files but passages.sqlite: embeddings.npy, vectors.faiss, and
-    sentence_vectors.npy and sentence_offsets.npy: passage i has the sentence vectors of
-    real passage i % P, as write_generation copies passages."""
+    sentence_vectors.npy, sentence_alone.npy and sentence_offsets.npy: passage i has the
+    sentence vectors of real passage i % P, as write_generation copies passages."""
     np.save(folder / "embeddings.npy", vectors, allow_pickle=False)
     faiss.write_index(index, str(folder / "vectors.faiss"))
     count = len(vectors)
-    real_vectors = np.load(source / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
     real_offsets = np.load(source / "sentence_offsets.npy", allow_pickle=False)
     real = len(real_offsets) - 1
     offsets = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(np.diff(real_offsets)[np.arange(count) % real], out=offsets[1:])
     np.save(folder / "sentence_offsets.npy", offsets, allow_pickle=False)
-    out = np.lib.format.open_memmap(
-        folder / "sentence_vectors.npy",
-        mode="w+",
-        dtype=np.float16,
-        shape=(int(offsets[-1]), real_vectors.shape[1]),
-    )
     whole, rest = divmod(count, real)
-    block = len(real_vectors)
-    for c in range(whole):
-        out[c * block : (c + 1) * block] = real_vectors
-    out[whole * block :] = real_vectors[: real_offsets[rest]]
-    out.flush()
-    del out
+    for name in ("sentence_vectors.npy", "sentence_alone.npy"):
+        real_vectors = np.load(source / name, mmap_mode="r", allow_pickle=False)
+        out = np.lib.format.open_memmap(
+            folder / name,
+            mode="w+",
+            dtype=np.float16,
+            shape=(int(offsets[-1]), real_vectors.shape[1]),
+        )
+        block = len(real_vectors)
+        for c in range(whole):
+            out[c * block : (c + 1) * block] = real_vectors
+        out[whole * block :] = real_vectors[: real_offsets[rest]]
+        out.flush()
+        del out
 
 
 def _end_to_end(ctx: Context, section: Section, source: Path, vectors, index, params) -> None:

@@ -89,6 +89,7 @@ class Prepared:
     passages: list[dict]
     vectors: np.ndarray
     sentence_vectors: list[np.ndarray]
+    alone_vectors: list[np.ndarray]  # the same sentences, each embedded on its own
     todo: list[int]  # passages whose vectors must be computed
     inputs: list[str]
     spans: list[list[tuple[int, int]]]
@@ -285,7 +286,8 @@ def _add(
     report.passages += len(result.passages)
     report.reused += result.reused
     report.embedded += result.embedded
-    writer.add_document(result.row, result.passages, result.vectors, result.sentence_vectors)
+    writer.add_document(result.row, result.passages, result.vectors, result.sentence_vectors,
+                        result.alone_vectors)  # fmt: skip
 
 
 def _manifest(embedder: Embedder, options: ChunkingOptions, documents: int) -> dict:
@@ -376,7 +378,8 @@ def _copy_document(writer: GenerationWriter, previous: Generation, doc_id: str, 
     passages = [{k: r[k] for k in r.keys() if k != "id"} for r in rows]  # noqa: SIM118
     ids = [r["id"] for r in rows]
     vectors = np.asarray(previous.embeddings[ids], dtype=np.float32)
-    writer.add_document(doc, passages, vectors, previous.sentence_vectors(ids))
+    writer.add_document(doc, passages, vectors, previous.sentence_vectors(ids),
+                        previous.sentence_vectors(ids, alone=True))  # fmt: skip
     report.passages += len(rows)
     report.reused += len(rows)
 
@@ -439,7 +442,7 @@ def prepare(
     folds = [fold(p.embed_text) for p in passages]  # ligatures folded for the model
     inputs = [text for text, _ in folds]
     keys = [hashlib.sha256(f"{embedder.name}\0{t}".encode()).hexdigest() for t in inputs]
-    vectors, sentence_vectors, todo, reused = _reuse(previous, keys, embedder.dimension)
+    vectors, sentence_vectors, alone, todo, reused = _reuse(previous, keys, embedder.dimension)
     rows = [_passage_row(document.id, p, key) for p, key in zip(passages, keys, strict=True)]
     doc_row = {
         **document.row(),
@@ -455,15 +458,17 @@ def prepare(
         shift = len(p.embed_text) - len(p.text)
         spans.append([(offsets[s + shift], offsets[e + shift]) for s, e in p.sentences])
     warnings = [*loaded.warnings, *document.warnings]
-    return Prepared(doc_row, rows, vectors, sentence_vectors, todo, inputs, spans, warnings,
-                    reused)  # fmt: skip
+    return Prepared(doc_row, rows, vectors, sentence_vectors, alone, todo, inputs, spans,
+                    warnings, reused)  # fmt: skip
 
 
 def _reuse(previous: Generation | None, keys: list[str], dim: int) -> tuple:
-    """(vectors, sentence vectors, passages still to embed, how many re-used): the vectors
-    of passages whose embedded text (`keys`) the previous generation already has."""
+    """(vectors, sentence vectors, sentences embedded alone, passages still to embed, how
+    many re-used): the vectors of passages whose embedded text (`keys`) the previous
+    generation already has."""
     vectors = np.zeros((len(keys), dim), dtype=np.float32)
     sentence_vectors = [np.zeros((0, dim), dtype=np.float32)] * len(keys)
+    alone = list(sentence_vectors)
     todo, found = [], {}
     for i, key in enumerate(keys):
         row = _lookup(previous, key)
@@ -475,7 +480,9 @@ def _reuse(previous: Generation | None, keys: list[str], dim: int) -> tuple:
         vectors[list(found)] = previous.embeddings[list(found.values())]
         for i, rows in zip(found, previous.sentence_vectors(found.values()), strict=True):
             sentence_vectors[i] = rows
-    return vectors, sentence_vectors, todo, len(found)
+        for i, rows in zip(found, previous.sentence_vectors(found.values(), True), strict=True):
+            alone[i] = rows
+    return vectors, sentence_vectors, alone, todo, len(found)
 
 
 def _passage_row(document_id: str, p: Passage, embed_key: str) -> dict:
@@ -497,16 +504,24 @@ def _passage_row(document_id: str, p: Passage, embed_key: str) -> dict:
 
 
 def embed(embedder: Embedder, batch: list[Prepared]) -> None:
-    """Compute the missing vectors of several documents in one call: each passage's vector
-    and its sentences' vectors (written as float16 by the store)."""
+    """Compute the missing vectors of several documents in one call: each passage's vector,
+    its sentences' vectors pooled from the passage's forward pass (highlights, the best
+    sentence), and each sentence embedded on its own (what a long question's clauses are
+    matched against: docs/evaluation.md). The store writes the sentences' as float16."""
     jobs = [(p, i) for p in batch for i in p.todo]
     if jobs:
         vectors, sentences = embedder.embed_with_sentences(
             [p.inputs[i] for p, i in jobs], [p.spans[i] for p, i in jobs]
         )
+        texts = [p.inputs[i][a:b] for p, i in jobs for a, b in p.spans[i]]
+        alone = embedder.embed_batch(texts) if texts else None
+        at = 0
         for (prepared, i), vector, sentence_rows in zip(jobs, vectors, sentences, strict=True):
             prepared.vectors[i] = vector
             prepared.sentence_vectors[i] = sentence_rows
+            count = len(prepared.spans[i])
+            prepared.alone_vectors[i] = alone[at : at + count] if count else sentence_rows
+            at += count
             prepared.embedded += 1
     for prepared in batch:
         prepared.todo = []

@@ -233,9 +233,10 @@ def encode(result: Result) -> dict[str, Any]:
         skip = json.dumps({"reason": result.reason, "limited": result.limited,
                            "transient": result.transient})  # fmt: skip
         return {"skip": skip, "document": "", "passages": "", "work": "",
-                "vectors": b"", "sentence_vectors": b""}  # fmt: skip
+                "vectors": b"", "sentence_vectors": b"", "alone_vectors": b""}  # fmt: skip
     counts = [len(s) for s in result.sentence_vectors]
     sentences = [np.asarray(s, dtype="<f2").tobytes() for s in result.sentence_vectors]
+    alone = [np.asarray(s, dtype="<f2").tobytes() for s in result.alone_vectors]
     work = {
         "todo": result.todo,
         "inputs": result.inputs if result.todo else [],
@@ -252,6 +253,7 @@ def encode(result: Result) -> dict[str, Any]:
         "work": json.dumps(work),
         "vectors": np.asarray(result.vectors, dtype="<f4").tobytes(),
         "sentence_vectors": b"".join(sentences),
+        "alone_vectors": b"".join(alone),
     }
 
 
@@ -265,11 +267,14 @@ def decode(row: dict, dimension: int) -> Result:
     bounds = np.cumsum([0, *work["sentence_counts"]])
     # float16 as they came: the store writes them so (read-only views of the row's bytes)
     sentence_vectors = [flat[a:b] for a, b in itertools.pairwise(bounds)]
+    flat_alone = np.frombuffer(row["alone_vectors"], dtype="<f2").reshape(-1, dimension)
+    alone_vectors = [flat_alone[a:b] for a, b in itertools.pairwise(bounds)]
     prepared = Prepared(
         row=json.loads(row["document"]),
         passages=passages,
         vectors=vectors.copy(),
         sentence_vectors=sentence_vectors,
+        alone_vectors=alone_vectors,
         todo=work["todo"],
         inputs=work["inputs"],
         spans=[[tuple(s) for s in spans] for spans in work["spans"]],

@@ -9,6 +9,8 @@
       gen-.../sentence_vectors.npy  float16, one row per sentence of every passage, in order:
                               the dense leg's re-scoring and highlights (memory-mapped)
       gen-.../sentence_offsets.npy  int64: passage i's sentences are rows offsets[i]:offsets[i+1]
+      gen-.../sentence_alone.npy    float16, the same sentences each embedded on its own: what
+                              a long question's clauses are matched against (dense leg)
       gen-.../keyword_*.npy, passage_lengths.npy  the keyword leg's posting lists
                               (indexer/postings.py)
 
@@ -41,11 +43,11 @@ from indexer.folding import folded
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
 FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy", "sentence_vectors.npy",
-         "sentence_offsets.npy", *postings.FILES)  # fmt: skip
+         "sentence_alone.npy", "sentence_offsets.npy", *postings.FILES)  # fmt: skip
 
 # How passages_fts splits and stems words; the keyword leg tokenizes questions the same way to
 # look their words up in passages_vocab.
@@ -176,6 +178,7 @@ class GenerationWriter:
         self.db.executescript(SCHEMA)
         self._vectors: list[np.ndarray] = []
         self._sentences: list[np.ndarray] = []  # float16, one array per document
+        self._alone: list[np.ndarray] = []  # the same sentences embedded on their own
         self._sentence_counts: list[int] = []  # per passage
         self.passage_count = 0
         self.document_count = 0
@@ -186,18 +189,26 @@ class GenerationWriter:
         passages: list[dict],
         vectors: np.ndarray,
         sentence_vectors: list[np.ndarray],
+        alone_vectors: list[np.ndarray],
     ) -> None:
         """`doc` has the documents columns; each passage the passages columns but `id`, with
-        its vector in `vectors` and its sentences' vectors (one row each) in
-        `sentence_vectors`."""
-        if len(sentence_vectors) != len(passages):
-            raise ValueError(f"{len(passages)} passages but {len(sentence_vectors)} sentence"
-                             f" vector arrays for document {doc['id']!r}")  # fmt: skip
+        its vector in `vectors`, its sentences' vectors (one row each) in `sentence_vectors`
+        and the same sentences embedded on their own in `alone_vectors`."""
+        if not len(sentence_vectors) == len(alone_vectors) == len(passages):
+            raise ValueError(f"{len(passages)} passages but {len(sentence_vectors)} and "
+                             f"{len(alone_vectors)} sentence vector arrays for document "
+                             f"{doc['id']!r}")  # fmt: skip
         rows16 = [np.asarray(s, dtype=np.float16).reshape(-1, self.dimension)
                   for s in sentence_vectors]  # fmt: skip
+        alone16 = [np.asarray(s, dtype=np.float16).reshape(-1, self.dimension)
+                   for s in alone_vectors]  # fmt: skip
+        if [len(s) for s in rows16] != [len(s) for s in alone16]:
+            raise ValueError(f"document {doc['id']!r}: the sentences embedded on their own "
+                             "are not the passages' sentences")  # fmt: skip
         self._sentence_counts.extend(len(s) for s in rows16)
         if rows16:
             self._sentences.append(np.concatenate(rows16))
+            self._alone.append(np.concatenate(alone16))
         self.db.execute(_INSERT_DOCUMENT, {**doc, "passage_count": len(passages)})
         self.document_count += 1
         rows = []
@@ -272,24 +283,27 @@ class GenerationWriter:
         return final
 
     def _write_sentences(self) -> None:
-        """sentence_offsets.npy and sentence_vectors.npy from the passages added, in order;
-        the vectors streamed into the file, not joined in memory first."""
+        """sentence_offsets.npy, sentence_vectors.npy and sentence_alone.npy from the
+        passages added, in order; the vectors streamed into the files, not joined in memory
+        first."""
         offsets = np.zeros(len(self._sentence_counts) + 1, dtype=np.int64)
         np.cumsum(self._sentence_counts, out=offsets[1:])
         np.save(self.path / "sentence_offsets.npy", offsets, allow_pickle=False)
-        out = np.lib.format.open_memmap(
-            self.path / "sentence_vectors.npy",
-            mode="w+",
-            dtype=np.float16,
-            shape=(int(offsets[-1]), self.dimension),
-        )
-        at = 0
-        for block in self._sentences:
-            out[at : at + len(block)] = block
-            at += len(block)
-        out.flush()
-        del out
-        self._sentences.clear()
+        for name, blocks in (("sentence_vectors.npy", self._sentences),
+                             ("sentence_alone.npy", self._alone)):  # fmt: skip
+            out = np.lib.format.open_memmap(
+                self.path / name,
+                mode="w+",
+                dtype=np.float16,
+                shape=(int(offsets[-1]), self.dimension),
+            )
+            at = 0
+            for block in blocks:
+                out[at : at + len(block)] = block
+                at += len(block)
+            out.flush()
+            del out
+            blocks.clear()
 
     def abort(self) -> None:
         try:
@@ -344,21 +358,23 @@ def verify_files(path: Path, manifest: dict) -> None:
             )
 
 
-def _open_sentences(path: Path, embeddings_shape: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """sentence_vectors.npy and sentence_offsets.npy, memory-mapped, checked against each
-    other and against the passages (ValueError when they disagree)."""
+def _open_sentences(path: Path, embeddings_shape: tuple) -> tuple[np.ndarray, ...]:
+    """sentence_vectors.npy, sentence_alone.npy and sentence_offsets.npy, memory-mapped,
+    checked against each other and against the passages (ValueError when they disagree)."""
     vectors = np.load(path / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
+    alone = np.load(path / "sentence_alone.npy", mmap_mode="r", allow_pickle=False)
     offsets = np.load(path / "sentence_offsets.npy", mmap_mode="r", allow_pickle=False)
     passages, dimension = embeddings_shape
-    if vectors.dtype != np.float16 or vectors.ndim != 2 or vectors.shape[1] != dimension:
-        raise ValueError(f"sentence_vectors.npy is {vectors.dtype} {vectors.shape}, not "
-                         f"float16 (sentences, {dimension})")  # fmt: skip
+    for name, array in (("sentence_vectors.npy", vectors), ("sentence_alone.npy", alone)):
+        if array.dtype != np.float16 or array.shape != (len(vectors), dimension):
+            raise ValueError(f"{name} is {array.dtype} {array.shape}, not float16 "
+                             f"({len(vectors)}, {dimension})")  # fmt: skip
     if offsets.dtype != np.int64 or offsets.shape != (passages + 1,):
         raise ValueError(f"sentence_offsets.npy is {offsets.dtype} {offsets.shape}, not "
                          f"int64 ({passages + 1},)")  # fmt: skip
     if offsets[0] != 0 or offsets[-1] != len(vectors) or np.any(np.diff(offsets) < 0):
         raise ValueError("sentence_offsets.npy does not cover sentence_vectors.npy in order")
-    return vectors, offsets
+    return vectors, alone, offsets
 
 
 def _read_index(path: Path, params: dict) -> faiss.Index:
@@ -395,11 +411,11 @@ class Generation:
         try:
             self.index = _read_index(path / "vectors.faiss", manifest.get("index", {}))
             embeddings = np.load(path / "embeddings.npy", mmap_mode="r", allow_pickle=False)
-            sentences, offsets = _open_sentences(path, embeddings.shape)
+            sentences, alone, offsets = _open_sentences(path, embeddings.shape)
             # Plain ndarray views of the same mapped memory: np.memmap runs Python code on
             # every slice (a page's sentence vectors: 30 µs as memmaps, 6 µs as views).
-            self.embeddings, self.sentences, self.sentence_offsets = (
-                np.asarray(a) for a in (embeddings, sentences, offsets)
+            self.embeddings, self.sentences, self.sentences_alone, self.sentence_offsets = (
+                np.asarray(a) for a in (embeddings, sentences, alone, offsets)
             )
             self.postings = postings.Postings(path)
             if self.postings.passages != len(self.embeddings):
@@ -446,23 +462,29 @@ class Generation:
                 return generation
         raise failure
 
-    def sentence_vectors(self, ids: Iterable[int]) -> list[np.ndarray]:
+    def sentence_vectors(self, ids: Iterable[int], alone: bool = False) -> list[np.ndarray]:
         """Each passage's sentence vectors (float16, one row per sentence, in the passage's
-        order): read-only views of the memory-mapped sentence_vectors.npy."""
+        order): read-only views of the memory-mapped sentence_vectors.npy (`alone`: of
+        sentence_alone.npy, each sentence embedded on its own)."""
         ids = np.fromiter(ids, dtype=np.int64)
         starts = self.sentence_offsets[ids].tolist()
         ends = self.sentence_offsets[ids + 1].tolist()
-        return [self.sentences[a:b] for a, b in zip(starts, ends, strict=True)]
+        vectors = self.sentences_alone if alone else self.sentences
+        return [vectors[a:b] for a, b in zip(starts, ends, strict=True)]
 
-    def gather_sentences(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def gather_sentences(
+        self, ids: np.ndarray, alone: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The sentence vectors of all the passages `ids` in one float16 matrix, passage after
-        passage, and how many rows each passage has: one gather from the memory-mapped file."""
+        passage, and how many rows each passage has: one gather from the memory-mapped file
+        (`alone`: the sentences embedded on their own)."""
         ids = np.asarray(ids, dtype=np.int64)
         starts = np.asarray(self.sentence_offsets[ids])
         counts = np.asarray(self.sentence_offsets[ids + 1]) - starts
         firsts = np.cumsum(counts) - counts  # where each passage begins in the matrix
         rows = np.repeat(starts - firsts, counts) + np.arange(int(counts.sum()))
-        return np.asarray(self.sentences[rows]), counts
+        vectors = self.sentences_alone if alone else self.sentences
+        return np.asarray(vectors[rows]), counts
 
     def query(self, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
         with self._connection() as db:

@@ -2,7 +2,9 @@
 
 The nearest passages by inner product (FAISS, or an exact scan of a filter's candidates) are
 re-scored with their best sentence: a passage whose one sentence answers precisely should not
-lose to one that is vaguely about the topic throughout (docs/evaluation.md).
+lose to one that is vaguely about the topic throughout. A question in several clauses
+(search_api/clauses.py) is re-scored clause by clause instead: each clause's best sentence,
+sentences embedded on their own (docs/evaluation.md).
 """
 
 from __future__ import annotations
@@ -24,10 +26,19 @@ class DenseLeg:
         self.sentence_weight = sentence_weight  # of the best sentence in the passage's score
 
     def search(
-        self, gen: Generation, qv: np.ndarray, n: int, candidates: np.ndarray | None
+        self,
+        gen: Generation,
+        qv: np.ndarray,
+        n: int,
+        candidates: np.ndarray | None,
+        clauses: np.ndarray | None = None,
     ) -> list[int]:
-        """The `n` best passage ids for the question's vector `qv`, best first."""
+        """The `n` best passage ids for the question's vector `qv`, best first; `clauses`:
+        the vectors of its clauses, when it has several."""
         ids, scores = self.nearest(gen, qv, 2 * n, candidates)
+        if len(ids) and clauses is not None and len(clauses):
+            mixed = clause_scores(gen, ids, scores, qv, clauses)
+            return ids[np.argsort(-mixed, kind="stable")[:n]].tolist()
         if self.sentence_weight <= 0 or len(ids) == 0:
             return ids[:n].tolist()
         scores = scores.astype(np.float64)
@@ -96,3 +107,22 @@ def best_sentences(gen: Generation, ids: np.ndarray, qv: np.ndarray) -> np.ndarr
         firsts = np.cumsum(counts[some]) - counts[some]  # reduceat needs non-empty segments
         best[some] = np.maximum.reduceat(scores, firsts)
     return best
+
+
+def clause_scores(
+    gen: Generation, ids: np.ndarray, scores: np.ndarray, qv: np.ndarray, clauses: np.ndarray
+) -> np.ndarray:
+    """Each passage's score for a question in several clauses: the mean of its own similarity,
+    its best sentence's similarity to the whole question and, over the clauses, each clause's
+    best sentence (sentences embedded on their own: sentence_alone.npy). A passage without
+    sentences keeps its own similarity in their place."""
+    own = scores.astype(np.float64)
+    queries = np.vstack([qv[None, :], clauses]).astype(np.float32)
+    best = np.tile(own, (len(queries), 1))
+    vectors, counts = gen.gather_sentences(ids, alone=True)
+    some = counts > 0
+    if some.any():
+        similarities = np.take(_FLOAT16, vectors.view(np.uint16)) @ queries.T
+        firsts = np.cumsum(counts[some]) - counts[some]
+        best[:, some] = np.maximum.reduceat(similarities, firsts, axis=0).T
+    return (own + best[0] + best[1:].mean(axis=0)) / 3

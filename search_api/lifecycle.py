@@ -39,6 +39,7 @@ def make_searcher(settings: Settings, embedder: Embedder) -> Searcher:
         embedder,
         reload_check_seconds=settings.reload_check_seconds,
         limits=settings.query_limits,
+        clause_matching=settings.clause_matching,
     )
 
 

@@ -27,7 +27,7 @@ class QueryEmbedder:
         self.cache_size = cache_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[tuple[str, Future] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[tuple[str, Future]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self.batches = 0  # how many model calls served the queries so far
 
@@ -37,20 +37,32 @@ class QueryEmbedder:
     def submit(self, text: str) -> Future:
         """The question's vector, as a future: the caller can do other work (the keyword
         leg) while the model thread embeds it."""
-        future: Future = Future()
+        return self.submit_all([text])[0]
+
+    def submit_all(self, texts: list[str]) -> list[Future]:
+        """Each text's vector, as futures: embedded in one batch (a question and its
+        clauses), those already cached excepted."""
+        futures: list[Future] = []
+        todo: list[tuple[str, Future]] = []
         with self._lock:
-            vector = self._cache.get(text)
-            if vector is not None:
-                self._cache.move_to_end(text)
-                future.model_seconds = 0.0
-                future.set_result(vector)
-                return future
-            if self._thread is None:
+            for text in texts:
+                future: Future = Future()
+                futures.append(future)
+                vector = self._cache.get(text)
+                if vector is not None:
+                    self._cache.move_to_end(text)
+                    future.model_seconds = 0.0
+                    future.set_result(vector)
+                else:
+                    todo.append((text, future))
+            if todo and self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="query-model", daemon=True)
                 self._thread.start()
-        future.add_done_callback(lambda done: self._remember(text, done))
-        self._queue.put((text, future))
-        return future
+        for text, future in todo:
+            future.add_done_callback(lambda done, text=text: self._remember(text, done))
+        if todo:
+            self._queue.put(todo)  # one item: the model thread takes them together
+        return futures
 
     def _remember(self, text: str, done: Future) -> None:
         if done.exception() is not None:
@@ -71,7 +83,7 @@ class QueryEmbedder:
             item = self._queue.get()
             if item is None:
                 return
-            batch = [item]
+            batch = list(item)
             while len(batch) < self.max_batch:
                 try:
                     more = self._queue.get_nowait()
@@ -80,7 +92,7 @@ class QueryEmbedder:
                 if more is None:
                     self._queue.put(None)  # finish this batch, then stop
                     break
-                batch.append(more)
+                batch.extend(more)
             texts = list(dict.fromkeys(text for text, _ in batch))
             started = time.perf_counter()
             try:

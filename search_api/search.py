@@ -19,7 +19,7 @@ import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.store import Generation
-from search_api import catalogue, ranking, references, understanding, wording
+from search_api import catalogue, clauses, ranking, references, understanding, wording
 from search_api.dense import DenseLeg
 from search_api.filters import Condition, allowed_passages, parse_filters, preferring
 from search_api.fusion import reciprocal_rank
@@ -44,6 +44,10 @@ PREFERENCE_LEG_WEIGHT = 0.5  # weight of the legs re-run within the preferences 
 # Beyond (a year's speeches among a million passages) a new query reads whole posting lists,
 # so the round selects from the open round's kept scores instead.
 REST_SPAN = 50_000
+# The keyword leg's weight in the fusion for a question matched clause by clause: a
+# description in other words shares few of the passage's words, and the clauses' dense leg
+# ranks it better (docs/evaluation.md: chosen on dev).
+CLAUSE_KEYWORD_WEIGHT = 0.5
 
 
 @dataclass
@@ -66,6 +70,7 @@ class _Legs:
     strict_matches: list = field(default_factory=list)  # its queries there: the words not read
     strict_scores: dict | None = None  # their kept scores: None when scored within it alone
     keyword_scores: dict = field(default_factory=dict)  # each keyword query's, for its rounds
+    clauses: np.ndarray | None = None  # the vectors of a long question's clauses (clauses.py)
 
 
 class Searcher:
@@ -81,6 +86,7 @@ class Searcher:
         rrf_k: int = 5,
         sentence_weight: float = 0.5,
         limits: QueryLimits | None = None,
+        clause_matching: bool = True,
     ) -> None:
         # depth, rrf_k and sentence_weight were chosen on eval/questions.jsonl
         # (docs/evaluation.md): each leg brings `depth` candidates; a small RRF k lets the
@@ -97,6 +103,7 @@ class Searcher:
         self.rrf_k = rrf_k
         self.preference_boost = PREFERENCE_BOOST
         self.preference_leg_weight = PREFERENCE_LEG_WEIGHT
+        self.clause_matching = clause_matching  # a long question's clauses one by one
         self._readers: dict[Path, understanding.Reader] = {}
         self._tables: dict[Path, LightTable] = {}
         self._tables_lock = threading.Lock()
@@ -171,12 +178,21 @@ class Searcher:
         thread embeds the question meanwhile: a lone question waits for the longer of the
         two, not their sum. A question that only names resolutions gets them whole first,
         in reading order (references.reading_order); one that asks more of them, their
-        three best passages."""
+        three best passages. A question in several clauses, none of its words read as a year,
+        country or the like, has each clause embedded too, in the same batch."""
         condition = parse_filters(query.filters)
         gen = self.generation
+        understood = self._understand(gen, query, named)
         pending: Future | None = None
+        parts: list[Future] = []
         if query.mode != "keyword":
-            pending = self.queries.submit(wording.content(query.text))
+            content = wording.content(query.text)
+            # What the words say ranks the questions that name a country or a year (the
+            # preference legs); clauses are for descriptions (docs/evaluation.md).
+            described = self.clause_matching and not understood
+            pending, *parts = self.queries.submit_all(
+                [content, *(clauses.split(content) if described else [])]
+            )
         only_names = not terms(references.remainder(query.text, named))
         legs = _Legs(gen, condition, None, [], None, None, [], 0, not only_names, {})
         with stage("filter"):
@@ -189,7 +205,6 @@ class Searcher:
                     legs.first_keyword = self.keyword.search(
                         gen, legs.matches, depth, legs.candidates, legs.keyword_scores
                     )
-        understood = self._understand(gen, query, named)
         legs.preferred = {r.field: r.value for r in understood}
         kept: dict = {}  # the preferences the strict condition holds
         if legs.preferred and self.preference_leg_weight > 0:
@@ -216,6 +231,8 @@ class Searcher:
         if pending is not None:
             with stage("embedding"):  # what is left to wait for the question's vector
                 legs.qv = pending.result()
+                if parts:
+                    legs.clauses = np.vstack([part.result() for part in parts])
             record("model", pending.model_seconds)  # the forward pass, overlapped or not
         return legs, understood
 
@@ -244,6 +261,8 @@ class Searcher:
                                 legs.keyword_scores)  # fmt: skip
             legs.first_keyword = None
             weights = [1.0] * len(ranked)
+            if legs.clauses is not None and len(ranked) == 2:  # dense, keyword
+                weights[1] = CLAUSE_KEYWORD_WEIGHT
             if legs.strict is not None:
                 # The legs again, among the documents that match every preference: a
                 # matching document's passages come into the pool even when the open legs
@@ -300,7 +319,7 @@ class Searcher:
         out = []
         if legs.qv is not None:
             with stage("dense"):
-                out.append(self.dense.search(legs.gen, legs.qv, depth, allowed))
+                out.append(self.dense.search(legs.gen, legs.qv, depth, allowed, legs.clauses))
         if matches:
             if keyword is None:
                 with stage("keyword"):

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         description="torch threads of the server's model: one question is too small to share "
         "out, and idle threads spin against the request threads for the same cores",
     )
+    clause_matching: bool = Field(
+        True,
+        description="Match a long question's clauses one by one against sentences embedded "
+        "alone (descriptions in other words); off saves their forward pass",
+    )
     max_file_mb: float = Field(50.0, gt=0, description="Larger files are skipped, with a reason")
     read_timeout_s: float = Field(
         60.0, gt=0, description="Seconds to read one document; slower ones are skipped"

@@ -110,9 +110,9 @@ def test_first_build_manifest_json_describes_the_generation(built_index, embedde
     assert manifest["generation"] == generation.name
     assert {"faiss", "numpy", "sqlite", "confsearch"} <= set(manifest["versions"])
     assert set(manifest["files"]) == {"passages.sqlite", "vectors.faiss", "embeddings.npy",
-                                      "sentence_vectors.npy", "sentence_offsets.npy",
-                                      "keyword_rows.npy", "keyword_counts.npy",
-                                      "passage_lengths.npy"}  # fmt: skip
+                                      "sentence_vectors.npy", "sentence_alone.npy",
+                                      "sentence_offsets.npy", "keyword_rows.npy",
+                                      "keyword_counts.npy", "passage_lengths.npy"}  # fmt: skip
     for name, digest in manifest["files"].items():
         assert sha256_file(generation / name) == digest
 
@@ -190,6 +190,34 @@ def test_sentence_vectors_are_the_sentences_embeddings(built_index, embedder):
         assert np.allclose(vector, expected, atol=2e-3)  # float16
 
 
+class PoolingFake(FakeEmbedder):
+    """A fake whose sentence vectors, like a real model's pooled ones, are not the sentences
+    embedded alone: here, the passage's own vector for each of its sentences."""
+
+    def embed_with_sentences(self, texts, spans):
+        vectors = self.embed_batch(texts)
+        return vectors, [np.tile(v, (len(s), 1)) for v, s in zip(vectors, spans, strict=True)]
+
+
+def test_sentences_are_also_embedded_on_their_own(corpus_dir, tmp_path):
+    embedder = PoolingFake()
+    build(corpus_dir, tmp_path / "index", embedder)
+    with opened(tmp_path / "index") as generation:
+        row = generation.query_one(
+            "SELECT p.id, p.text, p.sentences FROM passages p JOIN documents d"
+            " ON d.id = p.document_id WHERE d.source = ? AND p.ordinal = 1", (TUV_2019,)
+        )  # fmt: skip
+        pooled = generation.sentence_vectors([row["id"]])[0]
+        alone = generation.sentence_vectors([row["id"]], alone=True)[0]
+        gathered, counts = generation.gather_sentences(np.array([row["id"]]), alone=True)
+    spans = json.loads(row["sentences"])
+    assert len(spans) >= 2 and alone.shape == pooled.shape == (len(spans), embedder.dimension)
+    for vector, (start, end) in zip(alone, spans, strict=True):
+        assert np.allclose(vector, embedder.embed_batch([row["text"][start:end]])[0], atol=2e-3)
+    assert not np.allclose(alone, pooled, atol=2e-3)
+    assert np.array_equal(gathered, alone) and counts.tolist() == [len(spans)]
+
+
 def test_every_passage_fits_the_model_limit_with_its_context(built_index, embedder):
     with opened(built_index) as generation:
         rows = generation.query(
@@ -262,11 +290,14 @@ def test_changing_one_file_reembeds_only_its_changed_passages(
 
 
 def sentence_vectors_by_key(index_dir: Path) -> list[tuple[str, np.ndarray]]:
-    """(embed key, sentence vectors) of each passage, in passage order."""
+    """(embed key, sentence vectors pooled and embedded alone, side by side) of each passage,
+    in passage order."""
     with opened(index_dir) as generation:
         rows = generation.query("SELECT id, embed_key FROM passages ORDER BY id")
-        vectors = generation.sentence_vectors(r["id"] for r in rows)
-        return [(r["embed_key"], np.array(v)) for r, v in zip(rows, vectors, strict=True)]
+        pooled = generation.sentence_vectors(r["id"] for r in rows)
+        alone = generation.sentence_vectors((r["id"] for r in rows), alone=True)
+        return [(r["embed_key"], np.hstack([p, a]))
+                for r, p, a in zip(rows, pooled, alone, strict=True)]  # fmt: skip
 
 
 def test_unchanged_passages_keep_their_sentence_vectors(corpus_dir, built_index, embedder):

@@ -99,6 +99,7 @@ def test_wire_format_round_trips_vectors_and_skips():
         passages=[{"ordinal": i, "text": t} for i, t in enumerate("ab")],
         vectors=vectors,
         sentence_vectors=sentences,
+        alone_vectors=[s * 0.5 for s in sentences],
         todo=[],
         inputs=[],
         spans=[],
@@ -112,6 +113,8 @@ def test_wire_format_round_trips_vectors_and_skips():
     assert [s.dtype for s in back.sentence_vectors] == [np.float16, np.float16]
     assert np.array_equal(back.sentence_vectors[0], sentences[0])
     assert back.sentence_vectors[1].shape == (0, dim)
+    assert np.array_equal(back.alone_vectors[0], sentences[0] * 0.5)
+    assert back.alone_vectors[1].shape == (0, dim)
     assert (back.row, back.warnings, back.embedded) == (prepared.row, ["w"], 2)
     skip = decode(encode(Skip("broken", limited=True)), dim)
     assert skip == Skip("broken", limited=True)

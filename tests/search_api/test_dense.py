@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from indexer.embedders.fake import FakeEmbedder
@@ -58,3 +59,37 @@ def test_dense_search_mixes_each_passage_score_with_its_best_sentence(shared_ind
 def test_the_float16_table_gives_numpy_cast_for_every_value():
     every = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
     assert np.array_equal(dense._FLOAT16, every.astype(np.float32), equal_nan=True)
+
+
+class Described:
+    """Two passages and their sentences, as a generation gives them to the dense leg: the
+    same sentence vectors pooled and alone, so that only the scoring differs."""
+
+    def __init__(self, passages: np.ndarray, sentences: list[np.ndarray]) -> None:
+        self.index = faiss.IndexFlatIP(passages.shape[1])
+        self.index.add(passages.astype(np.float32))
+        self.manifest = {"index": {"type": "flat"}}
+        self.sentence_offsets = np.cumsum([0, *map(len, sentences)]).astype(np.int64)
+        self.sentences = np.concatenate(sentences).astype(np.float16)
+        self.sentences_alone = self.sentences
+
+    gather_sentences = Generation.gather_sentences
+
+
+def unit(*components: float) -> np.ndarray:
+    vector = np.array(components, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_a_passage_holding_every_detail_outranks_one_holding_one_when_clauses_are_matched():
+    # The question joins two details (axes 0 and 1); passage 0 says each in a sentence of its
+    # own, passage 1 is nearer the question as a whole but says only the first detail.
+    qv, first, second = unit(1, 1, 0, 0), unit(1, 0, 0, 0), unit(0, 1, 0, 0)
+    passages = np.vstack([0.6 * qv + 0.8 * unit(0, 0, 1, 0), 0.8 * qv + 0.6 * unit(0, 0, 0, 1)])
+    generation = Described(passages, [np.vstack([first, second]), unit(1, 0, 0.2, 0)[None]])
+    leg = DenseLeg(sentence_weight=0.5)
+    assert leg.search(generation, qv, 2, None) == [1, 0]
+    assert leg.search(generation, qv, 2, None, np.vstack([first, second])) == [0, 1]
+    scores = dense.clause_scores(generation, np.array([0, 1]), passages @ qv, qv,
+                                 np.vstack([first, second]))  # fmt: skip
+    assert np.allclose(scores[0], (0.6 + np.sqrt(0.5) + 1.0) / 3, atol=2e-3)

@@ -85,3 +85,15 @@ def test_model_error_fails_that_request_only_and_is_not_cached():
         assert queries.embed("other question").shape == (64,)
     finally:
         queries.close()
+
+
+def test_a_question_and_its_clauses_are_embedded_in_one_batch(queries: QueryEmbedder):
+    queries.embed("already asked")
+    calls = queries.embedder.calls
+    texts = ["a question in two parts", "a question", "already asked", "in two parts"]
+    futures = queries.submit_all(texts)
+    vectors = [future.result(timeout=5) for future in futures]
+    expected = FakeEmbedder().embed_batch(texts)
+    assert all(np.array_equal(v, e) for v, e in zip(vectors, expected, strict=True))
+    assert queries.embedder.calls == calls + 1  # one model call; the cached one not in it
+    assert queries.embedder.embedded == 1 + 3
