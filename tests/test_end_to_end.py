@@ -65,6 +65,27 @@ def test_e_commerce_question_finds_session_four_first(client: TestClient):
     assert len(set(sources)) == len(sources) or first["also_in"]
 
 
+DESCRIPTION = (
+    "At which regional gathering did supporting organisations present new system features as "
+    "tools for measuring how well administrations are doing, and stress that good handling of "
+    "information yields the best outcomes?"
+)  # eval/questions.jsonl db-050: none of the paragraph's own words
+
+
+def test_a_description_in_other_words_finds_its_paragraph_by_its_clauses(settings: Settings):
+    ranks = {}
+    for clause_matching in (True, False):
+        changed = settings.model_copy(update={"clause_matching": clause_matching})
+        with TestClient(create_app(changed)) as client:
+            body = client.post("/search", json={"query": DESCRIPTION, "k": 10}).json()
+        ranks[clause_matching] = next(
+            (rank for rank, hit in enumerate(body["results"], 1)
+             if "enablers for performance management" in hit["text"]), None
+        )  # fmt: skip
+    assert ranks[True] == 1
+    assert ranks[False] is None or ranks[False] > 1
+
+
 def test_tuvalu_climate_question_with_filters_returns_only_that_speech(client: TestClient):
     body = {
         "query": "what did Tuvalu say about climate change in 2019",
