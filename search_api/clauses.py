@@ -4,9 +4,10 @@ People describe a half-remembered passage by joining details ("which minister sa
 country had paid off its last foreign loan the same year its fish exports doubled"): each
 detail lies in its own sentence of the passage, and one vector of the whole question matches
 none of them well. Each clause is embedded alone and matched to its best sentence of a
-candidate passage (sentences embedded alone too, at indexing); the passage's score takes the
+candidate passage (sentences embedded alone, at indexing); the passage's score takes the
 mean of those matches beside its own similarity (search_api/dense.py; measured in
-docs/evaluation.md).
+docs/evaluation.md). A clause's vector is pooled from the question's own forward pass, or in
+the costlier mode embedded alone (search_api/query_embedding.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,17 @@ MIN_WORDS = 3  # a shorter piece ("in 2019", "the leader") is no detail of its o
 def split(question: str) -> list[str]:
     """The question's clauses of at least MIN_WORDS words, when it has two or more; an empty
     list for a question that is one clause (a name, a topic, a short question)."""
-    parts = [part.strip() for part in _BOUNDARY.split(question)]
-    parts = [part for part in parts if len(part.split()) >= MIN_WORDS]
-    return parts if len(parts) >= 2 else []
+    return [question[start:end] for start, end in spans(question)]
+
+
+def spans(question: str) -> list[tuple[int, int]]:
+    """Where `split`'s clauses lie in the question: (start, end) character offsets."""
+    found, start = [], 0
+    for boundary in [*_BOUNDARY.finditer(question), None]:
+        end = boundary.start() if boundary else len(question)
+        piece = question[start:end]
+        if len(piece.split()) >= MIN_WORDS:
+            left = start + len(piece) - len(piece.lstrip())
+            found.append((left, left + len(piece.strip())))
+        start = boundary.end() if boundary else end
+    return found if len(found) >= 2 else []

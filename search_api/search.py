@@ -86,7 +86,7 @@ class Searcher:
         rrf_k: int = 5,
         sentence_weight: float = 0.5,
         limits: QueryLimits | None = None,
-        clause_matching: bool = True,
+        clause_matching: str = "pooled",
     ) -> None:
         # depth, rrf_k and sentence_weight were chosen on eval/questions.jsonl
         # (docs/evaluation.md): each leg brings `depth` candidates; a small RRF k lets the
@@ -103,7 +103,7 @@ class Searcher:
         self.rrf_k = rrf_k
         self.preference_boost = PREFERENCE_BOOST
         self.preference_leg_weight = PREFERENCE_LEG_WEIGHT
-        self.clause_matching = clause_matching  # a long question's clauses one by one
+        self.clause_matching = clause_matching  # pooled, separate or off (settings.py)
         self._readers: dict[Path, understanding.Reader] = {}
         self._tables: dict[Path, LightTable] = {}
         self._tables_lock = threading.Lock()
@@ -179,20 +179,26 @@ class Searcher:
         two, not their sum. A question that only names resolutions gets them whole first,
         in reading order (references.reading_order); one that asks more of them, their
         three best passages. A question in several clauses, none of its words read as a year,
-        country or the like, has each clause embedded too, in the same batch."""
+        country or the like, gets each clause's vector too: pooled from its own forward pass,
+        or embedded in the same batch."""
         condition = parse_filters(query.filters)
         gen = self.generation
         understood = self._understand(gen, query, named)
         pending: Future | None = None
         parts: list[Future] = []
+        pooled = False
         if query.mode != "keyword":
             content = wording.content(query.text)
             # What the words say ranks the questions that name a country or a year (the
             # preference legs); clauses are for descriptions (docs/evaluation.md).
-            described = self.clause_matching and not understood
-            pending, *parts = self.queries.submit_all(
-                [content, *(clauses.split(content) if described else [])]
-            )
+            described = self.clause_matching != "off" and not understood
+            spans = clauses.spans(content) if described else []
+            pooled = bool(spans) and self.clause_matching == "pooled"
+            if pooled:
+                pending = self.queries.submit_pooled(content, spans)
+            else:
+                clause_texts = [content[start:end] for start, end in spans]
+                pending, *parts = self.queries.submit_all([content, *clause_texts])
         only_names = not terms(references.remainder(query.text, named))
         legs = _Legs(gen, condition, None, [], None, None, [], 0, not only_names, {})
         with stage("filter"):
@@ -231,7 +237,9 @@ class Searcher:
         if pending is not None:
             with stage("embedding"):  # what is left to wait for the question's vector
                 legs.qv = pending.result()
-                if parts:
+                if pooled:  # the question's vector, then its clauses'
+                    legs.qv, legs.clauses = legs.qv[0], legs.qv[1:]
+                elif parts:
                     legs.clauses = np.vstack([part.result() for part in parts])
             record("model", pending.model_seconds)  # the forward pass, overlapped or not
         return legs, understood

@@ -38,10 +38,11 @@ class Settings(BaseSettings):
         description="torch threads of the server's model: one question is too small to share "
         "out, and idle threads spin against the request threads for the same cores",
     )
-    clause_matching: bool = Field(
-        True,
-        description="Match a long question's clauses one by one against sentences embedded "
-        "alone (descriptions in other words); off saves their forward pass",
+    clause_matching: Literal["pooled", "separate", "off"] = Field(
+        "pooled",
+        description="A long question's clauses matched one by one to sentences (descriptions "
+        "in other words): their vectors pooled from the question's forward pass, or embedded "
+        "separately (a little better, a forward pass of 2-5 texts), or off",
     )
     max_file_mb: float = Field(50.0, gt=0, description="Larger files are skipped, with a reason")
     read_timeout_s: float = Field(

@@ -68,10 +68,10 @@ class TokenPoolingEmbedder(ModelFolderEmbedder):
         import torch
 
         module = self.model
-        if len(texts) == 1 and spans is None:
-            # A lone question (the server's case): `encode` keeps the GIL where
-            # `encode_batch` hands it over, and every hand-over waits for the server's other
-            # Python threads (up to 5 ms each; docs/performance.md).
+        if len(texts) == 1:
+            # A lone question (the server's case, with its clauses' spans or not): `encode`
+            # keeps the GIL where `encode_batch` hands it over, and every hand-over waits for
+            # the server's other Python threads (up to 5 ms each; docs/performance.md).
             encodings = [self.tokenizer.encode(texts[0])]
         else:
             encodings = self.tokenizer.encode_batch(list(texts))

@@ -93,6 +93,38 @@ def test_semantic_mode_matches_the_clauses_too(client: TestClient, legs: dict[st
 
 
 def test_clause_matching_can_be_turned_off(settings: Settings, legs: dict[str, list]):
-    with serve(settings.model_copy(update={"clause_matching": False})) as client:
+    with serve(settings.model_copy(update={"clause_matching": "off"})) as client:
         client.post("/search", json={"query": DESCRIPTION})
     assert legs["clauses"] == [None] and legs["weights"] == [[1.0, 1.0]]
+
+
+@pytest.mark.parametrize("mode", ["pooled", "separate"])
+def test_clause_vectors_come_from_the_question_pass_or_their_own(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, mode: str
+):
+    """pooled: one forward pass of the question, its clauses' vectors pooled from it;
+    separate: the question and each clause embedded, in one batch."""
+    asked = []
+    with serve(settings.model_copy(update={"clause_matching": mode})) as client:
+        embedder = client.app.state.embedder
+        plain, pooling = embedder.embed_batch, embedder.embed_with_sentences
+        monkeypatch.setattr(
+            embedder, "embed_batch", lambda t: asked.append(("batch", t)) or plain(t)
+        )
+        monkeypatch.setattr(
+            embedder,
+            "embed_with_sentences",
+            lambda t, s: asked.append(("pooled", t, s)) or pooling(t, s),
+        )
+        client.post("/search", json={"query": DESCRIPTION})
+    content = DESCRIPTION  # wording.content keeps it whole: no "which … said" to take off
+    first = "which leader thanked the donors for the new seawall"
+    second = "promised to plant mangroves"
+    if mode == "pooled":
+        spans = [
+            (content.index(first), content.index(first) + len(first)),
+            (content.index(second), len(content)),
+        ]
+        assert asked[0] == ("pooled", [content], [spans])
+    else:
+        assert asked == [("batch", [content, first, second])]

@@ -97,3 +97,20 @@ def test_a_question_and_its_clauses_are_embedded_in_one_batch(queries: QueryEmbe
     assert all(np.array_equal(v, e) for v, e in zip(vectors, expected, strict=True))
     assert queries.embedder.calls == calls + 1  # one model call; the cached one not in it
     assert queries.embedder.embedded == 1 + 3
+
+
+def test_a_question_and_its_clauses_spans_take_one_forward_pass(queries: QueryEmbedder):
+    text = "the leader thanked the donors and promised mangroves"
+    spans = [(0, 30), (35, len(text))]
+    rows = queries.submit_pooled(text, spans).result(timeout=5)
+    fake = FakeEmbedder()
+    assert rows.shape == (3, 64) and queries.batches == 1
+    assert np.allclose(rows[0], fake.embed_batch([text])[0])
+    expected = fake.embed_with_sentences([text], [spans])[1][0]
+    expected = expected / np.linalg.norm(expected, axis=1, keepdims=True)
+    assert np.allclose(rows[1:], expected, atol=1e-6)
+    assert np.allclose(np.linalg.norm(rows, axis=1), 1, atol=1e-5)
+    again = queries.submit_pooled(text, spans)
+    assert again.done() and queries.batches == 1  # cached, with its spans
+    assert np.array_equal(queries.embed(text), rows[0])  # the plain question is its own entry
+    assert queries.batches == 2
