@@ -3,11 +3,11 @@
 People describe a half-remembered passage by joining details ("which minister said his
 country had paid off its last foreign loan the same year its fish exports doubled"): each
 detail lies in its own sentence of the passage, and one vector of the whole question matches
-none of them well. Each clause is embedded alone and matched to its best sentence of a
-candidate passage (sentences embedded alone, at indexing); the passage's score takes the
-mean of those matches beside its own similarity (search_api/dense.py; measured in
-docs/evaluation.md). A clause's vector is pooled from the question's own forward pass, or in
-the costlier mode embedded alone (search_api/query_embedding.py).
+none of them well. Each clause is matched to its best sentence of a candidate passage
+(sentences embedded alone, at indexing); the passage's score takes the mean of those matches
+beside its own similarity (search_api/dense.py; measured in docs/evaluation.md). A clause's
+vector is pooled from the question's own forward pass, or in the costlier mode embedded
+alone (search_api/query_embedding.py).
 """
 
 from __future__ import annotations
