@@ -95,18 +95,21 @@ def _exact(
     return ordered[top], scores[top]
 
 
-def best_sentences(gen: Generation, ids: np.ndarray, qv: np.ndarray) -> np.ndarray:
+def best_sentences(
+    gen: Generation, ids: np.ndarray, qv: np.ndarray, alone: bool = False
+) -> np.ndarray:
     """Similarity of each passage's best sentence to `qv` (NaN for a passage without
     sentences): the passages' rows of the memory-mapped sentence vectors gathered into one
-    matrix, one matrix product, one maximum per passage."""
-    vectors, counts = gen.gather_sentences(ids)
-    best = np.full(len(counts), np.nan, dtype=np.float32)
+    matrix, one matrix product, one maximum per passage. `qv` may hold several vectors as
+    rows (a row of results each); `alone`: the sentences embedded on their own."""
+    vectors, counts = gen.gather_sentences(ids, alone=alone)
+    best = np.full((len(counts), *qv.shape[:-1]), np.nan, dtype=np.float32)
     some = counts > 0
     if some.any():
-        scores = np.take(_FLOAT16, vectors.view(np.uint16)) @ qv
+        scores = np.take(_FLOAT16, vectors.view(np.uint16)) @ qv.T
         firsts = np.cumsum(counts[some]) - counts[some]  # reduceat needs non-empty segments
         best[some] = np.maximum.reduceat(scores, firsts)
-    return best
+    return best.T
 
 
 def clause_scores(
@@ -118,11 +121,6 @@ def clause_scores(
     sentences keeps its own similarity in their place."""
     own = scores.astype(np.float64)
     queries = np.vstack([qv[None, :], clauses]).astype(np.float32)
-    best = np.tile(own, (len(queries), 1))
-    vectors, counts = gen.gather_sentences(ids, alone=True)
-    some = counts > 0
-    if some.any():
-        similarities = np.take(_FLOAT16, vectors.view(np.uint16)) @ queries.T
-        firsts = np.cumsum(counts[some]) - counts[some]
-        best[:, some] = np.maximum.reduceat(similarities, firsts, axis=0).T
+    best = best_sentences(gen, ids, queries, alone=True).astype(np.float64)
+    best = np.where(np.isnan(best), own, best)
     return (own + best[0] + best[1:].mean(axis=0)) / 3

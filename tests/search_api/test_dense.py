@@ -37,6 +37,10 @@ def test_best_sentence_is_each_passage_maximum_and_nan_without_sentences():
         else:
             assert np.isnan(score)
     assert best_sentences(arrays, np.zeros(0, dtype=np.int64), qv).shape == (0,)
+    several = np.random.default_rng(6).standard_normal((3, 8)).astype(np.float32)
+    rows = best_sentences(arrays, ids, several)  # a row of bests for each vector
+    expected = np.vstack([best_sentences(arrays, ids, v) for v in several])
+    assert rows.shape == (3, len(ids)) and np.allclose(rows, expected, equal_nan=True)
 
 
 def test_dense_search_mixes_each_passage_score_with_its_best_sentence(shared_index: Path):
