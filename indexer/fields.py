@@ -71,7 +71,8 @@ FIELDS: tuple[Field, ...] = (
           filter=True, facet=True, sql_index=True, summary=0, default="document"),
     Field("year", int, "Year", "Year of the meeting", filter=True, facet=True,
           sql_index=True, summary=1, clean=_year),
-    Field("date", str, "Date", "Date or date range, ISO 8601"),
+    Field("date", str, "Date", "Date or date range, ISO 8601 (filter with a range: "
+          '{"gte": "1990-08-01", "lt": "1990-09-01"})', filter=True),
     Field("symbol", str, "Symbol", "Document symbol as cited: S/RES/242 (1967)", filter=True,
           sql_index=True, summary=2),
     Field("number", int, "Number", "Resolution number", filter=True, sql_index=True,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 MODES = ("hybrid", "semantic", "keyword")
-UNDERSTOOD = ("year", "country", "organisation", "doc_type")  # what a question's words can say
+# what a question's words can say
+UNDERSTOOD = ("year", "date", "country", "organisation", "doc_type")
 GROUP_BY = ("document", "year")
 
 

@@ -161,7 +161,7 @@ async def search_get(
         bool, Query(description="false: years, countries … in q are only words")
     ] = True,
     ignore: Annotated[
-        list[Literal["year", "country", "organisation", "doc_type"]] | None,
+        list[Literal["year", "date", "country", "organisation", "doc_type"]] | None,
         Query(description="An understood field to leave out; repeat for several"),
     ] = None,
 ):

@@ -44,7 +44,7 @@ class SearchRequest(BaseModel):
         '("Tuvalu", "in 2019", "the 74th session") and prefer documents that match; '
         "false: the words are only words",
     )
-    ignore: list[Literal["year", "country", "organisation", "doc_type"]] = Field(
+    ignore: list[Literal["year", "date", "country", "organisation", "doc_type"]] = Field(
         default_factory=list, description="Understood fields to leave out (a removed chip)"
     )
 

@@ -168,6 +168,8 @@ class Searcher:
             self._readers = {gen.path: understanding.Reader(understanding.vocabulary(gen))}
             reader = self._readers[gen.path]
         decided = {*(query.filters or {}), *query.ignore}
+        if "year" in (query.filters or {}):
+            decided.add("date")  # a month of another year than the one filtered on
         return [r for r in reader.read(query.text, named).readings if r.field not in decided]
 
     def _start(
@@ -300,7 +302,7 @@ class Searcher:
         no document matches all of them, the organisation and document type read (the
         readings most often wrong: "Security Council seats" in a speech) are let go, then
         all."""
-        firm = {k: v for k, v in preferred.items() if k in ("year", "country")}
+        firm = {k: v for k, v in preferred.items() if k in ("year", "date", "country")}
         for reading in (preferred, firm):
             if not reading:
                 continue

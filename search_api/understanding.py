@@ -1,5 +1,5 @@
-"""Questions as people type them: the years, countries, organisations and document types a
-question names, read from its words.
+"""Questions as people type them: the years (and months: "the August 1990 resolution"),
+countries, organisations and document types a question names, read from its words.
 
 "what did Tuvalu say about climate change in 2019" names a country (Tuvalu) and a year (in
 2019); officials do not fill in filter fields. What is read becomes a *preference*: passages
@@ -12,6 +12,8 @@ form ("200 people" is no year).
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +35,15 @@ _SESSION = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)\s+(?:(?:UN\s+)?General\s+Assembly\s+)?(?:session|"
     r"(?:UN\s+)?General\s+Assembly)\b",
     re.IGNORECASE,
+)
+
+# "August 1990", "6 August 1990", "August 6, 1990": a month (or day) of a year. "may" is a
+# month only when written May, before a year ("the May 2019 meeting", not "it may, in 2019").
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december"]  # fmt: skip
+_MONTH_NAMES = "|".join(m for m in _MONTHS if m != "may")
+_DATE = re.compile(
+    rf"\b(?:(\d{{1,2}})\s+)?((?i:{_MONTH_NAMES})|May)(?:\s+(\d{{1,2}}),?)?\s+{_YEAR}\b(?![\d,])"
 )
 
 # Other names of the corpus's countries: abbreviations, adjectives, capitals.
@@ -134,7 +145,8 @@ class Reader:
 
     def read(self, question: str, references: list[Reference] = ()) -> Understood:
         taken = [(r.start, r.end) for r in references]  # "242 (1967)" is the resolution's
-        readings = [*_years(question, taken)]
+        date = _date(question, taken)  # its year is read as a year too, below
+        readings = [*_years(question, taken), *([date] if date else [])]
         for name, found in (("country", self._names), ("organisation", self._organisations),
                             ("doc_type", self._doc_types)):  # fmt: skip
             reading = _names(question, found, name, taken)
@@ -214,6 +226,30 @@ def _years(question: str, taken: list[tuple[int, int]]) -> list[Reading]:
     return [Reading("year", value, ", ".join(years.values()), tuple(spans))]
 
 
+def _date(question: str, taken: list[tuple[int, int]]) -> Reading | None:
+    """The first month or day of a year the question names, as a range of ISO dates that
+    documents' `date` (a day, or the first day of a range) falls in."""
+    for match in _DATE.finditer(question):
+        day_before, month_name, day_after, year = match.groups()
+        month = _MONTHS.index(month_name.lower()) + 1
+        day = int(day_before or day_after or 0)
+        if not _free(match.span(), taken) or not 0 <= day <= _days(int(year), month):
+            continue
+        if day:
+            start = datetime.date(int(year), month, day)
+            end = start + datetime.timedelta(days=1)
+        else:
+            start = datetime.date(int(year), month, 1)
+            end = datetime.date(int(year) + month // 12, month % 12 + 1, 1)
+        value = {"gte": start.isoformat(), "lt": end.isoformat()}
+        return Reading("date", value, match.group(0), (match.span(),))
+    return None
+
+
+def _days(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
 def remainder(question: str, readings: list[Reading]) -> str:
     """The question without the words of the readings of one value: within the documents
     they select, those words select nothing more, so the rest of the question ranks there.
@@ -240,10 +276,10 @@ def _session(match: re.Match) -> int | None:
     return 1945 + session if 1 <= session <= 99 else None
 
 
-# Fields a document may simply not state (an upload without metadata): a preference on them
-# does not demote such a document. A document without a country is different: communiqués
-# and resolutions are not a country's words, so they do not match a country.
-UNKNOWN_MATCHES = frozenset({"organisation", "doc_type", "year"})
+# Fields a document may simply not state (an upload without metadata, a speech's day): a
+# preference on them does not demote such a document. A document without a country is
+# different: communiqués and resolutions are not a country's words, so they do not match one.
+UNKNOWN_MATCHES = frozenset({"organisation", "doc_type", "year", "date"})
 
 
 def matches(values: dict, preference: dict[str, Any]) -> float:
@@ -265,7 +301,7 @@ def matches(values: dict, preference: dict[str, Any]) -> float:
     return hits / len(preference)
 
 
-def _compare(have: int, op: str, bound: int) -> bool:
+def _compare(have: int | str, op: str, bound: int | str) -> bool:
     return {"gte": have >= bound, "lte": have <= bound, "gt": have > bound,
             "lt": have < bound}[op]  # fmt: skip
 

@@ -274,3 +274,86 @@ def test_the_words_of_a_reading_let_go_stay_in_the_preference_round(
 
     assert set(body.json()["understood"]) == {"country", "year", "organisation"}
     assert asked == ["What did say about the OCO ?"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("the August 1990 sanctions resolution",
+         {"year": (1990, "1990"), "date": ({"gte": "1990-08-01", "lt": "1990-09-01"},
+                                          "August 1990"), "doc_type": ("resolution",
+                                                                      "resolution")}),
+        ("adopted on 6 August 1990", {"year": (1990, "1990"),
+                                      "date": ({"gte": "1990-08-06", "lt": "1990-08-07"},
+                                               "6 August 1990")}),
+        ("adopted on August 6, 1990", {"year": (1990, "1990"),
+                                       "date": ({"gte": "1990-08-06", "lt": "1990-08-07"},
+                                                "August 6, 1990")}),
+        ("what did Tonga say in december 2019", {
+            "year": (2019, "2019"), "country": ("TON", "Tonga"),
+            "date": ({"gte": "2019-12-01", "lt": "2020-01-01"}, "december 2019")}),
+        ("the May 2019 meeting", {"year": (2019, "2019"),
+                                  "date": ({"gte": "2019-05-01", "lt": "2019-06-01"}, "May 2019")}),
+        # the verb "may" is no month, and a day the month does not have is no date
+        ("what we may 2019 see", {"year": (2019, "2019")}),
+        ("on 31 February 1990", {"year": (1990, "1990")}),
+    ],
+)  # fmt: skip
+def test_a_month_or_day_of_a_year_is_read_as_a_date_range(question, expected):
+    assert read(question) == expected
+
+
+def _dated_resolutions(tmp_path: Path) -> Settings:
+    """Two resolutions of 1990 saying the same, one adopted in August, one in September;
+    and a speech of 1990, which has no date."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = "# Resolution\n\nThe Council decides on sanctions, except medical supplies and food."
+    documents = {
+        "res_aug.md": {"doc_type": "resolution", "year": 1990, "date": "1990-08-06"},
+        "res_sep.md": {"doc_type": "resolution", "year": 1990, "date": "1990-09-25"},
+        "speech.md": {"doc_type": "speech", "year": 1990, "country": "TUV"},
+    }
+    for name, meta in documents.items():  # not word for word: copies would be collapsed
+        (corpus / name).write_text(f"{text} ({name})", encoding="utf-8")
+        (corpus / f"{name}.meta.json").write_text(json.dumps(meta))
+    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
+    return Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
+                    state_dir=tmp_path / "state")  # fmt: skip
+
+
+def test_a_month_in_the_words_puts_that_months_resolution_first(tmp_path: Path):
+    question = "what exemptions did the sanctions of {} allow"
+    with serve(_dated_resolutions(tmp_path)) as client:
+        august = client.post("/search", json={"query": question.format("August 1990")}).json()
+        september = client.post("/search", json={"query": question.format("September 1990")})
+        ignored = client.post("/search", json={"query": question.format("September 1990"),
+                                               "ignore": ["date"]}).json()  # fmt: skip
+        filtered = client.post("/search", json={"query": question.format("August 1990"),
+                                                "filters": {"year": 1991}}).json()  # fmt: skip
+
+    assert august["understood"]["date"] == {
+        "value": {"gte": "1990-08-01", "lt": "1990-09-01"},
+        "text": "August 1990",
+    }
+
+    def order(body: dict) -> list[str]:
+        return [r["source"] for r in body["results"]]
+
+    assert order(august).index("res_aug.md") < order(august).index("res_sep.md")
+    assert order(september.json()).index("res_sep.md") < order(september.json()).index("res_aug.md")
+    # a speech says no day: the month does not push it out
+    assert "speech.md" in order(august)
+    assert "date" not in ignored["understood"]
+    assert "date" not in filtered["understood"]  # an explicit year wins over the words' month
+
+
+def test_documents_filter_on_a_range_of_dates(tmp_path: Path):
+    august = {"date": {"gte": "1990-08-01", "lt": "1990-09-01"}}
+    with serve(_dated_resolutions(tmp_path)) as client:
+        body = client.post("/search", json={"query": "sanctions", "filters": august}).json()
+        bad = client.post("/search", json={"query": "sanctions",
+                                           "filters": {"date": {"after": "1990"}}})  # fmt: skip
+
+    assert {r["source"] for r in body["results"]} == {"res_aug.md"}
+    assert bad.status_code == 422 and "gte, lte, gt or lt" in bad.json()["error"]["message"]
