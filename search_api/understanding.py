@@ -37,11 +37,14 @@ _SESSION = re.compile(
     re.IGNORECASE,
 )
 
-# "August 1990", "6 August 1990", "August 6, 1990": a month (or day) of a year. "may" is a
+# "August 1990", "6 Aug. 1990", "August 6, 1990": a month (or day) of a year. "may" is a
 # month only when written May, before a year ("the May 2019 meeting", not "it may, in 2019").
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
            "september", "october", "november", "december"]  # fmt: skip
-_MONTH_NAMES = "|".join(m for m in _MONTHS if m != "may")
+_MONTH_NAMES = "|".join(
+    [*(m for m in _MONTHS if m != "may"), *(m[:3] + r"\." for m in _MONTHS if m != "may"),
+     r"sept\.", *(m[:3] for m in _MONTHS if m != "may"), "sept"]
+)  # fmt: skip
 _DATE = re.compile(
     rf"\b(?:(\d{{1,2}})\s+)?((?i:{_MONTH_NAMES})|May)(?:\s+(\d{{1,2}}),?)?\s+{_YEAR}\b(?![\d,])"
 )
@@ -231,7 +234,7 @@ def _date(question: str, taken: list[tuple[int, int]]) -> Reading | None:
     documents' `date` (a day, or the first day of a range) falls in."""
     for match in _DATE.finditer(question):
         day_before, month_name, day_after, year = match.groups()
-        month = _MONTHS.index(month_name.lower()) + 1
+        month = [m[:3] for m in _MONTHS].index(month_name[:3].lower()) + 1
         day = int(day_before or day_after or 0)
         if not _free(match.span(), taken) or not 0 <= day <= _days(int(year), month):
             continue

@@ -292,6 +292,12 @@ def test_the_words_of_a_reading_let_go_stay_in_the_preference_round(
         ("what did Tonga say in december 2019", {
             "year": (2019, "2019"), "country": ("TON", "Tonga"),
             "date": ({"gte": "2019-12-01", "lt": "2020-01-01"}, "december 2019")}),
+        ("adopted on 6 Aug. 1990", {"year": (1990, "1990"),
+                                    "date": ({"gte": "1990-08-06", "lt": "1990-08-07"},
+                                             "6 Aug. 1990")}),
+        ("the Sept. 2019 address", {"year": (2019, "2019"),
+                                   "date": ({"gte": "2019-09-01", "lt": "2019-10-01"},
+                                            "Sept. 2019")}),
         ("the May 2019 meeting", {"year": (2019, "2019"),
                                   "date": ({"gte": "2019-05-01", "lt": "2019-06-01"}, "May 2019")}),
         # the verb "may" is no month, and a day the month does not have is no date
