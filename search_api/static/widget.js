@@ -680,15 +680,20 @@ class ConfsearchBox extends HTMLElement {
     const ui = this.#ui;
     const old = new Map([...ui.chips.querySelectorAll("button")].map((b) => [b.value, b]));
     const chips = [];
+    // "August 1990" is read as a month and its year: one chip says both, and removing it sets
+    // both aside.
+    const { date, year } = understood || {};
+    const folded = Boolean(date && year && `${date.text}`.includes(`${year.text}`));
     for (const [field, u] of Object.entries(understood || {})) {
-      if (!UNDERSTOOD.includes(field) || !u) continue;
+      if (!UNDERSTOOD.includes(field) || !u || (folded && field === "year")) continue;
+      const fields = folded && field === "date" ? ["date", "year"] : [field];
       const v = u.value;
       const text = `${u.text ?? (v && typeof v === "object" && !Array.isArray(v) ? [v.gte, v.lte].join("–") : [].concat(v).join(", "))}`;
       const key = `${field}:${text}`;
       let chip = old.get(key); // the same chip, kept (and focus with it)
       if (!chip) {
         chip = h("button", { type: "button", class: "chip", part: "chip", value: key }, text, h("span", { "aria-hidden": "true" }, "×"));
-        chip.addEventListener("click", () => this.#unchip(chip, field));
+        chip.addEventListener("click", () => this.#unchip(chip, fields));
       }
       chip.setAttribute("aria-label", this.#label("remove").replace("{text}", text));
       chips.push(chip);
@@ -699,11 +704,11 @@ class ConfsearchBox extends HTMLElement {
     ui.chips.hidden = !chips.length;
   }
 
-  #unchip(chip, field) {
+  #unchip(chip, fields) {
     const ui = this.#ui;
     const chips = [...ui.chips.querySelectorAll("button")];
     const next = chips[chips.indexOf(chip) + 1] || chips[chips.indexOf(chip) - 1];
-    if (!this.#ignored.includes(field)) this.#ignored.push(field);
+    for (const field of fields) if (!this.#ignored.includes(field)) this.#ignored.push(field);
     chip.remove();
     (next || ui.input).focus();
     if (!next) ui.chips.hidden = true;

@@ -629,6 +629,29 @@ def test_understood_words_show_as_chips_and_removing_one_searches_without_it(
     assert tab.console_errors == []
 
 
+def test_a_month_and_its_year_show_as_one_chip_that_sets_both_aside(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    """ "in July 2024" is read as a month (the communiqué's conference began on 29 July 2024)
+    and as its year: one chip, whose removal searches without either."""
+    page = tab.page
+    open_member(page, allowed, api.url)
+    question = "what did the customs conference agree in July 2024"
+
+    data = search(page, question)
+
+    assert data["understood"]["date"]["text"] == "July 2024"
+    assert data["understood"]["year"]["value"] == 2024
+    july = page.locator(BOX).get_by_role("button", name="Remove July 2024", exact=True)
+    expect(july).to_be_visible()
+    expect(page.locator(BOX).get_by_role("button", name="Remove 2024", exact=True)).to_have_count(0)
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        july.click()
+    assert sorted(params(info.value.url)["ignore"]) == ["date", "year"]
+    assert not {"date", "year"} & set(info.value.json()["understood"])
+    assert tab.console_errors == []
+
+
 def test_chip_labels_can_be_overridden_and_escape_from_a_chip_closes(
     tab: Tab, api: ApiServer, allowed: MemberSite
 ):
