@@ -96,9 +96,10 @@ def test_shipped_set_has_forty_resolution_questions_of_each_sort():
     assert any("para" in q.question for q in on_resolutions if q.kind == "reference")
 
 
-def test_every_shipped_label_names_real_documents_holding_its_evidence():
+@pytest.mark.parametrize("name", ["questions.jsonl", "heldout/questions.jsonl"])
+def test_every_shipped_label_names_real_documents_holding_its_evidence(name: str):
     corpus = Path(__file__).parents[2] / "corpus"
-    for q in load_questions(Path(__file__).parents[2] / "eval" / "questions.jsonl"):
+    for q in load_questions(Path(__file__).parents[2] / "eval" / name):
         texts = [
             " ".join((corpus / source).read_text(encoding="utf-8-sig").split())
             for source in q.documents
