@@ -4,10 +4,13 @@ against the server's limits before anything runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Literal, get_args
 
 MODES = ("hybrid", "semantic", "keyword")
-# what a question's words can say
-UNDERSTOOD = ("year", "date", "country", "organisation", "doc_type")
+# What a question's words can say (search_api/understanding.py), each of which `ignore` sets
+# aside.
+UnderstoodField = Literal["year", "date", "conference", "country", "organisation", "doc_type"]
+UNDERSTOOD: tuple[str, ...] = get_args(UnderstoodField)
 GROUP_BY = ("document", "year")
 
 

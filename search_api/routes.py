@@ -17,7 +17,7 @@ from search_api import metrics
 from search_api.citation import bibtex, ris
 from search_api.deps import SearcherDep
 from search_api.query import Query as SearchQuery
-from search_api.query import QueryError
+from search_api.query import QueryError, UnderstoodField
 from search_api.schemas import (
     DocumentDetail,
     DocumentList,
@@ -161,7 +161,7 @@ async def search_get(
         bool, Query(description="false: years, countries … in q are only words")
     ] = True,
     ignore: Annotated[
-        list[Literal["year", "date", "country", "organisation", "doc_type"]] | None,
+        list[UnderstoodField] | None,
         Query(description="An understood field to leave out; repeat for several"),
     ] = None,
 ):

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
 
 from indexer.fields import FIELDS, FILTERS
+from search_api.query import UnderstoodField
 
 # Strict: JSON true must not become year 1.
 Scalar = StrictInt | StrictStr
@@ -44,7 +45,7 @@ class SearchRequest(BaseModel):
         '("Tuvalu", "in 2019", "the 74th session") and prefer documents that match; '
         "false: the words are only words",
     )
-    ignore: list[Literal["year", "date", "country", "organisation", "doc_type"]] = Field(
+    ignore: list[UnderstoodField] = Field(
         default_factory=list, description="Understood fields to leave out (a removed chip)"
     )
 

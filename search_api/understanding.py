@@ -1,5 +1,6 @@
 """Questions as people type them: the years (and months: "the August 1990 resolution"),
-countries, organisations and document types a question names, read from its words.
+conferences by their number ("the 24th OCO conference"), countries, organisations and
+document types a question names, read from its words.
 
 "what did Tuvalu say about climate change in 2019" names a country (Tuvalu) and a year (in
 2019); officials do not fill in filter fields. What is read becomes a *preference*: passages
@@ -47,6 +48,13 @@ _MONTH_NAMES = "|".join(
 )  # fmt: skip
 _DATE = re.compile(
     rf"\b(?:(\d{{1,2}})\s+)?((?i:{_MONTH_NAMES})|May)(?:\s+(\d{{1,2}}),?)?\s+{_YEAR}\b(?![\d,])"
+)
+
+# "the 24th conference", "the 26th OCO annual conference": a meeting by its number, read
+# against the names of the conferences the index holds ("26th OCO Annual Conference").
+_NUMBERED = re.compile(
+    r"\b(\d{1,3})(?:st|nd|rd|th)\s+(?:[A-Z]{2,}\s+)?(?:annual\s+)?(?:conference|meeting)\b",
+    re.IGNORECASE,
 )
 
 # Other names of the corpus's countries: abbreviations, adjectives, capitals.
@@ -114,6 +122,7 @@ class Vocabulary:
     countries: frozenset[str]
     organisations: frozenset[str]
     doc_types: frozenset[str]
+    conferences: frozenset[str] = frozenset()
 
 
 class Reader:
@@ -150,6 +159,9 @@ class Reader:
         taken = [(r.start, r.end) for r in references]  # "242 (1967)" is the resolution's
         date = _date(question, taken)  # its year is read as a year too, below
         readings = [*_years(question, taken), *([date] if date else [])]
+        conference = _conference(question, taken, self.vocabulary.conferences)
+        if conference is not None:  # before the names: "OCO" in it is the conference's
+            readings.append(conference)
         for name, found in (("country", self._names), ("organisation", self._organisations),
                             ("doc_type", self._doc_types)):  # fmt: skip
             reading = _names(question, found, name, taken)
@@ -206,6 +218,23 @@ def _names(question, found, name: str, taken) -> Reading | None:
     values_found = list(codes)
     value = values_found[0] if len(values_found) == 1 else values_found
     return Reading(name, value, ", ".join(codes.values()), tuple(spans))
+
+
+def _conference(
+    question: str, taken: list[tuple[int, int]], conferences: frozenset[str]
+) -> Reading | None:
+    """The conference a question names by its number, when the index holds conferences of
+    that number (more than one: each is preferred)."""
+    for match in _NUMBERED.finditer(question):
+        if not _free(match.span(), taken):
+            continue
+        number = re.compile(rf"(?<!\d){match.group(1)}(?:st|nd|rd|th)\b", re.IGNORECASE)
+        named = sorted(c for c in conferences if number.search(c) and "conference" in c.lower())
+        if named:
+            taken.append(match.span())
+            value = named[0] if len(named) == 1 else named
+            return Reading("conference", value, match.group(0), (match.span(),))
+    return None
 
 
 def _years(question: str, taken: list[tuple[int, int]]) -> list[Reading]:
@@ -282,7 +311,7 @@ def _session(match: re.Match) -> int | None:
 # Fields a document may simply not state (an upload without metadata, a speech's day): a
 # preference on them does not demote such a document. A document without a country is
 # different: communiqués and resolutions are not a country's words, so they do not match one.
-UNKNOWN_MATCHES = frozenset({"organisation", "doc_type", "year", "date"})
+UNKNOWN_MATCHES = frozenset({"organisation", "doc_type", "year", "date", "conference"})
 
 
 def matches(values: dict, preference: dict[str, Any]) -> float:
@@ -310,10 +339,11 @@ def _compare(have: int | str, op: str, bound: int | str) -> bool:
 
 
 def vocabulary(gen) -> Vocabulary:
-    """The countries, organisations and document types an index holds."""
-    rows = gen.query("SELECT DISTINCT country, organisation, doc_type FROM documents")
+    """The countries, organisations, document types and conferences an index holds."""
+    rows = gen.query("SELECT DISTINCT country, organisation, doc_type, conference FROM documents")
     return Vocabulary(
         frozenset(r[0].upper() for r in rows if r[0]),
         frozenset(r[1] for r in rows if r[1]),
         frozenset(r[2] for r in rows if r[2]),
+        frozenset(r[3] for r in rows if r[3]),
     )

@@ -63,7 +63,7 @@ const TYPES = {
 };
 const ATTRS = ["api", "k", "per-document", "mode", "doc-type", "year-from", "year-to", "filters", "understand"];
 // The fields a question's words may name, each of which a reader can set aside (a chip's ×).
-const UNDERSTOOD = ["year", "date", "country", "organisation", "doc_type"];
+const UNDERSTOOD = ["year", "date", "conference", "country", "organisation", "doc_type"];
 const MAC = /Mac|iP(hone|ad|od)/.test(navigator.platform || navigator.userAgent);
 
 const CSS = `

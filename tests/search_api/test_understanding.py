@@ -363,3 +363,64 @@ def test_documents_filter_on_a_range_of_dates(tmp_path: Path):
 
     assert {r["source"] for r in body["results"]} == {"res_aug.md"}
     assert bad.status_code == 422 and "gte, lte, gt or lt" in bad.json()["error"]["message"]
+
+
+CONFERENCES = Vocabulary(
+    frozenset(COUNTRY_ALIASES), frozenset({"Oceania Customs Organisation"}),
+    frozenset({"communique", "speech"}),
+    frozenset({"24th OCO Annual Conference", "26th OCO Annual Conference",
+               "UN General Debate, 74th session"}),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what did the 24th OCO conference decide on e-commerce",
+         {"conference": ("24th OCO Annual Conference", "24th OCO conference")}),
+        ("the 26th annual conference communiqué",
+         {"conference": ("26th OCO Annual Conference", "26th annual conference"),
+          "doc_type": ("communique", "communiqué")}),
+        # a session is a year; a number no conference of the index has is nothing
+        ("TUV at the 74th session", {"year": (2019, "74th session"), "country": ("TUV", "TUV")}),
+        ("the 25th conference on valuation", {}),
+    ],
+)  # fmt: skip
+def test_a_conference_is_read_by_its_number_among_those_the_index_holds(question, expected):
+    readings = Reader(CONFERENCES).read(question).readings
+    assert {r.field: (r.value, r.text) for r in readings} == expected
+
+
+def test_the_numbered_conference_in_the_words_puts_its_communique_first(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for number, year in (("24th", 2022), ("26th", 2024)):
+        name = f"communique-{number}.md"
+        text = (
+            f"# Communiqué\n\nMembers agreed to advance e-commerce and paperless trade, {number}."
+        )
+        (corpus / name).write_text(text, encoding="utf-8")
+        meta = {
+            "doc_type": "communique",
+            "year": year,
+            "conference": f"{number} OCO Annual Conference",
+            "organisation": "Oceania Customs Organisation",
+        }
+        (corpus / f"{name}.meta.json").write_text(json.dumps(meta))
+    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
+                        state_dir=tmp_path / "state")  # fmt: skip
+    question = "what did the {} OCO conference agree on e-commerce"
+    with serve(settings) as client:
+        first = {n: client.post("/search", json={"query": question.format(n)}).json()
+                 for n in ("24th", "26th")}  # fmt: skip
+        ignored = client.post("/search", json={"query": question.format("24th"),
+                                               "ignore": ["conference"]}).json()  # fmt: skip
+
+    for number, body in first.items():
+        assert body["understood"]["conference"] == {
+            "value": f"{number} OCO Annual Conference",
+            "text": f"{number} OCO conference",
+        }
+        assert body["results"][0]["source"] == f"communique-{number}.md"
+    assert "conference" not in ignored["understood"]
