@@ -15,7 +15,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from indexer import resolutions
+from indexer import countries, resolutions
 from indexer.fields import FIELDS, NAMES
 from indexer.normalise import NormalisedText
 
@@ -112,6 +112,8 @@ def derive(
         except ValueError as exc:
             raise MetadataError(f"{f.name}: {exc}") from exc
     fields["title"] = fields["title"] or html_title or _first_heading(text) or _title_from(source)
+    if fields["country"] and not fields["country_name"]:
+        fields["country_name"] = countries.name(fields["country"])
     if fields["year"] is None:
         match = _YEAR.search(fields["date"] or "") or _YEAR.search(text.text[:3000])
         fields["year"] = int(match.group(1)) if match else None

@@ -6,9 +6,10 @@ document types a question names, read from its words.
 2019); officials do not fill in filter fields. What is read becomes a *preference*: passages
 of documents that match rank higher, nothing is excluded, so a wrong reading ("Cook" the
 person, a year that is a topic) costs a place or two, never the answer. Only values the index
-holds are read ("Cook Islands" is no country of this corpus), the longest name first ("Papua
-New Guinea", never "New Guinea" inside it), and numbers are years only in a year's range and
-form ("200 people" is no year).
+holds are read, by any of their names (indexer/countries.py: "Cook Islands" once the index
+holds a document of the Cook Islands, never in the shipped corpus), the longest name first
+("Papua New Guinea", never "New Guinea" inside it), and numbers are years only in a year's
+range and form ("200 people" is no year).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from indexer import countries
 from search_api import wording
 from search_api.references import Reference
 
@@ -57,23 +59,6 @@ _NUMBERED = re.compile(
     re.IGNORECASE,
 )
 
-# Other names of the corpus's countries: abbreviations, adjectives, capitals.
-COUNTRY_ALIASES = {
-    "AUS": ["Australia", "Australian", "Australians", "Canberra"],
-    "FJI": ["Fiji", "Fijian", "Fijians", "Suva"],
-    "FSM": ["Federated States of Micronesia", "Micronesia", "Micronesian", "FSM", "Palikir"],
-    "KIR": ["Kiribati", "I-Kiribati", "Tarawa"],
-    "MHL": ["Marshall Islands", "the Marshall Islands", "Marshallese", "RMI", "Majuro"],
-    "NRU": ["Nauru", "Nauruan"],
-    "NZL": ["New Zealand", "New Zealander", "NZ", "Kiwi", "Wellington"],
-    "PLW": ["Palau", "Palauan", "Ngerulmud"],
-    "PNG": ["Papua New Guinea", "Papua New Guinean", "PNG", "Port Moresby"],
-    "SLB": ["Solomon Islands", "the Solomons", "Solomons", "Solomon Islander", "Honiara"],
-    "TON": ["Tonga", "Tongan", "Nuku'alofa"],
-    "TUV": ["Tuvalu", "Tuvaluan", "Funafuti"],
-    "VUT": ["Vanuatu", "Ni-Vanuatu", "Port Vila"],
-    "WSM": ["Samoa", "Samoan", "Apia"],
-}
 ORGANISATION_ALIASES = {
     "Oceania Customs Organisation": [
         "Oceania Customs Organisation", "Oceania Customs Organization", "Oceania Customs",
@@ -132,10 +117,9 @@ class Reader:
         self.vocabulary = vocabulary
         self._names = _alternation(
             {
-                a: code
-                for code, names in COUNTRY_ALIASES.items()
+                name: code
+                for name, code in countries.aliases().items()
                 if code in vocabulary.countries
-                for a in [*names, code]
             }
         )
         self._organisations = _alternation(

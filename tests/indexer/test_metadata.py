@@ -190,6 +190,14 @@ def test_user_metadata_becomes_the_document():
     assert document.source == "ungdc-pacific/TUV_74_2019.txt"
 
 
+def test_a_country_given_by_its_code_alone_is_named():
+    cook = derive({"country": "cok"}, "oco/cook-paper.md", plain())
+    named = derive({"country": "COK", "country_name": "Kūki 'Āirani"}, "oco/a.md", plain())
+    assert (cook.country, cook.country_name) == ("COK", "Cook Islands")
+    assert named.country_name == "Kūki 'Āirani"  # what the user wrote stays
+    assert derive({"country": "XQZ"}, "oco/b.md", plain()).country_name is None
+
+
 def test_title_derived_from_first_heading_when_missing():
     text = normalise(["# Annual Report of the Forum\n\nThe Forum met in Apia."])
     assert derive({}, "pif/report.txt", text).title == "Annual Report of the Forum"

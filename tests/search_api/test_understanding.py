@@ -13,11 +13,14 @@ from indexer.build import build
 from indexer.embedders.fake import FakeEmbedder
 from search_api import search as search_module
 from search_api.settings import Settings
-from search_api.understanding import COUNTRY_ALIASES, Reader, Vocabulary, matches, remainder
+from search_api.understanding import Reader, Vocabulary, matches, remainder
 from tests.search_api.conftest import serve
 
+# The countries of the shipped speeches.
+PACIFIC = frozenset({"AUS", "FJI", "FSM", "KIR", "MHL", "NRU", "NZL", "PLW", "PNG", "SLB",
+                     "TON", "TUV", "VUT", "WSM"})  # fmt: skip
 VOCABULARY = Vocabulary(
-    frozenset(COUNTRY_ALIASES),
+    PACIFIC,
     frozenset({"Oceania Customs Organisation", "United Nations General Assembly",
                "United Nations Security Council"}),
     frozenset({"speech", "resolution", "communique"}),
@@ -366,7 +369,7 @@ def test_documents_filter_on_a_range_of_dates(tmp_path: Path):
 
 
 CONFERENCES = Vocabulary(
-    frozenset(COUNTRY_ALIASES), frozenset({"Oceania Customs Organisation"}),
+    PACIFIC, frozenset({"Oceania Customs Organisation"}),
     frozenset({"communique", "speech"}),
     frozenset({"24th OCO Annual Conference", "26th OCO Annual Conference",
                "UN General Debate, 74th session"}),
@@ -424,3 +427,47 @@ def test_the_numbered_conference_in_the_words_puts_its_communique_first(tmp_path
         }
         assert body["results"][0]["source"] == f"communique-{number}.md"
     assert "conference" not in ignored["understood"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what did the Cook Islands say on e-commerce", ("COK", "the Cook Islands")),
+        ("Cook Islander views on valuation", ("COK", "Cook Islander")),
+        ("New Caledonia and biosecurity", ("NCL", "New Caledonia")),
+        ("border controls in the Republic of Cyprus", ("CYP", "Republic of Cyprus")),
+        ("Cyprus peacekeeping", ("CYP", "Cyprus")),
+        ("James Cook and the Pacific", None),  # a person, not the country
+        ("can the customs union cope", None),  # CAN only as written, and not held
+    ],
+)  # fmt: skip
+def test_any_country_the_index_holds_is_read_by_its_names(question, expected):
+    held = Vocabulary(PACIFIC | {"COK", "NCL", "CYP"}, frozenset(), frozenset())
+    found = {r.field: (r.value, r.text) for r in Reader(held).read(question).readings}
+    assert found.get("country") == expected
+
+
+def test_a_session_paper_of_a_member_beyond_the_speeches_is_found_by_its_name(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for code, place in (("COK", "Rarotonga"), ("NIU", "Alofi"), ("TON", "Nuku'alofa")):
+        name = f"paper-{code.lower()}.md"
+        text = f"# Session paper\n\nOur administration in {place} moved to electronic manifests."
+        (corpus / name).write_text(text, encoding="utf-8")
+        meta = {"doc_type": "session_paper", "year": 2024, "country": code}
+        (corpus / f"{name}.meta.json").write_text(json.dumps(meta))
+    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
+                        state_dir=tmp_path / "state")  # fmt: skip
+    with serve(settings) as client:
+        bodies = {
+            name: client.post("/search", json={"query": f"what did {name} say on manifests"}).json()
+            for name in ("the Cook Islands", "Niue", "Tonga")
+        }
+
+    for name, code in (("the Cook Islands", "COK"), ("Niue", "NIU"), ("Tonga", "TON")):
+        body = bodies[name]
+        assert body["understood"]["country"] == {"value": code, "text": name}
+        assert body["results"][0]["source"] == f"paper-{code.lower()}.md"
+    # the country's name comes from its code when the metadata gives only the code
+    assert bodies["Niue"]["results"][0]["document"]["country_name"] == "Niue"
