@@ -1,16 +1,20 @@
-"""Countries by name and code: every ISO 3166 country and territory (from pycountry), with
-the other names people use for the Oceania Customs Organisation's members (adjectives,
-capitals, abbreviations).
+"""Countries by name and code: every ISO 3166 country and territory (from pycountry, the
+historic ones too), with the other names people use for the Oceania Customs Organisation's
+members and the Security Council's parties (adjectives, capitals, abbreviations); and the
+countries a text is about.
 
 The question reader (search_api/understanding.py) reads any of these names for a country the
 index holds, so that a session paper uploaded for the Cook Islands is found by "what did the
-Cook Islands say", not only the fourteen countries of the shipped speeches; the indexer names
-a country whose code a document gives without its name.
+Cook Islands say", not only the fourteen countries of the shipped speeches. The indexer names
+a country whose code a document gives without its name, and records the countries each
+resolution is about (`countries`: 661 → KWT,IRQ), which questions and filters then match.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
+import re
 
 import pycountry
 
@@ -41,17 +45,48 @@ ALIASES: dict[str, list[str]] = {
     "GUM": ["Guamanian", "Hagåtña", "Hagatna"],
     "MNP": ["the Northern Mariana Islands", "Northern Marianas", "CNMI", "Saipan"],
     "NFK": ["Norfolk Islander"],
-    "USA": ["United States", "the United States", "US", "U.S.", "America", "American"],
-    "GBR": ["United Kingdom", "the United Kingdom", "UK", "Britain", "Great Britain", "British"],
+    # Adjectives that are also of a language, an ocean or a continent ("the British
+    # capital", "the Indian Ocean", "a South American country") are left out.
+    "USA": ["United States", "the United States", "U.S.", "USA"],
+    "GBR": ["United Kingdom", "the United Kingdom", "UK", "Britain", "Great Britain"],
     "TLS": ["East Timor", "Timorese"],
-    "IDN": ["Indonesian", "Jakarta"],
-    "JPN": ["Japanese", "Tokyo"],
-    "CHN": ["Chinese", "Beijing", "PRC"],
-    "FRA": ["French", "Paris"],
-    "RUS": ["Russia", "Russian"],
+    "IDN": ["Jakarta"],
+    "JPN": ["Tokyo"],
+    "CHN": ["Beijing", "PRC"],
+    "FRA": ["Paris"],
+    "RUS": ["Russia"],
     "TUR": ["Turkey"],
     "PSE": ["Palestine"],
     "COD": ["Democratic Republic of the Congo", "DR Congo", "DRC"],
+    # The Security Council's parties of 1946-1994, as its resolutions and researchers name
+    # them (adjectives too: resolution 242 names "Israeli armed forces", never Israel).
+    "ISR": ["Israeli"],
+    "IRQ": ["Iraqi"],
+    "KWT": ["Kuwaiti"],
+    "LBN": ["Lebanese"],
+    "SYR": ["Syrian"],
+    "EGY": ["Egyptian"],
+    "JOR": ["Jordanian"],
+    "IRN": ["Iranian"],
+    "CYP": ["Cypriot", "Cypriots"],
+    "ZAF": ["South African", "Pretoria"],
+    "NAM": ["Namibian", "South West Africa"],
+    "AGO": ["Angolan"],
+    "SOM": ["Somali"],
+    "RWA": ["Rwandese", "Rwandan"],
+    "HTI": ["Haitian"],
+    "LBY": ["Libyan Arab Jamahiriya", "Libyan"],
+    "KHM": ["Kampuchea", "Democratic Kampuchea", "Cambodian"],
+    "BIH": ["Bosnia", "Bosnian"],
+    "HRV": ["Croatian"],
+    "PAK": ["Pakistani"],
+    "MOZ": ["Mozambican"],
+    "ZMB": ["Zambian"],
+    "SUN": ["Union of Soviet Socialist Republics", "Soviet Union"],
+    "YUG": ["Yugoslav", "Socialist Federal Republic of Yugoslavia",
+            "Federal Republic of Yugoslavia"],
+    "RHO": ["Rhodesia", "Rhodesian"],
+    "KOR": ["Republic of Korea"],
 }  # fmt: skip
 
 
@@ -71,7 +106,32 @@ def aliases() -> dict[str, str]:
     for code, others in ALIASES.items():
         for name in others:
             names.setdefault(name, code)
+    for country in pycountry.historic_countries:  # "Southern Rhodesia", "Zaire", "USSR"
+        names.setdefault(country.name.split(", ")[0], country.alpha_3)
     return names
+
+
+@functools.cache
+def _in_text() -> re.Pattern:
+    """Any name of a country as a document writes it: capitalised, whole words, the longest
+    first ("Papua New Guinea" before "Guinea"); codes and other capitals-only abbreviations
+    are left out ("US" in "US$", "PNG" in a file name)."""
+    names = sorted((n for n in aliases() if not n.isupper()), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])")
+
+
+# "the letter from the Permanent Representative of Austria": who wrote, not what about.
+_SENDER = re.compile(r"Permanent (?:Representative|Mission|Observer)|Charg[ée] d")
+
+
+def mentioned(text: str, most: int = 4) -> list[str]:
+    """The codes of the countries a text is about: those it names at least twice (or the one
+    it names most when none is named twice), most named first, at most `most`. Paragraphs
+    that name a letter's sender are left out."""
+    about = "\n".join(p for p in text.splitlines() if not _SENDER.search(p))
+    counts = collections.Counter(aliases()[m.group(0)] for m in _in_text().finditer(about))
+    often = [code for code, n in counts.most_common(most) if n >= 2]
+    return often or [code for code, _ in counts.most_common(1)]
 
 
 @functools.cache

@@ -57,6 +57,15 @@ def _whole(value: Any) -> int:
     return int(text)
 
 
+def _codes(value: Any) -> str:
+    """ISO alpha-3 codes, given as "IRQ,KWT" or a list, upper-cased, comma-joined."""
+    items = value if isinstance(value, list) else str(value).split(",")
+    codes = [str(item).strip().upper() for item in items if str(item).strip()]
+    if not all(len(c) == 3 and c.isascii() and c.isalpha() for c in codes):
+        raise ValueError(f"{value!r} is not a list of ISO 3166 alpha-3 codes such as IRQ,KWT")
+    return ",".join(codes)
+
+
 def _year(value: Any) -> int:
     text = str(value).strip()
     if not (text.isascii() and text.isdigit() and 1 <= len(text) <= 4):
@@ -84,6 +93,9 @@ FIELDS: tuple[Field, ...] = (
     Field("country", str, "Country code", "ISO 3166 alpha-3 code of the speaker's country",
           filter=True, facet=True, sql_index=True, clean=_upper, view=False),
     Field("country_name", str, "Country", "The country's name", summary=2),
+    Field("countries", str, "Countries concerned", "ISO 3166 alpha-3 codes of the countries "
+          "the document is about, most named first (a resolution: read from its text): "
+          "IRQ,KWT; a filter on it matches any code given", filter=True, clean=_codes),
     Field("language", str, "Language", "ISO 639-1 code", filter=True),
     Field("topic", str, "Topic", "The resolution's topic heading", filter=True,
           free_text=True),

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from indexer import countries
 from indexer.chunking import format_paragraphs, paragraphs_label
 from indexer.normalise import Block, NormalisedText
 
@@ -68,6 +69,7 @@ class Resolution:
     votes_for: int | None = None
     votes_against: int | None = None
     votes_abstaining: int | None = None
+    countries: list[str] = field(default_factory=list)  # ISO codes of those it is about
     header_end: int = 0  # offset in the text where the header ends
     warnings: list[str] = field(default_factory=list)
 
@@ -97,6 +99,7 @@ class Resolution:
             "votes_for": self.votes_for,
             "votes_against": self.votes_against,
             "votes_abstaining": self.votes_abstaining,
+            "countries": ",".join(self.countries) or None,
         }
 
 
@@ -121,6 +124,7 @@ def read(text: NormalisedText, source: str = "", known: bool = False) -> Resolut
     resolution = Resolution(number, year, when, header_end=match.end())
     resolution.topic = _topic(text, match.start())
     _read_adoption(text.text, resolution)
+    resolution.countries = countries.mentioned(text.text)
     _check_file_name(source, resolution)
     if written and written.isdigit() and when and written != when[:4]:
         resolution.warnings.append(

@@ -49,14 +49,17 @@ def parse_filters(filters: dict | None) -> Condition:
             allowed = ", ".join(sorted(FILTERS))
             raise QueryError(f"unknown filter field {name!r}; filter on one of: {allowed}")
         if name == "cites":
-            numbers = [
-                _resolution_number(v) for v in (value if isinstance(value, list) else [value])
-            ]
+            numbers = [_resolution_number(v) for v in _listed(value)]
             if not numbers:
                 raise QueryError("filter 'cites': the list of values is empty")
             marks = ", ".join("?" for _ in numbers)
             clauses.append(f"d.id IN (SELECT document_id FROM citations WHERE number IN ({marks}))")
             params.extend(numbers)
+            continue
+        if name == "countries":
+            about = _any_country(value)
+            clauses.append(about.sql)
+            params.extend(about.params)
             continue
         kind, col = FILTERS[name], column(name)
         collate = " COLLATE NOCASE" if kind is str else ""
@@ -92,9 +95,26 @@ def preferring(
     for name, value in preferred.items():
         one = parse_filters({name: value})
         lenient = name in unknown_matches and name != "cites"
+        if name == "country":  # the country that spoke, or one the document is about
+            about = parse_filters({"countries": value})
+            one = Condition(f"({one.sql} OR {about.sql})", one.params + about.params)
         clauses.append(f"({one.sql} OR {column(name)} IS NULL)" if lenient else one.sql)
         params += one.params
     return Condition(" AND ".join(clauses), params)
+
+
+def _any_country(value: Any) -> Condition:
+    """Documents about any of the codes `value` gives: `countries` is a comma-joined list,
+    so each code must be a whole item of it."""
+    codes = [_coerce("countries", str, v).upper() for v in _listed(value)]
+    if not codes:
+        raise QueryError("filter 'countries': the list of values is empty")
+    test = "instr(',' || d.countries || ',', ?) > 0"
+    return Condition("(" + " OR ".join(test for _ in codes) + ")", [f",{c}," for c in codes])
+
+
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 _SYMBOL = re.compile(

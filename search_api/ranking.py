@@ -106,6 +106,6 @@ def prefer(candidates: list[Candidate], preferred: dict, boost: float) -> list[C
     words say move up: each gains `boost` times the share of understood fields it matches.
     Nothing is dropped: a wrong reading costs places, not the answer."""
     for candidate in candidates:
-        values = {name: candidate.row[f"doc_{name}"] for name in preferred}
+        values = {name: candidate.row[f"doc_{name}"] for name in [*preferred, "countries"]}
         candidate.score += boost * understanding.matches(values, preferred)
     return sorted(candidates, key=lambda c: -c.score)

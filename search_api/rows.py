@@ -30,7 +30,7 @@ _FULL_SQL = (
 )
 _LIGHT_DOCUMENT_SQL = (
     "SELECT rowid, id AS document_id, source, "
-    + ", ".join(f"{c} AS doc_{c}" for c in dict.fromkeys([*FACETS, *UNDERSTOOD]))
+    + ", ".join(f"{c} AS doc_{c}" for c in dict.fromkeys([*FACETS, *UNDERSTOOD, "countries"]))
     + " FROM documents"
 )
 

@@ -305,6 +305,11 @@ def matches(values: dict, preference: dict[str, Any]) -> float:
     hits = 0
     for name, wanted in preference.items():
         have = values.get(name)
+        if name == "country" and values.get("countries"):
+            # the country that spoke, or one the document is about (a resolution's)
+            have = [have, *values["countries"].split(",")]
+            hits += bool({*(wanted if isinstance(wanted, list) else [wanted])} & {*have})
+            continue
         if have is None:
             hits += name in UNKNOWN_MATCHES
             continue
@@ -323,10 +328,13 @@ def _compare(have: int | str, op: str, bound: int | str) -> bool:
 
 
 def vocabulary(gen) -> Vocabulary:
-    """The countries, organisations, document types and conferences an index holds."""
+    """The countries (that spoke, or that documents are about), organisations, document types
+    and conferences an index holds."""
     rows = gen.query("SELECT DISTINCT country, organisation, doc_type, conference FROM documents")
+    about = gen.query("SELECT DISTINCT countries FROM documents WHERE countries IS NOT NULL")
     return Vocabulary(
-        frozenset(r[0].upper() for r in rows if r[0]),
+        frozenset(r[0].upper() for r in rows if r[0])
+        | {code for (codes,) in about for code in codes.split(",")},
         frozenset(r[1] for r in rows if r[1]),
         frozenset(r[2] for r in rows if r[2]),
         frozenset(r[3] for r in rows if r[3]),

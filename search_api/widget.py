@@ -25,6 +25,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from indexer import countries
 from indexer.fields import FIELDS
 from search_api.catalogue import NotFound
 from search_api.deps import SearcherDep
@@ -187,11 +188,18 @@ def _page(title: str, body: str, head: str = "") -> str:
 _META_FIELDS = (*((f.name, f.label) for f in FIELDS if f.view), ("source", "Source"))
 
 
+def _shown(name: str, value) -> str:
+    """A field's value for people: the countries concerned by name ("Kuwait, Iraq")."""
+    if name == "countries":
+        return ", ".join(countries.name(code) or code for code in str(value).split(","))
+    return str(value)
+
+
 def render_view(document: dict, start: int | None, end: int | None) -> str:
     """The document page: metadata, then the text with text[start:end] in <mark id=passage>."""
     text = document.get("text") or ""
     rows = "".join(
-        f"<dt>{escape(label)}</dt><dd>{escape(str(document[name]))}</dd>"
+        f"<dt>{escape(label)}</dt><dd>{escape(_shown(name, document[name]))}</dd>"
         for name, label in _META_FIELDS
         if document.get(name) not in (None, "")
     )

@@ -136,6 +136,19 @@ def test_a_resolutions_subjects_are_the_names_it_is_about_without_the_councils_b
         assert found and not {"Security Council", "Decides", "Recalling", "Charter"} & set(found)
 
 
+def test_a_resolution_says_which_countries_it_is_about():
+    about = {
+        name: derive({}, f"unsc-resolutions/{name}", text_of(name)).countries
+        for name in ("S_RES_0661_1990_EN_GOLD.txt", "S_RES_0242_1967_EN_GOLD.txt",
+                     "S_RES_0047_1948_EN_GOLD.txt")
+    }  # fmt: skip
+    assert about == {
+        "S_RES_0661_1990_EN_GOLD.txt": "KWT,IRQ",
+        "S_RES_0242_1967_EN_GOLD.txt": "ISR",  # "Israeli armed forces": it never says Israel
+        "S_RES_0047_1948_EN_GOLD.txt": "IND,PAK",
+    }
+
+
 class RecordingEmbedder(FakeEmbedder):
     def __init__(self) -> None:
         super().__init__()

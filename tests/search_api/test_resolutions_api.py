@@ -172,11 +172,41 @@ def test_a_cites_value_that_names_no_resolution_is_a_clear_error(client: TestCli
     assert "S/RES/242" in check_error(response, 422, "invalid_request")
 
 
+@pytest.mark.parametrize("value", ["IRQ", "irq", ["IRQ", "ZAF"]])
+def test_the_countries_filter_selects_the_resolutions_about_a_country(client: TestClient, value):
+    hits = client.post(
+        "/search", json={"query": "withdrawal of forces", "k": 20, "filters": {"countries": value}}
+    ).json()["results"]
+
+    assert {h["document"]["number"] for h in hits} == {660, 661, 678, 687}
+    assert all("IRQ" in h["document"]["countries"].split(",") for h in hits)
+
+
+def test_the_countries_filter_as_a_get_parameter_and_its_error(client: TestClient):
+    hits = client.get("/search", params={"q": "withdrawal", "countries": "ISR"}).json()["results"]
+    bad = client.post("/search", json={"query": "x", "filters": {"countries": ["IRQ", ""]}})
+
+    assert hits and {h["document"]["number"] for h in hits} <= {242, 338}
+    assert "empty" in check_error(bad, 422, "invalid_request")
+
+
+def test_a_country_in_the_words_prefers_the_resolutions_about_it(client: TestClient):
+    body = client.post("/search", json={"query": "what did the Council demand of Israel"}).json()
+    literal = client.post(
+        "/search", json={"query": "what did the Council demand of Israel", "understand": False}
+    ).json()
+
+    assert body["understood"]["country"] == {"value": "ISR", "text": "Israel"}
+    assert body["results"][0]["document"]["number"] in (242, 338)
+    assert "understood" not in literal or not literal["understood"]
+
+
 def test_the_document_page_links_cited_and_citing_resolutions(client: TestClient):
     page = client.get(f"/documents/{doc_id('0660_1990')}/view").text
 
     assert "Cited by" in page and f"/documents/{doc_id('0678_1990')}/view" in page
     assert "?format=bibtex" in page and "?format=ris" in page
+    assert "<dt>Countries concerned</dt><dd>Iraq, Kuwait</dd>" in page
 
 
 # -- browsing ----------------------------------------------------------------------------------

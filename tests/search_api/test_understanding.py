@@ -162,12 +162,14 @@ def test_a_document_that_does_not_say_its_organisation_is_not_demoted_for_it():
     assert matches({"country": None, "year": None}, {"country": "TUV", "year": 2019}) == 0.5
 
     db = sqlite3.connect(":memory:")
-    db.execute("CREATE TABLE d (id TEXT, organisation TEXT, country TEXT, year INTEGER)")
-    db.executemany("INSERT INTO d VALUES (?, ?, ?, ?)", [
-        ("oco", "Oceania Customs Organisation", None, 2024),
-        ("upload", None, None, None),
-        ("unsc", "United Nations Security Council", None, 1990),
-        ("tuv", "United Nations General Assembly", "TUV", 2019),
+    db.execute(
+        "CREATE TABLE d (id TEXT, organisation TEXT, country TEXT, countries TEXT, year INTEGER)"
+    )
+    db.executemany("INSERT INTO d VALUES (?, ?, ?, ?, ?)", [
+        ("oco", "Oceania Customs Organisation", None, None, 2024),
+        ("upload", None, None, None, None),
+        ("unsc", "United Nations Security Council", None, "IRQ,KWT", 1990),
+        ("tuv", "United Nations General Assembly", "TUV", None, 2019),
     ])  # fmt: skip
 
     def chosen(filters, preferred):
@@ -177,6 +179,8 @@ def test_a_document_that_does_not_say_its_organisation_is_not_demoted_for_it():
 
     assert chosen(None, wanted) == ["oco", "upload"]
     assert chosen(None, {"country": "TUV"}) == ["tuv"]
+    assert chosen(None, {"country": ["KWT", "FJI"]}) == ["unsc"]  # a country it is about
+    assert matches({"country": None, "countries": "IRQ,KWT"}, {"country": "KWT"}) == 1.0
     assert chosen(None, {"year": {"gte": 2015, "lte": 2020}}) == ["tuv", "upload"]
     assert chosen({"year": 2024}, wanted) == ["oco"]  # explicit filters stay strict
 
