@@ -104,10 +104,11 @@ class Understood:
 class Vocabulary:
     """What the index holds: ISO codes, organisations and document types present."""
 
-    countries: frozenset[str]
+    countries: frozenset[str]  # of the countries whose documents (speeches, papers) it holds
     organisations: frozenset[str]
     doc_types: frozenset[str]
     conferences: frozenset[str] = frozenset()
+    about: frozenset[str] = frozenset()  # countries only documents are about (resolutions')
 
 
 class Reader:
@@ -119,7 +120,9 @@ class Reader:
             {
                 name: code
                 for name, code in countries.aliases().items()
-                if code in vocabulary.countries
+                # A code as typed ("TUV") names a member; "MDA" in a question is maritime
+                # domain awareness, not Moldova, whom documents are only about.
+                if code in vocabulary.countries or (code in vocabulary.about and name != code)
             }
         )
         self._organisations = _alternation(
@@ -333,9 +336,9 @@ def vocabulary(gen) -> Vocabulary:
     rows = gen.query("SELECT DISTINCT country, organisation, doc_type, conference FROM documents")
     about = gen.query("SELECT DISTINCT countries FROM documents WHERE countries IS NOT NULL")
     return Vocabulary(
-        frozenset(r[0].upper() for r in rows if r[0])
-        | {code for (codes,) in about for code in codes.split(",")},
+        frozenset(r[0].upper() for r in rows if r[0]),
         frozenset(r[1] for r in rows if r[1]),
         frozenset(r[2] for r in rows if r[2]),
         frozenset(r[3] for r in rows if r[3]),
+        frozenset(code for (codes,) in about for code in codes.split(",")),
     )

@@ -443,10 +443,13 @@ def test_the_numbered_conference_in_the_words_puts_its_communique_first(tmp_path
         ("Cyprus peacekeeping", ("CYP", "Cyprus")),
         ("James Cook and the Pacific", None),  # a person, not the country
         ("can the customs union cope", None),  # CAN only as written, and not held
+        ("Moldova and the Council", ("MDA", "Moldova")),  # documents are about it
+        ("MDA intelligence tools", None),  # its code is maritime domain awareness
     ],
 )  # fmt: skip
 def test_any_country_the_index_holds_is_read_by_its_names(question, expected):
-    held = Vocabulary(PACIFIC | {"COK", "NCL", "CYP"}, frozenset(), frozenset())
+    held = Vocabulary(PACIFIC | {"COK", "NCL", "CYP"}, frozenset(), frozenset(),
+                      about=frozenset({"MDA"}))  # fmt: skip
     found = {r.field: (r.value, r.text) for r in Reader(held).read(question).readings}
     assert found.get("country") == expected
 
