@@ -46,14 +46,15 @@ ALIASES: dict[str, list[str]] = {
     "MNP": ["the Northern Mariana Islands", "Northern Marianas", "CNMI", "Saipan"],
     "NFK": ["Norfolk Islander"],
     # Adjectives that are also of a language, an ocean or a continent ("the British
-    # capital", "the Indian Ocean", "a South American country") are left out.
+    # capital", "the Indian Ocean", "a South American country") are left out, and so is
+    # Paris (the climate agreement).
     "USA": ["United States", "the United States", "U.S.", "USA"],
     "GBR": ["United Kingdom", "the United Kingdom", "UK", "Britain", "Great Britain"],
     "TLS": ["East Timor", "Timorese"],
     "IDN": ["Jakarta"],
     "JPN": ["Tokyo"],
     "CHN": ["Beijing", "PRC"],
-    "FRA": ["Paris"],
+    "TWN": ["Republic of China", "Taipei"],  # not "China" inside it
     "RUS": ["Russia"],
     "TUR": ["Turkey"],
     "PSE": ["Palestine"],

@@ -174,7 +174,8 @@ def _alternation(aliases: dict[str, str]) -> tuple[re.Pattern, dict[str, str]] |
 # 77/276") names one document, not a kind.
 _NAMED_AFTER = re.compile(
     r"\s+(?:Agreement|Declaration|Pathway|Convention|Accord|Treaty|Process|Plan|Strategy|"
-    r"Programme|Program|Initiative|Group|Framework|Protocol|Partnership|Compact|Trench)\b"
+    r"Programme|Program|Initiative|Group|Framework|Protocol|Partnership|Compact|Trench)\b",
+    re.IGNORECASE,  # "the Paris agreement" as typed
 )
 _NUMBER_AFTER = re.compile(r"\s*(?:no\.?\s*)?\d")
 

@@ -445,11 +445,14 @@ def test_the_numbered_conference_in_the_words_puts_its_communique_first(tmp_path
         ("can the customs union cope", None),  # CAN only as written, and not held
         ("Moldova and the Council", ("MDA", "Moldova")),  # documents are about it
         ("MDA intelligence tools", None),  # its code is maritime domain awareness
+        ("what Fiji asked of the Paris agreement", ("FJI", "Fiji")),  # an agreement's name
+        ("UN representation for the Republic of China", ("TWN", "Republic of China")),
+        ("ties with Beijing", ("CHN", "Beijing")),
     ],
 )  # fmt: skip
 def test_any_country_the_index_holds_is_read_by_its_names(question, expected):
     held = Vocabulary(PACIFIC | {"COK", "NCL", "CYP"}, frozenset(), frozenset(),
-                      about=frozenset({"MDA"}))  # fmt: skip
+                      about=frozenset({"MDA", "FRA", "CHN", "TWN"}))  # fmt: skip
     found = {r.field: (r.value, r.text) for r in Reader(held).read(question).readings}
     assert found.get("country") == expected
 
