@@ -96,7 +96,9 @@ def test_shipped_set_has_forty_resolution_questions_of_each_sort():
     assert any("para" in q.question for q in on_resolutions if q.kind == "reference")
 
 
-@pytest.mark.parametrize("name", ["questions.jsonl", "heldout/questions.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["questions.jsonl", "heldout/questions.jsonl", "heldout2/questions.jsonl"]
+)
 def test_every_shipped_label_names_real_documents_holding_its_evidence(name: str):
     corpus = Path(__file__).parents[2] / "corpus"
     for q in load_questions(Path(__file__).parents[2] / "eval" / name):
