@@ -113,6 +113,17 @@ def aliases() -> dict[str, str]:
 
 
 @functools.cache
+def _folded() -> dict[str, str]:
+    return {name.casefold(): code for name, code in aliases().items()}
+
+
+def by_name(text: str) -> str | None:
+    """The code of the country `text` names, in any case ("iraq", "the Cook Islands")."""
+    key = " ".join(text.split()).casefold()
+    return _folded().get(key) or _folded().get(key.removeprefix("the "))
+
+
+@functools.cache
 def _in_text() -> re.Pattern:
     """Any name of a country as a document writes it: capitalised, whole words, the longest
     first ("Papua New Guinea" before "Guinea"); codes and other capitals-only abbreviations

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from indexer import countries
 from indexer.fields import FILTERS, column
 from indexer.store import Generation
 from search_api.query import QueryError
@@ -104,13 +105,25 @@ def preferring(
 
 
 def _any_country(value: Any) -> Condition:
-    """Documents about any of the codes `value` gives: `countries` is a comma-joined list,
-    so each code must be a whole item of it."""
-    codes = [_coerce("countries", str, v).upper() for v in _listed(value)]
+    """Documents about any of the countries `value` gives, by code or name ("IRQ", "Iraq"):
+    `countries` is a comma-joined list of codes, so each must be a whole item of it."""
+    codes = [_country_code(_coerce("countries", str, v)) for v in _listed(value)]
     if not codes:
         raise QueryError("filter 'countries': the list of values is empty")
     test = "instr(',' || d.countries || ',', ?) > 0"
     return Condition("(" + " OR ".join(test for _ in codes) + ")", [f",{c}," for c in codes])
+
+
+def _country_code(text: str) -> str:
+    if len(text) == 3 and text.isascii() and text.isalpha():
+        return text.upper()
+    code = countries.by_name(text)
+    if code is None:
+        raise QueryError(
+            f"filter 'countries': {text!r} is neither an ISO 3166 alpha-3 code (IRQ) nor a "
+            "country's name"
+        )
+    return code
 
 
 def _listed(value: Any) -> list:

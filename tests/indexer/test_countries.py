@@ -33,3 +33,9 @@ def test_a_text_is_about_the_countries_it_names_most():
     assert countries.mentioned(text) == ["IRQ", "KWT"]  # Austria wrote; Japan once
     assert countries.mentioned("The situation in Cyprus.") == ["CYP"]
     assert countries.mentioned("The Council met.") == []
+
+
+def test_a_name_as_typed_gives_its_code():
+    assert countries.by_name("iraq") == countries.by_name("the Republic of Iraq") == "IRQ"
+    assert countries.by_name("  Cook   Islands ") == "COK"
+    assert countries.by_name("Atlantis") is None

@@ -172,7 +172,9 @@ def test_a_cites_value_that_names_no_resolution_is_a_clear_error(client: TestCli
     assert "S/RES/242" in check_error(response, 422, "invalid_request")
 
 
-@pytest.mark.parametrize("value", ["IRQ", "irq", ["IRQ", "ZAF"]])
+@pytest.mark.parametrize(
+    "value", ["IRQ", "irq", ["IRQ", "ZAF"], "Iraq", ["kuwait", "the Republic of Iraq"]]
+)
 def test_the_countries_filter_selects_the_resolutions_about_a_country(client: TestClient, value):
     hits = client.post(
         "/search", json={"query": "withdrawal of forces", "k": 20, "filters": {"countries": value}}
@@ -185,9 +187,11 @@ def test_the_countries_filter_selects_the_resolutions_about_a_country(client: Te
 def test_the_countries_filter_as_a_get_parameter_and_its_error(client: TestClient):
     hits = client.get("/search", params={"q": "withdrawal", "countries": "ISR"}).json()["results"]
     bad = client.post("/search", json={"query": "x", "filters": {"countries": ["IRQ", ""]}})
+    unknown = client.post("/search", json={"query": "x", "filters": {"countries": "Atlantis"}})
 
     assert hits and {h["document"]["number"] for h in hits} <= {242, 338}
     assert "empty" in check_error(bad, 422, "invalid_request")
+    assert "'Atlantis' is neither" in check_error(unknown, 422, "invalid_request")
 
 
 def test_a_country_in_the_words_prefers_the_resolutions_about_it(client: TestClient):
