@@ -95,7 +95,8 @@ FIELDS: tuple[Field, ...] = (
     Field("country_name", str, "Country", "The country's name", summary=2),
     Field("countries", str, "Countries concerned", "ISO 3166 alpha-3 codes of the countries "
           "the document is about, most named first (a resolution: read from its text): "
-          "IRQ,KWT; a filter takes codes or names and matches any", filter=True, clean=_codes),
+          "IRQ,KWT; a filter takes codes or names and matches any", filter=True, facet=True,
+          clean=_codes),
     Field("language", str, "Language", "ISO 639-1 code", filter=True),
     Field("topic", str, "Topic", "The resolution's topic heading", filter=True,
           free_text=True),

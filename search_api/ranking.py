@@ -95,8 +95,11 @@ def facets(candidates: list[Candidate]) -> dict[str, dict[str, int]]:
         counts: dict[str, int] = {}
         for row in documents.values():
             value = row[f"doc_{name}"]
-            if value is not None:
-                counts[str(value)] = counts.get(str(value), 0) + 1
+            if value is None:
+                continue
+            # a resolution about Iraq and Kuwait counts for each
+            for each in str(value).split(",") if name == "countries" else [str(value)]:
+                counts[each] = counts.get(each, 0) + 1
         out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return out
 

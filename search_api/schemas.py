@@ -38,7 +38,9 @@ class SearchRequest(BaseModel):
     order: Literal["desc", "asc"] = Field(
         "desc", description="With group_by=year: newest years first (desc) or oldest (asc)"
     )
-    facets: bool = Field(False, description="Count matching documents by doc_type, year, country")
+    facets: bool = Field(
+        False, description="Count matching documents by doc_type, year, country, countries, vote"
+    )
     understand: bool = Field(
         True,
         description="Read years, countries, organisations and document types in the query "
@@ -118,7 +120,7 @@ class SearchResponse(BaseModel):
     groups: list[Group] | None = Field(None, description="With group_by=document")
     years: list[YearGroupOut] | None = Field(None, description="With group_by=year")
     facets: dict[str, dict[str, int]] | None = Field(
-        None, description="With facets=true: {doc_type|year|country: {value: documents}}"
+        None, description="With facets=true: {field: {value: documents}} for each facet field"
     )
     understood: dict[str, Understood] | None = Field(
         None,

@@ -184,6 +184,15 @@ def test_the_countries_filter_selects_the_resolutions_about_a_country(client: Te
     assert all("IRQ" in h["document"]["countries"].split(",") for h in hits)
 
 
+def test_the_countries_facet_counts_each_country_a_resolution_is_about(client: TestClient):
+    facets = client.post(
+        "/search", json={"query": "withdrawal of forces", "k": 20, "facets": True}
+    ).json()["facets"]["countries"]
+
+    # 660, 661 and 687 are about Iraq and Kuwait both: each counts for the two
+    assert facets["IRQ"] >= 4 and facets["KWT"] >= 3 and "IRQ,KWT" not in facets
+
+
 def test_the_countries_filter_as_a_get_parameter_and_its_error(client: TestClient):
     hits = client.get("/search", params={"q": "withdrawal", "countries": "ISR"}).json()["results"]
     bad = client.post("/search", json={"query": "x", "filters": {"countries": ["IRQ", ""]}})
