@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from indexer import countries
+
 
 @dataclass(frozen=True)
 class Field:
@@ -58,11 +60,15 @@ def _whole(value: Any) -> int:
 
 
 def _codes(value: Any) -> str:
-    """ISO alpha-3 codes, given as "IRQ,KWT" or a list, upper-cased, comma-joined."""
+    """ISO alpha-3 codes, given as "IRQ,KWT", "Iraq, Kuwait" or a list, comma-joined."""
     items = value if isinstance(value, list) else str(value).split(",")
-    codes = [str(item).strip().upper() for item in items if str(item).strip()]
-    if not all(len(c) == 3 and c.isascii() and c.isalpha() for c in codes):
-        raise ValueError(f"{value!r} is not a list of ISO 3166 alpha-3 codes such as IRQ,KWT")
+    codes = []
+    for item in (str(i).strip() for i in items):
+        code = item.upper() if len(item) == 3 and item.isascii() else countries.by_name(item)
+        if item and not (code and code.isalpha()):
+            raise ValueError(f"{item!r} is neither an ISO 3166 alpha-3 code nor a country")
+        if code:
+            codes.append(code)
     return ",".join(codes)
 
 

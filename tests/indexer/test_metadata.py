@@ -198,6 +198,13 @@ def test_a_country_given_by_its_code_alone_is_named():
     assert derive({"country": "XQZ"}, "oco/b.md", plain()).country_name is None
 
 
+def test_the_countries_a_paper_is_about_are_written_as_codes_or_names():
+    paper = derive({"countries": "Fiji, WSM, the Cook Islands"}, "oco/paper.md", plain())
+    assert paper.countries == "FJI,WSM,COK"
+    with pytest.raises(MetadataError, match="'Atlantis' is neither"):
+        derive({"countries": "FJI, Atlantis"}, "oco/paper.md", plain())
+
+
 def test_title_derived_from_first_heading_when_missing():
     text = normalise(["# Annual Report of the Forum\n\nThe Forum met in Apia."])
     assert derive({}, "pif/report.txt", text).title == "Annual Report of the Forum"
