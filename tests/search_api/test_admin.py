@@ -275,6 +275,19 @@ def test_uploaded_pdf_becomes_searchable(admin: TestClient):
     assert results["results"][0]["document"]["filename"] == "Communiqué final.PDF"
 
 
+def test_an_upload_says_which_countries_it_is_about_by_name(admin: TestClient):
+    text = b"# Session paper\n\nJoint border posts and shared kavabridge risk profiles.\n"
+    response = upload(admin, "paper.md", text, country="FJI", countries="Samoa, the Cook Islands")
+    bad = upload(admin, "paper.md", text, countries="Atlantis")
+
+    assert response.status_code == 202, response.text
+    assert wait_for(admin, response.json()["task"])["status"] == "done"
+    found = admin.get("/search", params={"q": "kavabridge", "countries": "COK"}).json()["results"]
+    assert found and found[0]["document"]["countries"] == "WSM,COK"
+    assert found[0]["document"]["country_name"] == "Fiji"  # named from its code
+    assert "'Atlantis' is neither" in check_error(bad, 422, "invalid_request")
+
+
 def test_an_upload_larger_than_the_json_cap_is_accepted(admin: TestClient):
     data = (TEXT * 800).encode()  # about 150 kB, past the 64 kB cap of JSON bodies
     assert len(data) > 100 * 1024
