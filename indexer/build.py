@@ -32,7 +32,10 @@ from indexer.store import Generation, GenerationWriter, IndexError_, current_gen
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = 2  # 2: a resolution's subjects in its passages' context
+# What is derived from a document's text; a new version re-reads every document (vectors of
+# unchanged passages are re-used). 2: a resolution's subjects in its passages' context;
+# 3: its countries without the voters' and the United Kingdom's full name read whole.
+CHUNKER_VERSION = 3
 
 
 @dataclass

@@ -25,17 +25,17 @@ ALIASES: dict[str, list[str]] = {
     "FJI": ["Fijian", "Fijians", "Suva"],
     "FSM": ["Micronesia", "Micronesian", "FSM", "Palikir"],
     "KIR": ["I-Kiribati", "Tarawa"],
-    "MHL": ["the Marshall Islands", "Marshallese", "RMI", "Majuro"],
+    "MHL": ["Marshallese", "RMI", "Majuro"],
     "NRU": ["Nauruan"],
     "NZL": ["New Zealander", "NZ", "Kiwi", "Wellington"],
     "PLW": ["Palauan", "Ngerulmud"],
     "PNG": ["Papua New Guinean", "PNG", "Port Moresby"],
-    "SLB": ["the Solomons", "Solomons", "Solomon Islander", "Honiara"],
+    "SLB": ["Solomons", "Solomon Islander", "Honiara"],
     "TON": ["Tongan", "Nuku'alofa"],
     "TUV": ["Tuvaluan", "Funafuti"],
     "VUT": ["Ni-Vanuatu", "Port Vila"],
     "WSM": ["Samoan", "Apia"],
-    "COK": ["the Cook Islands", "Cook Islander", "Cook Islanders", "Rarotonga"],
+    "COK": ["Cook Islander", "Cook Islanders", "Rarotonga"],
     "NIU": ["Niuean", "Alofi"],
     "TKL": ["Tokelauan"],
     "PYF": ["Tahiti", "Tahitian", "Papeete"],
@@ -43,13 +43,13 @@ ALIASES: dict[str, list[str]] = {
     "WLF": ["Wallis and Futuna Islands"],
     "ASM": ["American Samoan", "Pago Pago"],
     "GUM": ["Guamanian", "Hagåtña", "Hagatna"],
-    "MNP": ["the Northern Mariana Islands", "Northern Marianas", "CNMI", "Saipan"],
+    "MNP": ["Northern Marianas", "CNMI", "Saipan"],
     "NFK": ["Norfolk Islander"],
     # Adjectives that are also of a language, an ocean or a continent ("the British
     # capital", "the Indian Ocean", "a South American country") are left out, and so is
     # Paris (the climate agreement).
-    "USA": ["United States", "the United States", "U.S.", "USA"],
-    "GBR": ["United Kingdom", "the United Kingdom", "UK", "Britain", "Great Britain"],
+    "USA": ["United States", "U.S.", "USA"],
+    "GBR": ["United Kingdom", "UK", "Britain", "Great Britain"],
     "TLS": ["East Timor", "Timorese"],
     "IDN": ["Jakarta"],
     "JPN": ["Tokyo"],
@@ -95,7 +95,9 @@ ALIASES: dict[str, list[str]] = {
 def aliases() -> dict[str, str]:
     """Every name of every country → its ISO 3166 alpha-3 code: ISO's short, common and
     official names without their inverted forms ("Korea, Republic of"), the code itself,
-    and ALIASES."""
+    and ALIASES; none begins with "the" (ARTICLE matches it before any name: "the United
+    Kingdom" must not stop "the United Kingdom of Great Britain and Northern Ireland" at
+    "Kingdom")."""
     names: dict[str, str] = {}
     for country in pycountry.countries:
         code = country.alpha_3
@@ -106,10 +108,13 @@ def aliases() -> dict[str, str]:
         names.setdefault(code, code)
     for code, others in ALIASES.items():
         for name in others:
-            names.setdefault(name, code)
+            names.setdefault(name.removeprefix("the "), code)
     for country in pycountry.historic_countries:  # "Southern Rhodesia", "Zaire", "USSR"
         names.setdefault(country.name.split(", ")[0], country.alpha_3)
     return names
+
+
+ARTICLE = r"(?:the\s+)?"  # "the Cook Islands", "the United Kingdom"
 
 
 @functools.cache
@@ -132,14 +137,17 @@ def _in_text() -> re.Pattern:
     return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])")
 
 
-# "the letter from the Permanent Representative of Austria": who wrote, not what about.
-_SENDER = re.compile(r"Permanent (?:Representative|Mission|Observer)|Charg[ée] d")
+# Who wrote ("the letter from the Permanent Representative of Austria") and who voted
+# ("Adopted … by 10 votes to 1 (Union of Soviet Socialist Republics)"), not what about.
+_SENDER = re.compile(
+    r"Permanent (?:Representative|Mission|Observer)|Charg[ée] d|\bvotes? to\b|\babstentions?\b"
+)
 
 
 def mentioned(text: str, most: int = 4) -> list[str]:
     """The codes of the countries a text is about: those it names at least twice (or the one
     it names most when none is named twice), most named first, at most `most`. Paragraphs
-    that name a letter's sender are left out."""
+    that name a letter's sender or the votes are left out."""
     about = "\n".join(p for p in text.splitlines() if not _SENDER.search(p))
     counts = collections.Counter(aliases()[m.group(0)] for m in _in_text().finditer(about))
     often = [code for code, n in counts.most_common(most) if n >= 2]

@@ -123,7 +123,8 @@ class Reader:
                 # A code as typed ("TUV") names a member; "MDA" in a question is maritime
                 # domain awareness, not Moldova, whom documents are only about.
                 if code in vocabulary.countries or (code in vocabulary.about and name != code)
-            }
+            },
+            before=countries.ARTICLE,
         )
         self._organisations = _alternation(
             {
@@ -157,15 +158,17 @@ class Reader:
         return Understood(readings)
 
 
-def _alternation(aliases: dict[str, str]) -> tuple[re.Pattern, dict[str, str]] | None:
-    """A pattern matching any alias as whole words, longest first, with the alias → value
-    map (aliases in lower case)."""
+def _alternation(
+    aliases: dict[str, str], before: str = ""
+) -> tuple[re.Pattern, dict[str, str]] | None:
+    """A pattern matching any alias as whole words (group `name`), longest first, after
+    what `before` matches, with the alias → value map (aliases in lower case)."""
     if not aliases:
         return None
     ordered = sorted(aliases, key=len, reverse=True)
     body = "|".join(re.escape(a) for a in ordered)
     # Short all-capital aliases (PNG, NZ, OCO) only as written; names in any case.
-    pattern = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+    pattern = re.compile(rf"(?<![\w-]){before}(?P<name>{body})(?![\w-])", re.IGNORECASE)
     return pattern, {a.lower(): (v, a.isupper()) for a, v in aliases.items()}
 
 
@@ -192,8 +195,8 @@ def _names(question, found, name: str, taken) -> Reading | None:
     spans = []
     for match in pattern.finditer(question):
         text = match.group(0)
-        value, abbreviation = values[text.lower()]
-        if not _free(match.span(), taken) or (abbreviation and not text.isupper()):
+        value, abbreviation = values[match.group("name").lower()]
+        if not _free(match.span(), taken) or (abbreviation and not match.group("name").isupper()):
             continue  # "png", "oco", "tuv" in lower case are other words
         after = _NUMBER_AFTER if name == "doc_type" else _NAMED_AFTER
         if after.match(question, match.end()):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from indexer import countries
+from indexer.normalise import normalise
+from tests.conftest import CORPUS, REPO
 
 
 def test_every_iso_country_is_known_by_its_names_and_code():
@@ -32,6 +36,10 @@ def test_a_text_is_about_the_countries_it_names_most():
     )
     assert countries.mentioned(text) == ["IRQ", "KWT"]  # Austria wrote; Japan once
     assert countries.mentioned("The situation in Cyprus.") == ["CYP"]
+    # the whole name, not "the United Kingdom" then Ireland; voters are not subjects
+    uk = "calls on the United Kingdom of Great Britain and Northern Ireland"
+    votes = "Adopted by 10 votes to 1 (Union of Soviet Socialist Republics)."
+    assert countries.mentioned(f"{uk}.\n{uk}.\n{votes}\n{votes}") == ["GBR"]
     assert countries.mentioned("The Council met.") == []
 
 
@@ -39,3 +47,19 @@ def test_a_name_as_typed_gives_its_code():
     assert countries.by_name("iraq") == countries.by_name("the Republic of Iraq") == "IRQ"
     assert countries.by_name("  Cook   Islands ") == "COK"
     assert countries.by_name("Atlantis") is None
+
+
+def test_the_countries_read_agree_with_forty_resolutions_judged_by_hand():
+    """eval/countries_gold.json: 40 resolutions, 1946-1993, read by a person who listed the
+    countries each is about (senders of letters, troop contributors, voters and passing
+    mentions left out). Measured: precision 0.914, recall 0.726; most of what is missed is
+    the sixteen states of one admission resolution, each named once."""
+    gold = json.loads((REPO / "eval" / "countries_gold.json").read_text(encoding="utf-8"))
+    found = wanted = right = 0
+    for entry in gold["resolutions"]:
+        path = CORPUS / "unsc-resolutions" / entry["file"]
+        got = set(countries.mentioned(normalise([path.read_text(encoding="utf-8")]).text))
+        found, wanted = found + len(got), wanted + len(entry["countries"])
+        right += len(got & set(entry["countries"]))
+    assert len(gold["resolutions"]) == 40
+    assert right / found >= 0.9 and right / wanted >= 0.7

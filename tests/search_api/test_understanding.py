@@ -439,20 +439,22 @@ def test_the_numbered_conference_in_the_words_puts_its_communique_first(tmp_path
         ("what did the Cook Islands say on e-commerce", ("COK", "the Cook Islands")),
         ("Cook Islander views on valuation", ("COK", "Cook Islander")),
         ("New Caledonia and biosecurity", ("NCL", "New Caledonia")),
-        ("border controls in the Republic of Cyprus", ("CYP", "Republic of Cyprus")),
+        ("border controls in the Republic of Cyprus", ("CYP", "the Republic of Cyprus")),
         ("Cyprus peacekeeping", ("CYP", "Cyprus")),
         ("James Cook and the Pacific", None),  # a person, not the country
         ("can the customs union cope", None),  # CAN only as written, and not held
         ("Moldova and the Council", ("MDA", "Moldova")),  # documents are about it
         ("MDA intelligence tools", None),  # its code is maritime domain awareness
         ("what Fiji asked of the Paris agreement", ("FJI", "Fiji")),  # an agreement's name
-        ("UN representation for the Republic of China", ("TWN", "Republic of China")),
+        ("UN representation for the Republic of China", ("TWN", "the Republic of China")),
         ("ties with Beijing", ("CHN", "Beijing")),
+        ("the United Kingdom of Great Britain and Northern Ireland and Cyprus",
+         (["GBR", "CYP"], "the United Kingdom of Great Britain and Northern Ireland, Cyprus")),
     ],
 )  # fmt: skip
 def test_any_country_the_index_holds_is_read_by_its_names(question, expected):
     held = Vocabulary(PACIFIC | {"COK", "NCL", "CYP"}, frozenset(), frozenset(),
-                      about=frozenset({"MDA", "FRA", "CHN", "TWN"}))  # fmt: skip
+                      about=frozenset({"MDA", "FRA", "CHN", "TWN", "GBR", "IRL"}))  # fmt: skip
     found = {r.field: (r.value, r.text) for r in Reader(held).read(question).readings}
     assert found.get("country") == expected
 
