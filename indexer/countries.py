@@ -128,6 +128,15 @@ def by_name(text: str) -> str | None:
     return _folded().get(key) or _folded().get(key.removeprefix("the "))
 
 
+def code(text: str) -> str | None:
+    """An alpha-3 code as a user writes a country: the code itself in any case ("irq"), or
+    one of its names ("Iraq"); None when it is neither."""
+    text = text.strip()
+    if len(text) == 3 and text.isascii() and text.isalpha():
+        return text.upper()
+    return by_name(text)
+
+
 @functools.cache
 def _in_text() -> re.Pattern:
     """Any name of a country as a document writes it: capitalised, whole words, the longest

@@ -63,12 +63,11 @@ def _codes(value: Any) -> str:
     """ISO alpha-3 codes, given as "IRQ,KWT", "Iraq, Kuwait" or a list, comma-joined."""
     items = value if isinstance(value, list) else str(value).split(",")
     codes = []
-    for item in (str(i).strip() for i in items):
-        code = item.upper() if len(item) == 3 and item.isascii() else countries.by_name(item)
-        if item and not (code and code.isalpha()):
+    for item in (str(i).strip() for i in items if str(i).strip()):
+        code = countries.code(item)
+        if code is None:
             raise ValueError(f"{item!r} is neither an ISO 3166 alpha-3 code nor a country")
-        if code:
-            codes.append(code)
+        codes.append(code)
     return ",".join(codes)
 
 

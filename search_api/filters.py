@@ -115,9 +115,7 @@ def _any_country(value: Any) -> Condition:
 
 
 def _country_code(text: str) -> str:
-    if len(text) == 3 and text.isascii() and text.isalpha():
-        return text.upper()
-    code = countries.by_name(text)
+    code = countries.code(text)
     if code is None:
         raise QueryError(
             f"filter 'countries': {text!r} is neither an ISO 3166 alpha-3 code (IRQ) nor a "

@@ -194,9 +194,9 @@ def _names(question, found, name: str, taken) -> Reading | None:
     codes: dict[Any, str] = {}
     spans = []
     for match in pattern.finditer(question):
-        text = match.group(0)
-        value, abbreviation = values[match.group("name").lower()]
-        if not _free(match.span(), taken) or (abbreviation and not match.group("name").isupper()):
+        text, alias = match.group(0), match.group("name")
+        value, abbreviation = values[alias.lower()]
+        if not _free(match.span(), taken) or (abbreviation and not alias.isupper()):
             continue  # "png", "oco", "tuv" in lower case are other words
         after = _NUMBER_AFTER if name == "doc_type" else _NAMED_AFTER
         if after.match(question, match.end()):

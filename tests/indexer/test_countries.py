@@ -47,6 +47,8 @@ def test_a_name_as_typed_gives_its_code():
     assert countries.by_name("iraq") == countries.by_name("the Republic of Iraq") == "IRQ"
     assert countries.by_name("  Cook   Islands ") == "COK"
     assert countries.by_name("Atlantis") is None
+    assert countries.code(" irq ") == countries.code("Iraq") == "IRQ"
+    assert countries.code("Atlantis") is None and countries.code("R1X") is None
 
 
 def test_the_countries_read_agree_with_forty_resolutions_judged_by_hand():
