@@ -18,6 +18,7 @@ from indexer import countries
 from indexer.fields import FILTERS, column
 from indexer.store import Generation
 from search_api.query import QueryError
+from search_api.rows import LightTable
 
 _RANGE = {"gte": ">=", "lte": "<=", "gt": ">", "lt": "<"}
 
@@ -27,16 +28,20 @@ class Condition(NamedTuple):
     params: list
 
 
-def allowed_passages(gen: Generation, condition: Condition) -> np.ndarray | None:
-    """The passage ids a condition allows, ascending; None without one (all of them)."""
+def allowed_documents(gen: Generation, condition: Condition) -> np.ndarray | None:
+    """The rowids of the documents a condition allows, ascending; None without one (all).
+    The documents table is a hundredth of the passages': the searcher maps these to passage
+    ids in memory (rows.LightTable.passages_of) instead of joining the passages in SQL."""
     if not condition.sql:
         return None
-    rows = gen.query(
-        "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id "
-        f"WHERE {condition.sql}",
-        condition.params,
-    )
+    rows = gen.query(f"SELECT d.rowid FROM documents d WHERE {condition.sql}", condition.params)
     return np.sort(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+
+
+def allowed_passages(table: LightTable, condition: Condition) -> np.ndarray | None:
+    """The passage ids a condition allows, ascending; None without one (all of them)."""
+    documents = allowed_documents(table.gen, condition)
+    return None if documents is None else table.passages_of(documents)
 
 
 def parse_filters(filters: dict | None) -> Condition:

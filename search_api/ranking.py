@@ -108,7 +108,12 @@ def prefer(candidates: list[Candidate], preferred: dict, boost: float) -> list[C
     """The candidates re-ordered so that those of documents matching what the question's
     words say move up: each gains `boost` times the share of understood fields it matches.
     Nothing is dropped: a wrong reading costs places, not the answer."""
+    fields = [*preferred, "countries"]
+    shares: dict[str, float] = {}  # a document's share, once: its passages are many
     for candidate in candidates:
-        values = {name: candidate.row[f"doc_{name}"] for name in [*preferred, "countries"]}
-        candidate.score += boost * understanding.matches(values, preferred)
+        share = shares.get(candidate.document_id)
+        if share is None:
+            values = {name: candidate.row[f"doc_{name}"] for name in fields}
+            share = shares[candidate.document_id] = understanding.matches(values, preferred)
+        candidate.score += boost * share
     return sorted(candidates, key=lambda c: -c.score)

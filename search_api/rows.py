@@ -61,9 +61,34 @@ class LightTable:
         self.end = np.fromiter((r[2] for r in rows), dtype=np.int32, count=count)
         # Equal texts have equal keys (a 64-bit hash of the text's SHA-256, in this process).
         self.text_key = np.fromiter((hash(r[3]) for r in rows), dtype=np.int64, count=count)
-        self._gen = gen
+        # Each document's passages are one run of ids (a build writes a document's passages
+        # together): filters select documents, and their passages are these runs, not a join
+        # of every passage in SQLite (docs/performance.md).
+        bounds = np.flatnonzero(np.diff(self.document)) + 1
+        firsts = np.concatenate([[0], bounds]).astype(np.int64) if count else bounds
+        runs = self.document[firsts]
+        if len(np.unique(runs)) != len(runs):
+            raise ValueError("a document's passages are not one run of ids")
+        order = np.argsort(runs)
+        self._run_document = runs[order]
+        self._run_first = firsts[order]
+        self._run_end = np.append(firsts[1:], count)[order]
+        self.gen = gen
         self._documents: dict[int, sqlite3.Row] = {}
         self._lock = threading.Lock()
+
+    def passages_of(self, documents: np.ndarray) -> np.ndarray:
+        """The ids of the passages of the documents (rowids), ascending."""
+        documents = np.asarray(documents, dtype=np.int64)
+        at = np.searchsorted(self._run_document, documents)
+        known = at < len(self._run_document)
+        at, documents = at[known], documents[known]
+        at = np.unique(at[self._run_document[at] == documents])  # a document without passages
+        order = np.argsort(self._run_first[at])
+        firsts = self._run_first[at][order]
+        lengths = self._run_end[at][order] - firsts
+        offsets = np.cumsum(lengths) - lengths
+        return np.arange(lengths.sum(), dtype=np.int64) + np.repeat(firsts - offsets, lengths)
 
     def documents(self, rowids: Iterable[int]) -> dict[int, sqlite3.Row]:
         """Document rowid → its id, source and the metadata ranking reads (`doc_*`)."""
@@ -72,7 +97,7 @@ class LightTable:
         missing = wanted - known.keys()
         fetched: dict[int, sqlite3.Row] = {}
         if missing:
-            rows = self._gen.query(f"{_LIGHT_DOCUMENT_SQL} WHERE rowid IN ({_ids(missing)})")
+            rows = self.gen.query(f"{_LIGHT_DOCUMENT_SQL} WHERE rowid IN ({_ids(missing)})")
             fetched = {r["rowid"]: r for r in rows}
             with self._lock:
                 if len(self._documents) > DOCUMENT_CACHE:

@@ -21,7 +21,13 @@ from indexer.embedding import Embedder
 from indexer.store import Generation
 from search_api import catalogue, clauses, ranking, references, understanding, wording
 from search_api.dense import DenseLeg
-from search_api.filters import Condition, allowed_passages, parse_filters, preferring
+from search_api.filters import (
+    Condition,
+    allowed_documents,
+    allowed_passages,
+    parse_filters,
+    preferring,
+)
 from search_api.fusion import reciprocal_rank
 from search_api.highlight import best_span
 from search_api.keyword import KeywordLeg, terms
@@ -204,7 +210,7 @@ class Searcher:
         only_names = not terms(references.remainder(query.text, named))
         legs = _Legs(gen, condition, None, [], None, None, [], 0, not only_names, {})
         with stage("filter"):
-            legs.candidates = allowed_passages(gen, condition)
+            legs.candidates = allowed_passages(self._light(gen), condition)
         depth = self._depth(query)
         if words and query.mode != "semantic":
             with stage("keyword"):
@@ -216,10 +222,10 @@ class Searcher:
         legs.preferred = {r.field: r.value for r in understood}
         kept: dict = {}  # the preferences the strict condition holds
         if legs.preferred and self.preference_leg_weight > 0:
-            legs.strict, kept = self._strict(gen, query, legs.preferred) or (None, {})
-        if legs.strict is not None:
             with stage("filter"):
-                legs.strict_candidates = allowed_passages(gen, legs.strict)
+                strict = self._strict(gen, query, legs.preferred)
+            if strict is not None:
+                legs.strict, kept, legs.strict_candidates = strict
         if legs.strict is not None and legs.matches:
             with stage("keyword"):
                 # Within the documents the readings select, "Tonga" or "78th session" select
@@ -297,20 +303,19 @@ class Searcher:
 
     def _strict(
         self, gen: Generation, query: Query, preferred: dict
-    ) -> tuple[Condition, dict] | None:
-        """The filters with every preference as a filter too, and the preferences kept; when
-        no document matches all of them, the organisation and document type read (the
-        readings most often wrong: "Security Council seats" in a speech) are let go, then
-        all."""
+    ) -> tuple[Condition, dict, np.ndarray] | None:
+        """The filters with every preference as a filter too, the preferences kept and the
+        passages they allow; when no document matches all of them, the organisation and
+        document type read (the readings most often wrong: "Security Council seats" in a
+        speech) are let go, then all."""
         firm = {k: v for k, v in preferred.items() if k in ("year", "date", "country")}
         for reading in (preferred, firm):
             if not reading:
                 continue
             condition = preferring(query.filters, reading, understanding.UNKNOWN_MATCHES)
-            found = gen.query_one(f"SELECT 1 FROM documents d WHERE {condition.sql} LIMIT 1",
-                                  condition.params)  # fmt: skip
-            if found is not None:
-                return condition, reading
+            documents = allowed_documents(gen, condition)
+            if documents is not None and len(documents):
+                return condition, reading, self._light(gen).passages_of(documents)
         return None
 
     def _legs(

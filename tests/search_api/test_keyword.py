@@ -13,6 +13,7 @@ from indexer.embedders.fake import FakeEmbedder
 from search_api import keyword
 from search_api.filters import allowed_passages, parse_filters
 from search_api.keyword import fts_queries, fts_query, fts_tokens, terms
+from search_api.rows import LightTable
 from tests.conftest import CORPUS, copy_corpus
 
 HOSTILE = [
@@ -265,7 +266,7 @@ def test_the_posting_arrays_rank_as_fts5_with_its_scores(
 ):
     gen = filtered_index
     leg, condition = keyword.KeywordLeg(), parse_filters(filters)
-    allowed = allowed_passages(gen, condition)
+    allowed = allowed_passages(LightTable(gen), condition)
     found = 0
     for question in QUESTIONS:
         matches = leg.queries(gen, question)
@@ -285,6 +286,31 @@ def test_the_posting_arrays_rank_as_fts5_with_its_scores(
     assert (found == 0) is (filters is not None and filters.get("year") == 1800)
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"country": ["FJI", "TUV"], "year": 2019},
+        {"doc_type": "resolution"},
+        {"number": [678, 242, 9999]},
+        {"country": "TUV", "year": 1800},  # nothing
+        {"cites": "S/RES/660"},
+    ],
+)
+def test_a_filter_selects_the_passages_a_join_in_sqlite_selects(
+    filtered_index: store.Generation, filters: dict
+):
+    # The searcher maps the documents a filter selects to their passages in memory.
+    gen, condition = filtered_index, parse_filters(filters)
+    joined = gen.query(
+        "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id"
+        f" WHERE {condition.sql} ORDER BY p.id",
+        condition.params,
+    )
+    allowed = allowed_passages(LightTable(gen), condition)
+    assert allowed.tolist() == [r[0] for r in joined]
+    assert (len(allowed) == 0) is (filters.get("year") == 1800)
+
+
 def test_words_required_together_are_scored_as_fts5_scores_them(
     filtered_index: store.Generation, monkeypatch: pytest.MonkeyPatch
 ):
@@ -297,6 +323,6 @@ def test_words_required_together_are_scored_as_fts5_scores_them(
         matches = leg.queries(gen, question)
         assert matches[0].every
         expected = _fts5(gen, matches, 50, condition)
-        assert leg.search(gen, matches, 50, allowed_passages(gen, condition)) == [
+        assert leg.search(gen, matches, 50, allowed_passages(LightTable(gen), condition)) == [
             rowid for rowid, _ in expected
         ]
