@@ -62,8 +62,6 @@ const TYPES = {
   speech: "Speech",
 };
 const ATTRS = ["api", "k", "per-document", "mode", "doc-type", "year-from", "year-to", "filters", "understand"];
-// The fields a question's words may name, each of which a reader can set aside (a chip's ×).
-const UNDERSTOOD = ["year", "date", "conference", "country", "organisation", "doc_type"];
 const MAC = /Mac|iP(hone|ad|od)/.test(navigator.platform || navigator.userAgent);
 
 const CSS = `
@@ -685,7 +683,7 @@ class ConfsearchBox extends HTMLElement {
     const { date, year } = understood || {};
     const folded = Boolean(date && year && `${date.text}`.includes(`${year.text}`));
     for (const [field, u] of Object.entries(understood || {})) {
-      if (!UNDERSTOOD.includes(field) || !u || (folded && field === "year")) continue;
+      if (!u || (folded && field === "year")) continue; // every field the API read is a chip
       const fields = folded && field === "date" ? ["date", "year"] : [field];
       const v = u.value;
       const text = `${u.text ?? (v && typeof v === "object" && !Array.isArray(v) ? [v.gte, v.lte].join("–") : [].concat(v).join(", "))}`;
