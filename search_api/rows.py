@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,6 +40,35 @@ def _ids(ids: Iterable[int]) -> str:
     return ",".join(str(int(i)) for i in ids)
 
 
+class Runs(NamedTuple):
+    """The runs of consecutive passage ids of one document, by document. Filters select
+    documents, and their passages are these runs, not a join of every passage in SQLite
+    (docs/performance.md); a build writes a document's passages together, one run each."""
+
+    document: np.ndarray  # each run's document rowid, ascending
+    first: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def of(cls, document: np.ndarray) -> Runs:
+        """The runs of `document`, the document rowid of each passage id."""
+        bounds = np.flatnonzero(np.diff(document)) + 1
+        firsts = np.concatenate([[0], bounds]).astype(np.int64) if len(document) else bounds
+        ends = np.append(firsts[1:], len(document)).astype(np.int64)
+        order = np.argsort(document[firsts], kind="stable")
+        return cls(document[firsts][order], firsts[order], ends[order])
+
+    def passages(self, documents: np.ndarray) -> np.ndarray:
+        """The ids of the passages of the documents (rowids), ascending."""
+        documents = np.unique(np.asarray(documents, dtype=np.int64))
+        runs = _expand(
+            np.searchsorted(self.document, documents, side="left"),
+            np.searchsorted(self.document, documents, side="right"),
+        )
+        # runs do not overlap: sorted by first id, they are sorted by end too
+        return _expand(np.sort(self.first[runs]), np.sort(self.end[runs]))
+
+
 class LightTable:
     """Every passage's document, span and a key of its text, in arrays indexed by passage
     id, and the documents' metadata that ranking reads, cached as they are asked for.
@@ -61,34 +91,14 @@ class LightTable:
         self.end = np.fromiter((r[2] for r in rows), dtype=np.int32, count=count)
         # Equal texts have equal keys (a 64-bit hash of the text's SHA-256, in this process).
         self.text_key = np.fromiter((hash(r[3]) for r in rows), dtype=np.int64, count=count)
-        # Each document's passages are one run of ids (a build writes a document's passages
-        # together): filters select documents, and their passages are these runs, not a join
-        # of every passage in SQLite (docs/performance.md).
-        bounds = np.flatnonzero(np.diff(self.document)) + 1
-        firsts = np.concatenate([[0], bounds]).astype(np.int64) if count else bounds
-        runs = self.document[firsts]
-        if len(np.unique(runs)) != len(runs):
-            raise ValueError("a document's passages are not one run of ids")
-        order = np.argsort(runs)
-        self._run_document = runs[order]
-        self._run_first = firsts[order]
-        self._run_end = np.append(firsts[1:], count)[order]
+        self._runs = Runs.of(self.document)
         self.gen = gen
         self._documents: dict[int, sqlite3.Row] = {}
         self._lock = threading.Lock()
 
     def passages_of(self, documents: np.ndarray) -> np.ndarray:
         """The ids of the passages of the documents (rowids), ascending."""
-        documents = np.asarray(documents, dtype=np.int64)
-        at = np.searchsorted(self._run_document, documents)
-        known = at < len(self._run_document)
-        at, documents = at[known], documents[known]
-        at = np.unique(at[self._run_document[at] == documents])  # a document without passages
-        order = np.argsort(self._run_first[at])
-        firsts = self._run_first[at][order]
-        lengths = self._run_end[at][order] - firsts
-        offsets = np.cumsum(lengths) - lengths
-        return np.arange(lengths.sum(), dtype=np.int64) + np.repeat(firsts - offsets, lengths)
+        return self._runs.passages(documents)
 
     def documents(self, rowids: Iterable[int]) -> dict[int, sqlite3.Row]:
         """Document rowid → its id, source and the metadata ranking reads (`doc_*`)."""
@@ -104,6 +114,13 @@ class LightTable:
                     self._documents = {}  # a big corpus: keep the documents asked lately
                 self._documents.update(fetched)
         return {rowid: fetched[rowid] if rowid in fetched else known[rowid] for rowid in wanted}
+
+
+def _expand(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Every integer of the ranges [start, end), range after range."""
+    lengths = ends - starts
+    offsets = np.cumsum(lengths) - lengths
+    return np.arange(lengths.sum(), dtype=np.int64) + np.repeat(starts - offsets, lengths)
 
 
 def read_full(gen: Generation, ids: Iterable[int]) -> dict[int, sqlite3.Row]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
+import numpy as np
 import pytest
 
 from indexer import postings, store
@@ -13,7 +14,7 @@ from indexer.embedders.fake import FakeEmbedder
 from search_api import keyword
 from search_api.filters import allowed_passages, parse_filters
 from search_api.keyword import fts_queries, fts_query, fts_tokens, terms
-from search_api.rows import LightTable
+from search_api.rows import LightTable, Runs
 from tests.conftest import CORPUS, copy_corpus
 
 HOSTILE = [
@@ -309,6 +310,16 @@ def test_a_filter_selects_the_passages_a_join_in_sqlite_selects(
     allowed = allowed_passages(LightTable(gen), condition)
     assert allowed.tolist() == [r[0] for r in joined]
     assert (len(allowed) == 0) is (filters.get("year") == 1800)
+
+
+def test_a_documents_passages_are_found_even_when_not_written_together():
+    # passage id → document rowid: document 5 in two runs, 9 alone, 7 in one run
+    runs = Runs.of(np.array([5, 5, 7, 7, 5, 9, 5], dtype=np.int64))
+    assert runs.passages(np.array([5])).tolist() == [0, 1, 4, 6]
+    assert runs.passages(np.array([9, 7, 5])).tolist() == [0, 1, 2, 3, 4, 5, 6]
+    assert runs.passages(np.array([7, 3, 11])).tolist() == [2, 3]  # 3 and 11 hold none
+    assert runs.passages(np.array([], dtype=np.int64)).tolist() == []
+    assert Runs.of(np.array([], dtype=np.int64)).passages(np.array([1])).tolist() == []
 
 
 def test_words_required_together_are_scored_as_fts5_scores_them(
