@@ -30,8 +30,8 @@ class Condition(NamedTuple):
 
 def allowed_documents(gen: Generation, condition: Condition) -> np.ndarray | None:
     """The rowids of the documents a condition allows, ascending; None without one (all).
-    The documents table is a hundredth of the passages': the searcher maps these to passage
-    ids in memory (rows.LightTable.passages_of) instead of joining the passages in SQL."""
+    The documents table is a hundredth of the passages': `allowed_passages` maps these to
+    passage ids in memory (rows.Runs) instead of joining the passages in SQL."""
     if not condition.sql:
         return None
     rows = gen.query(f"SELECT d.rowid FROM documents d WHERE {condition.sql}", condition.params)
