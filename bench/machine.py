@@ -60,6 +60,7 @@ def describe() -> list[tuple[str, str]]:
     import faiss
     import torch
 
+    from indexer.embedders import int8
     from indexer.embedding import cpu_supports_bf16
 
     info = _cpuinfo()
@@ -78,6 +79,7 @@ def describe() -> list[tuple[str, str]]:
         ("flags", ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in FLAGS)),
         ("memory", _memory()),
         ("confsearch precision", PRECISION[cpu_supports_bf16()]),
+        ("questions embedded in", "int8 (auto)" if int8.available() else "the same precision"),
         ("torch", f"{torch.__version__}, {torch.get_num_threads()} threads"),
         ("faiss", f"{faiss.__version__} ({faiss.get_compile_options().strip()})"),
         ("others", ", ".join(f"{p} {_version(p)}" for p in (

@@ -149,9 +149,10 @@ def adapt(
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
         schedule.step()
-        report.losses.append(float(loss))
+        value = float(loss.detach())
+        report.losses.append(value)
         if progress is not None:
-            progress(step + 1, len(batches), float(loss))
+            progress(step + 1, len(batches), value)
     model.eval()
     report.steps = len(report.losses)
     report.examples = report.steps * batch_size

@@ -43,6 +43,12 @@ class Embedder(ABC):
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Return an array of shape (len(texts), dimension), rows of unit length."""
 
+    def for_queries(self, precision: str = "auto") -> Embedder:
+        """The embedder to embed questions with: this one, unless a backend can run the same
+        model faster for lone questions (int8, `TokenPoolingEmbedder`). Passages are always
+        embedded by this one, so the index does not depend on the machine that serves it."""
+        return self
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Tokens each text takes in the model, special tokens included."""
         return [len(_PIECES.findall(t)) + 2 for t in texts]
@@ -103,13 +109,17 @@ def compute_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def cpu_flags() -> set[str]:
+    """The first CPU's feature flags from /proc/cpuinfo (none where it cannot be read)."""
+    try:
+        return set(Path("/proc/cpuinfo").read_text().split("flags", 2)[1].split("\n", 1)[0].split())
+    except (OSError, IndexError):
+        return set()
+
+
 def cpu_supports_bf16() -> bool:
     """AMX or AVX-512 BF16 make bfloat16 matmuls fast on CPU; elsewhere bf16 is slower."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text().split("flags", 2)[1].split("\n", 1)[0].split()
-    except (OSError, IndexError):
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
+    return bool({"amx_bf16", "avx512_bf16"} & cpu_flags())
 
 
 def load_embedder(

@@ -32,11 +32,13 @@ def make_searcher(settings: Settings, embedder: Embedder) -> Searcher:
 
     OpenBLAS (under numpy and FAISS) gets as many threads as the model: one question's
     products are too small to share out, and idle pool threads spin for the cores the model
-    thread and the other workers need (FAISS's OpenMP threads: search_api/dense.py)."""
+    thread and the other workers need (FAISS's OpenMP threads: search_api/dense.py).
+    Questions are embedded at the settings' query precision (int8 where it is fast), passages
+    by `embedder` as it is."""
     threadpool_limits(limits=settings.query_threads, user_api="blas")
     return Searcher(
         settings.index_dir,
-        embedder,
+        embedder.for_queries(settings.query_precision),
         reload_check_seconds=settings.reload_check_seconds,
         limits=settings.query_limits,
         clause_matching=settings.clause_matching,

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="auto: bf16 where the CPU has AMX/AVX-512-BF16, else fp32"
     )
+    query_precision: Literal["auto", "fp32", "bf16", "int8"] = Field(
+        "auto",
+        description="The model that embeds questions: auto is int8 where the CPU has int8 "
+        "dot products (VNNI, AMX), else `precision`; passages always use `precision`",
+    )
     batch_size: int = Field(32, ge=1, le=1024)
     query_threads: int = Field(
         1,

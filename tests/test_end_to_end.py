@@ -39,7 +39,7 @@ def test_the_servers_own_model_embeds_questions_on_query_threads(settings: Setti
 
     seen: list[int] = []
     with TestClient(create_app(settings.model_copy(update={"query_threads": 1}))) as client:
-        embedder = client.app.state.embedder
+        embedder = client.app.state.searcher.queries.embedder  # int8 where the CPU is fast
         encode = embedder._encode
 
         def spy(*args):
@@ -49,6 +49,15 @@ def test_the_servers_own_model_embeds_questions_on_query_threads(settings: Setti
         embedder._encode = spy
         assert client.post("/search", json={"query": "sea level rise"}).status_code == 200
     assert seen == [1]
+
+
+def test_questions_use_the_query_precision_and_passages_the_index_precision(settings: Settings):
+    chosen = settings.model_copy(update={"precision": "fp32", "query_precision": "bf16"})
+    with TestClient(create_app(chosen)) as client:
+        assert client.app.state.searcher.queries.embedder.precision == "bf16"
+        assert client.app.state.embedder.precision == "fp32"  # what admin builds embed with
+        response = client.post("/search", json={"query": "what was said on e-commerce"})
+        assert response.json()["results"][0]["section"] == "Session Four"
 
 
 def test_e_commerce_question_finds_session_four_first(client: TestClient):

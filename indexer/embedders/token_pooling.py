@@ -6,12 +6,17 @@ One tokenisation (with character offsets) and one forward pass give both the pas
 vectors inside it: late pooling). Batches are length-sorted; the forward module runs in
 bfloat16 where the CPU has AMX or AVX-512-BF16, and traced with TorchScript, pooling and
 normalisation included: one call into torch per batch.
+
+Questions may run on a second copy of the model with int8 linear layers (`for_queries`,
+`indexer.embedders.int8`): a lone question's forward pass is most of a search's time.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import threading
 from abc import abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from indexer.embedders.model_folder import ModelFolderEmbedder
-from indexer.embedding import normalise_rows
+from indexer.embedding import Embedder, normalise_rows
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +49,62 @@ class TokenPoolingEmbedder(ModelFolderEmbedder):
         import torch
 
         self._pooling = plain_pooling(self.path)
+        if self.precision == "int8":
+            try:
+                return self._load_int8()
+            except Exception as exc:  # no quantised kernels here, or vectors that stray
+                fallback = getattr(self, "_fallback", "fp32")
+                log.warning("questions embedded in %s instead of int8: %s", fallback, exc)
+                self.precision = fallback
         dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
         module = self._forward_module().to(self.device, dtype)
         return traced(pooled(module, cls=self._pooling == "cls"))
+
+    def _load_int8(self) -> Any:
+        """The forward module with int8 Linear layers, traced, once its vectors of a few
+        probe sentences are checked against fp32's."""
+        import torch
+
+        from indexer.embedders import int8
+
+        module = self._forward_module()
+        pieces = [e.ids for e in self.tokenizer.encode_batch(list(int8.PROBES))]
+        probe = self._batch_arrays(sorted(pieces, key=len, reverse=True))
+        ids, mask = (torch.from_numpy(a) for a in probe)
+        cls = self._pooling == "cls"
+        with torch.inference_mode():
+            expected = pooled(module, cls=cls)(ids, mask)[1]
+            model = traced(pooled(int8.quantise(module), cls=cls))
+            int8.check(expected, model(ids, mask)[1])
+        return model
+
+    def for_queries(self, precision: str = "auto") -> Embedder:
+        """The same model for questions, at `precision`: auto is int8 on a CPU with int8
+        dot products (AVX-512 VNNI or AMX), else this embedder's own precision. The copy loads
+        its own weights on first use (one copy per precision), and falls back to this
+        embedder's precision if its int8 vectors fail the check against fp32."""
+        if precision not in ("auto", "fp32", "bf16", "int8"):
+            raise ValueError(f"query precision must be auto, fp32, bf16 or int8, not {precision!r}")
+        from indexer.embedders import int8
+
+        fast = self.device == "cpu" and int8.available()
+        if precision == "auto":
+            precision = "int8" if fast else self.precision
+        if precision == "int8" and not fast:
+            raise ValueError(
+                "int8 questions need a CPU with int8 dot products (AVX-512 VNNI or AMX) and "
+                "torch's quantised kernels; use query precision fp32 or bf16 here"
+            )
+        if precision == self.precision:
+            return self
+        with self._lock:
+            views = self.__dict__.setdefault("_query_views", {})
+            if precision not in views:
+                view = copy.copy(self)
+                view.precision, view._model, view._lock = precision, None, threading.Lock()
+                view._query_views, view._fallback = {}, self.precision
+                views[precision] = view
+            return views[precision]
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
