@@ -53,7 +53,9 @@ def run(ctx: Context) -> Section:
     # The server's model: its own thread count (one), so that the work done while it embeds
     # a question runs beside it as it does in a worker. torch's count is the process's: put
     # back at the end.
-    embedder = load_embedder(MODEL, threads=Settings().query_threads)
+    settings = Settings()
+    embedder = load_embedder(MODEL, threads=settings.query_threads)
+    embedder = embedder.for_queries(settings.query_precision)  # int8 where the server's is
     searcher = Searcher(ctx.corpus_index.path, embedder)
     reader = understanding.Reader(understanding.vocabulary(searcher.generation))
     plain = [q for q in others if not reader.read(q)]  # names no year, country, …

@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 
 # What is derived from a document's text; a new version re-reads every document (vectors of
 # unchanged passages are re-used). 2: a resolution's subjects in its passages' context;
-# 3: its countries without the voters' and the United Kingdom's full name read whole.
-CHUNKER_VERSION = 3
+# 3: its countries without the voters' and the United Kingdom's full name read whole;
+# 4: the Congo of 1960-1963 and Zaire as COD (indexer/countries.py).
+CHUNKER_VERSION = 4
 
 
 @dataclass

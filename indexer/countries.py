@@ -58,7 +58,10 @@ ALIASES: dict[str, list[str]] = {
     "RUS": ["Russia"],
     "TUR": ["Turkey"],
     "PSE": ["Palestine"],
-    "COD": ["Democratic Republic of the Congo", "DR Congo", "DRC"],
+    "COD": ["Democratic Republic of the Congo", "DR Congo", "DRC", "Congo-Kinshasa",
+            "Congo (Kinshasa)", "Congo (Leopoldville)", "Congo (Léopoldville)", "Zaire",
+            "Republic of Zaire", "Zairian"],
+    "COG": ["Congo-Brazzaville", "Congo (Brazzaville)"],
     # The Security Council's parties of 1946-1994, as its resolutions and researchers name
     # them (adjectives too: resolution 242 names "Israeli armed forces", never Israel).
     "ISR": ["Israeli"],
@@ -116,6 +119,14 @@ def aliases() -> dict[str, str]:
 
 ARTICLE = r"(?:the\s+)?"  # "the Cook Islands", "the United Kingdom"
 
+# Two countries were "the Republic of the Congo" in 1960: the former Belgian Congo (capital
+# Leopoldville, now the Democratic Republic of the Congo, COD) and the former French Congo
+# (capital Brazzaville, COG, which kept the name). ISO gives the name to COG alone; in a
+# question it may mean either (`EITHER_CONGO`), in a document its capitals and its date
+# decide (`mentioned`).
+EITHER_CONGO = ("Congo", "Republic of the Congo")
+_BELGIAN_CONGO = re.compile(r"L[ée]opoldville|Kinshasa|Democratic Republic of the Congo|Zaire")
+
 
 @functools.cache
 def _folded() -> dict[str, str]:
@@ -153,14 +164,26 @@ _SENDER = re.compile(
 )
 
 
-def mentioned(text: str, most: int = 4) -> list[str]:
+def mentioned(text: str, most: int = 4, year: int | None = None) -> list[str]:
     """The codes of the countries a text is about: those it names at least twice (or the one
     it names most when none is named twice), most named first, at most `most`. Paragraphs
-    that name a letter's sender or the votes are left out."""
+    that name a letter's sender or the votes are left out. `year`: the text's, which tells
+    which Congo "the Republic of the Congo" is when its capital is not named."""
     about = "\n".join(p for p in text.splitlines() if not _SENDER.search(p))
     counts = collections.Counter(aliases()[m.group(0)] for m in _in_text().finditer(about))
+    if counts["COG"] and _which_congo(text, year) == "COD":
+        counts["COD"] += counts.pop("COG")
     often = [code for code, n in counts.most_common(most) if n >= 2]
     return often or [code for code, _ in counts.most_common(1)]
+
+
+def _which_congo(text: str, year: int | None) -> str:
+    """COD or COG for "the Congo" in `text`: the capital it names; without one, the Belgian
+    Congo in 1960-1963 (the Council's "Congo question" of those years), else ISO's COG."""
+    belgian, french = bool(_BELGIAN_CONGO.search(text)), "Brazzaville" in text
+    if belgian != french:
+        return "COD" if belgian else "COG"
+    return "COD" if not french and year is not None and 1960 <= year <= 1963 else "COG"
 
 
 @functools.cache

@@ -124,7 +124,7 @@ def read(text: NormalisedText, source: str = "", known: bool = False) -> Resolut
     resolution = Resolution(number, year, when, header_end=match.end())
     resolution.topic = _topic(text, match.start())
     _read_adoption(text.text, resolution)
-    resolution.countries = countries.mentioned(text.text)
+    resolution.countries = countries.mentioned(text.text, year=year)
     _check_file_name(source, resolution)
     if written and written.isdigit() and when and written != when[:4]:
         resolution.warnings.append(

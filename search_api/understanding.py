@@ -116,16 +116,20 @@ class Reader:
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
-        self._names = _alternation(
-            {
-                name: code
-                for name, code in countries.aliases().items()
-                # A code as typed ("TUV") names a member; "MDA" in a question is maritime
-                # domain awareness, not Moldova, whom documents are only about.
-                if code in vocabulary.countries or (code in vocabulary.about and name != code)
-            },
-            before=countries.ARTICLE,
-        )
+        names: dict[str, str | tuple[str, ...]] = {
+            name: code
+            for name, code in countries.aliases().items()
+            # A code as typed ("TUV") names a member; "MDA" in a question is maritime
+            # domain awareness, not Moldova, whom documents are only about.
+            if code in vocabulary.countries or (code in vocabulary.about and name != code)
+        }
+        # "the Congo" may be either Congo: both are read, of those the index holds.
+        congos = tuple(c for c in ("COD", "COG") if c in vocabulary.countries | vocabulary.about)
+        for name in countries.EITHER_CONGO:
+            names.pop(name, None)
+            if congos:
+                names[name] = congos if len(congos) > 1 else congos[0]
+        self._names = _alternation(names, before=countries.ARTICLE)
         self._organisations = _alternation(
             {
                 a: name
@@ -159,10 +163,11 @@ class Reader:
 
 
 def _alternation(
-    aliases: dict[str, str], before: str = ""
-) -> tuple[re.Pattern, dict[str, str]] | None:
+    aliases: dict[str, Any], before: str = ""
+) -> tuple[re.Pattern, dict[str, tuple[Any, bool]]] | None:
     """A pattern matching any alias as whole words (group `name`), longest first, after
-    what `before` matches, with the alias → value map (aliases in lower case)."""
+    what `before` matches, with the alias → (value, written in capitals) map (aliases in
+    lower case). A value may be a tuple: a name of several things, each read."""
     if not aliases:
         return None
     ordered = sorted(aliases, key=len, reverse=True)
@@ -201,14 +206,15 @@ def _names(question, found, name: str, taken) -> Reading | None:
         after = _NUMBER_AFTER if name == "doc_type" else _NAMED_AFTER
         if after.match(question, match.end()):
             continue
-        codes.setdefault(value, text)
+        for one in value if isinstance(value, tuple) else (value,):
+            codes.setdefault(one, text)
         taken.append(match.span())
         spans.append(match.span())
     if not codes:
         return None
     values_found = list(codes)
     value = values_found[0] if len(values_found) == 1 else values_found
-    return Reading(name, value, ", ".join(codes.values()), tuple(spans))
+    return Reading(name, value, ", ".join(dict.fromkeys(codes.values())), tuple(spans))
 
 
 def _conference(

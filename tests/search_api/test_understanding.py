@@ -459,6 +459,24 @@ def test_any_country_the_index_holds_is_read_by_its_names(question, expected):
     assert found.get("country") == expected
 
 
+@pytest.mark.parametrize(
+    ("about", "question", "expected"),
+    [
+        ({"COD", "COG"}, "the Congo crisis of 1960", (["COD", "COG"], "the Congo")),
+        ({"COD", "COG"}, "admission of the Republic of the Congo",
+         (["COD", "COG"], "the Republic of the Congo")),
+        ({"COD", "COG"}, "mercenaries in Zaire", ("COD", "Zaire")),
+        ({"COD", "COG"}, "the DRC's mineral wealth", ("COD", "the DRC")),
+        ({"COD"}, "the Congo crisis", ("COD", "the Congo")),  # the one the index holds
+        (set(), "the Congo crisis", None),
+    ],
+)  # fmt: skip
+def test_the_congo_alone_is_read_as_either_congo_the_index_holds(about, question, expected):
+    held = Vocabulary(PACIFIC, frozenset(), frozenset(), about=frozenset(about))
+    found = {r.field: (r.value, r.text) for r in Reader(held).read(question).readings}
+    assert found.get("country") == expected
+
+
 def test_a_session_paper_of_a_member_beyond_the_speeches_is_found_by_its_name(tmp_path: Path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
