@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -226,13 +227,20 @@ class KeywordLeg:
     (docs/performance.md, "Keyword leg")."""
 
     RANK = FTS_RANK
+    VOCABULARY_CACHE = 100_000  # tokens remembered a generation
+
+    def __init__(self) -> None:
+        # Each token's place in the posting arrays (passages_vocab), as looked up: a
+        # question's words are looked up to cut its queries, then to score them, then again
+        # in the preference round, and common words recur from question to question.
+        self._vocabulary: dict[Path, dict[str, tuple[int, int] | None]] = {}
 
     def queries(self, gen: Generation, question: str) -> list[Match]:
         """The queries of `question`, cut to its rarest words when it would score too many
         passages of `gen`."""
 
         def doc_counts(tokens: Collection[str]) -> dict[str, int]:
-            return {term: docs for term, (_, docs) in _spans(gen, tokens).items()}
+            return {term: docs for term, (_, docs) in self._spans(gen, tokens).items()}
 
         return fts_queries(question, doc_counts, gen.manifest["counts"]["passages"])
 
@@ -277,7 +285,7 @@ class KeywordLeg:
         spellings = [s for word in match.words for s in word]
         tokens = fts_tokens(spellings)
         single = [tokens[s][0] for s in spellings if len(tokens[s]) == 1]
-        spans = _spans(gen, set(single))
+        spans = self._spans(gen, set(single))
         phrases = [s for s in spellings if len(tokens[s]) > 1] + list(match.phrases)
         within = allowed
         if match.every:
@@ -307,6 +315,29 @@ class KeywordLeg:
         rows, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
         return rows, np.bincount(where, weights=np.concatenate([p[1] for p in parts]))
 
+    def _spans(self, gen: Generation, tokens: Collection[str]) -> dict[str, tuple[int, int]]:
+        """`_spans` through the generation's cache (tokens no passage holds are cached too)."""
+        known = self._vocabulary.get(gen.path)
+        if known is None:  # a new generation: the one before stays for searches still on it
+            known = {}
+            self._vocabulary = {**dict(list(self._vocabulary.items())[-1:]), gen.path: known}
+        out: dict[str, tuple[int, int]] = {}
+        missing = []
+        for token in tokens:
+            span = known.get(token, _UNKNOWN)  # one lookup: another thread may clear it
+            if span is _UNKNOWN:
+                missing.append(token)
+            elif span is not None:
+                out[token] = span
+        if missing:
+            found = _spans(gen, missing)
+            if len(known) + len(missing) > self.VOCABULARY_CACHE:
+                known.clear()
+            for token in missing:
+                known[token] = found.get(token)
+            out.update(found)
+        return out
+
     @staticmethod
     def _holding(
         gen: Generation, spelling: str, tokens: tuple[str, ...], spans: dict, within
@@ -324,6 +355,9 @@ class KeywordLeg:
 
 def _within(rows: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
     return rows if allowed is None else rows[member(rows, allowed)]
+
+
+_UNKNOWN = (-1, -1)  # not looked up yet (None: looked up, no passage holds it)
 
 
 def _spans(gen: Generation, tokens: Collection[str]) -> dict[str, tuple[int, int]]:

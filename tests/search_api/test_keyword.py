@@ -337,3 +337,22 @@ def test_words_required_together_are_scored_as_fts5_scores_them(
         assert leg.search(gen, matches, 50, allowed_passages(LightTable(gen), condition)) == [
             rowid for rowid, _ in expected
         ]
+
+
+def test_a_generations_words_are_looked_up_once_and_score_as_before(
+    filtered_index: store.Generation, monkeypatch: pytest.MonkeyPatch
+):
+    gen, leg = filtered_index, keyword.KeywordLeg()
+    asked: list[str] = []
+    lookup = keyword._spans
+    monkeypatch.setattr(
+        keyword, "_spans", lambda g, tokens: asked.extend(tokens) or lookup(g, tokens)
+    )
+    first = leg.search(gen, leg.queries(gen, "Kuwait fisheries zzyzx"), 20)
+    looked_up = sorted(asked)
+    assert "zzyzx" in looked_up  # a word no passage holds is remembered too
+    asked.clear()
+    again = leg.search(gen, leg.queries(gen, "fisheries of Kuwait"), 20)
+    assert asked == []  # every token known from the first question
+    assert first == keyword.KeywordLeg().search(gen, leg.queries(gen, "Kuwait fisheries zzyzx"), 20)
+    assert again == keyword.KeywordLeg().search(gen, leg.queries(gen, "fisheries of Kuwait"), 20)
