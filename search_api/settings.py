@@ -32,8 +32,9 @@ class Settings(BaseSettings):
     )
     query_precision: Literal["auto", "fp32", "bf16", "int8"] = Field(
         "auto",
-        description="The model that embeds questions: auto is int8 where the CPU has int8 "
-        "dot products (VNNI, AMX), else `precision`; passages always use `precision`",
+        description="The model that embeds questions: auto is int8 for BERT models where the "
+        "CPU has int8 dot products (AVX-512 VNNI, AMX), else `precision`; passages always "
+        "use `precision`",
     )
     batch_size: int = Field(32, ge=1, le=1024)
     query_threads: int = Field(

@@ -32,6 +32,7 @@ class BertEmbedder(TokenPoolingEmbedder):
         "a Transformer + Pooling sentence-transformers folder holding a plain BERT "
         "(absolute positions, GELU) in model.safetensors"
     )
+    int8_questions = True  # question vectors at a median cosine of 0.994 to fp32
 
     @classmethod
     def can_run(cls, path: Path) -> bool:

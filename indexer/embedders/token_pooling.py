@@ -35,6 +35,10 @@ class TokenPoolingEmbedder(ModelFolderEmbedder):
 
     runs = "a Transformer + Pooling (+ Normalize) sentence-transformers folder"
     _pooling: str | None = None  # "mean" or "cls", read when the model loads
+    # Whether query precision `auto` means int8 for this backend's models: measured for BERT
+    # (all-MiniLM-L6-v2); MPNet's int8 vectors fail the check (cosine 0.805), so other
+    # architectures keep their precision unless int8 is asked for.
+    int8_questions = False
 
     @classmethod
     def can_run(cls, path: Path) -> bool:
@@ -80,7 +84,8 @@ class TokenPoolingEmbedder(ModelFolderEmbedder):
 
     def for_queries(self, precision: str = "auto") -> Embedder:
         """The same model for questions, at `precision`: auto is int8 on a CPU with int8
-        dot products (AVX-512 VNNI or AMX), else this embedder's own precision. The copy loads
+        dot products (AVX-512 VNNI or AMX) for a backend whose models int8 suits
+        (`int8_questions`), else this embedder's own precision. The copy loads
         its own weights on first use (one copy per precision), and falls back to this
         embedder's precision if its int8 vectors fail the check against fp32."""
         if precision not in ("auto", "fp32", "bf16", "int8"):
@@ -89,7 +94,7 @@ class TokenPoolingEmbedder(ModelFolderEmbedder):
 
         fast = self.device == "cpu" and int8.available()
         if precision == "auto":
-            precision = "int8" if fast else self.precision
+            precision = "int8" if fast and self.int8_questions else self.precision
         if precision == "int8" and not fast:
             raise ValueError(
                 "int8 questions need a CPU with int8 dot products (AVX-512 VNNI or AMX) and "

@@ -85,6 +85,9 @@ def test_query_precision_auto_follows_the_cpu(monkeypatch):
     monkeypatch.setattr(int8, "available", lambda: True)
     assert embedder.for_queries("auto").precision == "int8"
     assert embedder.for_queries("bf16").precision == "bf16"
+    # other architectures keep their precision unless int8 is asked for (MPNet strays)
+    monkeypatch.setattr(BertEmbedder, "int8_questions", False)
+    assert BertEmbedder(precision="fp32").for_queries("auto").precision == "fp32"
 
 
 def test_int8_questions_fall_back_to_the_index_precision_when_their_vectors_stray(
