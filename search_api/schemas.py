@@ -160,6 +160,9 @@ class Health(BaseModel):
     status: str
     generation: str
     model: str | None
+    query_precision: str | None = Field(
+        None, description="What questions are embedded in (int8, bf16, fp32), once loaded"
+    )
     documents: int | None
     passages: int | None
     created: str | None

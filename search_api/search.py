@@ -375,6 +375,7 @@ class Searcher:
             "status": "ok",
             "generation": gen.name,
             "model": gen.manifest.get("model"),
+            "query_precision": getattr(self.embedder, "precision", None),
             "documents": counts.get("documents"),
             "passages": counts.get("passages"),
             "created": gen.manifest.get("created"),

@@ -56,6 +56,7 @@ def test_questions_use_the_query_precision_and_passages_the_index_precision(sett
     with TestClient(create_app(chosen)) as client:
         assert client.app.state.searcher.queries.embedder.precision == "bf16"
         assert client.app.state.embedder.precision == "fp32"  # what admin builds embed with
+        assert client.get("/health").json()["query_precision"] == "bf16"
         response = client.post("/search", json={"query": "what was said on e-commerce"})
         assert response.json()["results"][0]["section"] == "Session Four"
 

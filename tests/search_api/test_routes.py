@@ -210,6 +210,7 @@ def test_health_names_the_published_generation_and_its_size(client: TestClient, 
     assert health["status"] == "ok"
     assert health["generation"] == (shared_index / "CURRENT").read_text().strip()
     assert health["model"] == "fake-64"
+    assert health["query_precision"] is None  # the fake embedder has none
     assert health["documents"] == 6
     assert health["passages"] > health["documents"]
     assert health["created"]
