@@ -39,24 +39,25 @@ def _paired(searcher, questions: list[str]) -> tuple[list[float], list[float]]:
 
 def run(ctx: Context) -> Section:
     import torch
+    from threadpoolctl import threadpool_limits
 
     from bench.common import MODEL
-    from indexer.embedding import load_embedder
     from search_api import understanding
+    from search_api.lifecycle import make_embedder, make_searcher
     from search_api.query import Query
-    from search_api.search import Searcher
     from search_api.settings import Settings
 
     section = Section("Query understanding")
     named, others = _questions()
     threads = torch.get_num_threads()
-    # The server's model: its own thread count (one), so that the work done while it embeds
-    # a question runs beside it as it does in a worker. torch's count is the process's: put
+    blas = threadpool_limits(limits=None, user_api="blas")  # remembers OpenBLAS's count
+    # As a worker opens its searcher: the question model (int8 where the CPU suits it) on its
+    # own thread count (one), so that the work done while it embeds a question runs beside
+    # it as in a worker, and OpenBLAS held to one thread. Both counts are the process's: put
     # back at the end.
-    settings = Settings()
-    embedder = load_embedder(MODEL, threads=settings.query_threads)
-    embedder = embedder.for_queries(settings.query_precision)  # int8 where the server's is
-    searcher = Searcher(ctx.corpus_index.path, embedder)
+    settings = Settings(model=MODEL, index_dir=ctx.corpus_index.path)
+    embedder = make_embedder(settings, threads=settings.query_threads)
+    searcher = make_searcher(settings, embedder)
     reader = understanding.Reader(understanding.vocabulary(searcher.generation))
     plain = [q for q in others if not reader.read(q)]  # names no year, country, …
     for question in named + plain:  # warm: the query vectors are cached after this
@@ -79,7 +80,7 @@ def run(ctx: Context) -> Section:
     for embedded in (False, True):
         if embedded:
             searcher.close()
-            searcher = Searcher(ctx.corpus_index.path, embedder)
+            searcher = make_searcher(settings, embedder)
             searcher.queries.cache_size = 0
             searcher.warm_up()
         for label, questions in (("naming a year or country", named), ("naming none", plain)):
@@ -103,4 +104,5 @@ def run(ctx: Context) -> Section:
     )
     searcher.close()
     torch.set_num_threads(threads)
+    blas.restore_original_limits()
     return section
