@@ -111,8 +111,12 @@ def fts_queries(text: str, doc_counts: DocCounts | None = None, passages: int = 
     words = terms(text)
     if not words:
         return []
-    ordered = [t for t in map(_normal, _TERM.findall(folded(text))) if _keep(t)]
-    pairs = sorted(set(itertools.pairwise(ordered)), key=" ".join)
+    # Phrases of words side by side in the question only: "minister … fiji" across a dropped
+    # "of" matches almost no passage, yet FTS5 reads both words' positions to find that out
+    # (it was most of the keyword leg's time on long questions; docs/performance.md).
+    spoken = list(map(_normal, _TERM.findall(folded(text))))
+    pairs = sorted({(a, b) for a, b in itertools.pairwise(spoken) if _keep(a) and _keep(b)},
+                   key=" ".join)  # fmt: skip
     if doc_counts is not None:
         tokens = fts_tokens(words)
         counts = doc_counts({t for ts in tokens.values() for t in ts})

@@ -96,13 +96,11 @@ WHOLE = {
         '"intelligence tools" OR "maritime security" OR "mda intelligence" OR "tools maritime"'
     ),
     "What happened when a storm hit in the middle of the pandemic?": (
-        '"happened" OR "storm" OR "hit" OR "middle" OR "pandemic" OR "happened storm" OR '
-        '"hit middle" OR "middle pandemic" OR "storm hit"'
+        '"happened" OR "storm" OR "hit" OR "middle" OR "pandemic" OR "storm hit"'
     ),
     "How did Fiji describe e-commerce and the HS 2022 amendments?": (
         '"fiji" OR "describe" OR "e-commerce" OR "hs" OR "2022" OR "amendments" OR '
-        '"2022 amendments" OR "describe e-commerce" OR "e-commerce hs" OR "fiji describe" OR '
-        '"hs 2022"'
+        '"2022 amendments" OR "describe e-commerce" OR "fiji describe" OR "hs 2022"'
     ),
 }
 
@@ -178,6 +176,15 @@ def test_phrases_are_kept_when_both_words_are(collection: sqlite3.Connection, sm
     matches = expressions("Falepili Union Treaty Pacific", counts_in(collection), passages=521)
 
     assert matches == ['"falepili" OR "union" OR "treaty" OR "falepili union" OR "union treaty"']
+
+
+def test_phrases_are_words_side_by_side_in_the_question():
+    # "minister fiji" cannot be a phrase of the passage: "of" stands between them in any text
+    # that says it the same way; searching it cost a positions scan and ranked by accident
+    assert fts_query("the Prime Minister of Fiji on sea level rise") == (
+        '"prime" OR "minister" OR "fiji" OR "sea" OR "level" OR "rise" OR '
+        '"level rise" OR "prime minister" OR "sea level"'
+    )
 
 
 def test_when_every_word_is_common_the_rarest_are_required_together(
