@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 # unchanged passages are re-used). 2: a resolution's subjects in its passages' context;
 # 3: its countries without the voters' and the United Kingdom's full name read whole;
 # 4: the Congo of 1960-1963 and Zaire as COD (indexer/countries.py).
-CHUNKER_VERSION = 4
+CHUNKER_VERSION = 5
 
 
 @dataclass

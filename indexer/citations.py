@@ -2,9 +2,10 @@
 
 "Recalling its resolutions 660 (1990), 661 (1990) … and 677 (1990)", "resolution 418 (1977)",
 "its resolution 418", "resolutions 731 (1992) to 748 (1992)": each names resolutions of the
-Council, and each is kept with the paragraph it is made in ("preamble" or the operative
-paragraph's number). A list after "General Assembly" names the Assembly's resolutions and is
-left out, as are numbers after a complete reference (footnote marks: "562 (1985), 86").
+Council, and each is kept with the paragraph it is made in ("preamble", the operative
+paragraph's number, or "operative" for an operative clause without a number). A list
+after "General Assembly" names the Assembly's resolutions and is left out, as are numbers
+after a complete reference (footnote marks: "562 (1985), 86").
 Printing slips seen in the collection are read as meant: "512.(1982)", "387 1976)".
 """
 
@@ -14,8 +15,10 @@ import re
 from dataclasses import dataclass
 
 from indexer.normalise import NormalisedText
+from indexer.resolutions import OPERATIVE_PART
 
 PREAMBLE = "preamble"
+OPERATIVE = "operative"  # an operative clause without a number ("Reaffirms its resolution 38")
 _TRIGGER = re.compile(r"\bresolutions?\b", re.IGNORECASE)
 _ASSEMBLY = re.compile(r"General\s+Assembly\s*(?:in\s+its\s+|its\s+)?$", re.IGNORECASE)
 # One reference: a number and its year in brackets (or a slip of them), or a bare number.
@@ -38,7 +41,7 @@ _SEPARATOR = re.compile(
 class Reference:
     number: int
     year: int | None
-    paragraph: str  # "preamble" or the operative paragraph's number
+    paragraph: str  # "preamble", the operative paragraph's number, or "operative"
 
 
 def extract(text: NormalisedText, own_number: int | None = None) -> list[Reference]:
@@ -46,8 +49,11 @@ def extract(text: NormalisedText, own_number: int | None = None) -> list[Referen
     found: dict[tuple[int, str], Reference] = {}
     operative = False
     for block in text.blocks:
-        operative = operative or block.paragraph is not None
-        paragraph = block.paragraph or (PREAMBLE if not operative else None)
+        unnumbered = block.section == OPERATIVE_PART
+        operative = operative or block.paragraph is not None or unnumbered
+        paragraph = block.paragraph or (
+            PREAMBLE if not operative else OPERATIVE if unnumbered else None
+        )
         if paragraph is None:  # the adoption line and notes after the last paragraph
             continue
         for number, year in references(block.text):

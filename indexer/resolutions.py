@@ -195,24 +195,48 @@ def _check_file_name(source: str, resolution: Resolution) -> None:
 # -- structure ------------------------------------------------------------------------------
 
 SHORT_PARAGRAPH = 160  # characters: a shorter operative paragraph joins the one before
+OPERATIVE_PART = "Operative part"  # unnumbered operative clauses ("Reaffirms …", "Decides …")
+
+# The verbs that open an operative clause. A preamble's clauses open with a participle or an
+# adjective ("Recalling", "Having considered", "Deeply concerned"); what the Council does is
+# in the present tense, numbered or not: the older resolutions often number nothing. After an
+# adverb the verb is in lower case ("Further requests", "Hereby records").
+_OPERATIVE = re.compile(
+    r"(?:(?:Further|Also|Again|Strongly|Urgently|Earnestly|Solemnly|Formally|Firmly|"
+    r"Unanimously|Hereby|Accordingly|Therefore)(?:,)?\s+)?"
+    r"(?i:Accepts|Adopts|Affirms|Agrees|Appeals|Approves|Asks|Authori[sz]es|Calls|Censures|"
+    r"Commends|Condemns|Confirms|Decides|Declares|Demands|Deplores|Determines|Directs|Draws|"
+    r"Emphasi[sz]es|Encourages|Endorses|Establishes|Expresses|Extends|Finds|Instructs|Invites|"
+    r"Notes|Proposes|Reaffirms|Recalls|Recommends|Regrets|Reiterates|Reminds|Renews|Requests|"
+    r"Records|Resolves|Stresses|Submits|Suggests|Supports|Takes|Transmits|Urges|Warns|Welcomes)\b"
+)
 
 
 def structure(text: NormalisedText, resolution: Resolution) -> NormalisedText:
     """The text with each block's section set: the header and preamble "Preamble", then
     each operative paragraph with its sub-paragraphs ("Paragraph 2"; a short one joins its
     predecessor, and passages are named for the paragraphs they hold: "Paragraphs 4–5"),
-    the adoption line with the last paragraph."""
+    the adoption line with the last paragraph. Operative clauses before the numbered ones
+    ("Reaffirms its resolution 38 (1948)" in 47 (1948)) are the "Operative part", not the
+    preamble; a short lead-in ("Resolves:", "Decides that:") joins the first numbered
+    paragraph it introduces."""
     groups: list[list[Block]] = []
     preamble: list[Block] = []
+    unnumbered: list[Block] = []  # operative clauses before any numbered paragraph
     for block in text.blocks:
         if block.paragraph is None and not groups:
-            preamble.append(block)
+            if unnumbered or (preamble and _OPERATIVE.match(block.text.lstrip())):
+                unnumbered.append(block)
+            else:
+                preamble.append(block)
         elif block.paragraph is not None and (
             not groups or groups[-1][-1].paragraph != block.paragraph
         ):
             groups.append([block])
         else:
             groups[-1].append(block)  # sub-paragraphs, closing lines: with the paragraph
+    if groups and unnumbered and sum(len(b.text) for b in unnumbered) < SHORT_PARAGRAPH:
+        groups[0][:0], unnumbered = unnumbered, []
     merged: list[list[Block]] = []
     for group in groups:
         size = sum(len(b.text) for b in group)
@@ -220,9 +244,13 @@ def structure(text: NormalisedText, resolution: Resolution) -> NormalisedText:
             merged[-1].extend(group)
         else:
             merged.append(list(group))
-    if not merged:  # no numbered paragraph: the text is one whole
+    if not merged:
+        # No numbered paragraph (most resolutions before the 1960s): the text stays one
+        # whole, unnamed. Cut into its considerations and its decision, such a short text
+        # made passages too small to be found by what they are about (docs/evaluation.md).
         return text
     blocks = [replace(b, section="Preamble") for b in preamble]
+    blocks.extend(replace(b, section=OPERATIVE_PART) for b in unnumbered)
     for group in merged:
         numbers = format_paragraphs([b.paragraph for b in group if b.paragraph]) or ""
         blocks.extend(replace(b, section=paragraphs_label(numbers)) for b in group)

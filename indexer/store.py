@@ -114,7 +114,7 @@ CREATE TABLE citations (
     document_id TEXT NOT NULL REFERENCES documents(id),
     number INTEGER NOT NULL,              -- the resolution referred to
     year INTEGER,                         -- its year, as the reference gives it
-    paragraph TEXT NOT NULL               -- where: "preamble" or the operative paragraph
+    paragraph TEXT NOT NULL               -- where: "preamble", an operative paragraph, "operative"
 );
 CREATE TABLE skipped (               -- files left out, so an unchanged one is not retried
     source TEXT PRIMARY KEY,

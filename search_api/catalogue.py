@@ -22,7 +22,7 @@ class Link:
     symbol: str | None
     number: int | None
     year: int | None
-    paragraph: str  # where the citing document makes the reference: "preamble" or "2"
+    paragraph: str  # where the citing document makes the reference: "preamble", "2", "operative"
 
 
 @dataclass

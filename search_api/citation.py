@@ -13,15 +13,15 @@ if TYPE_CHECKING:  # results.py uses this module for Hit.citation
 def cite_passage(
     document: DocumentInfo, paragraphs: str | None, section: str | None, page: int | None
 ) -> str:
-    """The document's symbol (or title), then where: its paragraphs, the preamble of a
-    resolution, or the page."""
+    """The document's symbol (or title), then where: its paragraphs, the preamble or the
+    unnumbered operative part of a resolution, or the page."""
     values = document.values
     name = values.get("symbol") or values.get("title") or document.id
     if paragraphs:
         label = "para." if paragraphs.isdigit() else "paras."
         return f"{name}, {label} {paragraphs}"
-    if values.get("doc_type") == "resolution" and section == "Preamble":
-        return f"{name}, preamble"
+    if values.get("doc_type") == "resolution" and section in ("Preamble", "Operative part"):
+        return f"{name}, {section.lower()}"  # "preamble"; "operative part": clauses unnumbered
     if page is not None:
         return f"{name}, p. {page}"
     return name

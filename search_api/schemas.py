@@ -135,7 +135,9 @@ class Link(BaseModel):
     symbol: str | None
     number: int | None
     year: int | None
-    paragraph: str = Field(..., description="Where the reference is made: preamble or 2")
+    paragraph: str = Field(
+        ..., description="Where the reference is made: preamble, 2, or operative (unnumbered)"
+    )
 
 
 class DocumentDetail(DocumentOut):

@@ -235,7 +235,10 @@ def _citations(document: dict) -> str:
             continue
         items = []
         for link in links:
-            where = "preamble" if link["paragraph"] == "preamble" else f"para. {link['paragraph']}"
+            paragraph = link["paragraph"]
+            where = {"preamble": "preamble", "operative": "operative part"}.get(
+                paragraph, f"para. {paragraph}"
+            )
             name = escape(str(link["symbol"]))
             if link["id"]:
                 name = f'<a href="/documents/{quote(link["id"], safe="")}/view">{name}</a>'

@@ -107,6 +107,42 @@ def test_passages_follow_the_preamble_then_each_operative_paragraph():
     assert "(c) For guaranteeing the territorial inviolability" in passages[2].text
 
 
+def sections_of(name: str) -> list[tuple[str | None, str]]:
+    text = text_of(name)
+    passages = chunk(resolutions.structure(text, resolutions.read(text)),
+                     FakeEmbedder().count_tokens)  # fmt: skip
+    return [(p.section, p.text) for p in passages]
+
+
+def test_operative_clauses_without_numbers_are_the_operative_part_not_the_preamble():
+    sections = sections_of("S_RES_0047_1948_EN_GOLD.txt")
+    names = [name for name, _ in sections]
+
+    assert names[:2] == ["Preamble", "Preamble"]
+    part = [text for name, text in sections if name == "Operative part"]
+    assert part[0].startswith("Reaffirms its resolution 38 (1948)")
+    assert any(text.startswith("Recommends to the Governments of India") for text in part)
+    assert names.index("Paragraph 1") > names.index("Operative part")
+
+
+def test_a_short_lead_in_joins_the_first_numbered_paragraph():
+    sections = sections_of("S_RES_0006_1946_EN_GOLD.txt")
+
+    assert [name for name, _ in sections] == ["Preamble", "Paragraph 1", "Paragraph 2"]
+    assert sections[1][1].startswith("Resolves")
+
+
+def test_a_resolution_without_numbered_paragraphs_stays_whole_and_is_not_called_a_preamble():
+    sections = sections_of("S_RES_0016_1947_EN_GOLD.txt")  # "Hereby records its approval …"
+
+    assert {name for name, _ in sections} == {"16 (1947). Resolution of 10 January 1947"}
+    assert "Hereby records its approval" in "".join(text for _, text in sections)
+    # an adverb before a participle is still the preamble; before a verb, the operative part
+    assert not resolutions._OPERATIVE.match("Further noting that the restriction")
+    assert resolutions._OPERATIVE.match("Further requests the Secretary-General")
+    assert resolutions._OPERATIVE.match("Hereby records its approval")
+
+
 def test_a_short_operative_paragraph_joins_the_one_before():
     text = text_of("S_RES_0678_1990_EN_GOLD.txt")
     passages = chunk(resolutions.structure(text, resolutions.read(text)),

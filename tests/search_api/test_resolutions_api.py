@@ -18,8 +18,8 @@ from search_api.settings import Settings
 from tests.conftest import CORPUS
 from tests.search_api.conftest import check_error, serve
 
-NUMBERS = ["0242_1967", "0338_1973", "0538_1983", "0542_1983", "0660_1990", "0661_1990",
-           "0678_1990", "0687_1991"]  # fmt: skip
+NUMBERS = ["0047_1948", "0242_1967", "0338_1973", "0538_1983", "0542_1983", "0660_1990",
+           "0661_1990", "0678_1990", "0687_1991"]  # fmt: skip
 MODES = ["hybrid", "semantic", "keyword"]
 
 
@@ -103,6 +103,20 @@ def test_a_resolution_named_alone_comes_whole_in_its_own_order(client: TestClien
         "S/RES/242 (1967), preamble",
         *(f"S/RES/242 (1967), para. {n}" for n in range(1, 5)),
     ]
+
+
+def test_unnumbered_operative_clauses_are_cited_as_the_operative_part(client: TestClient):
+    # 47 (1948) reaffirms 38 and enlarges the Commission before its numbered paragraphs: what
+    # it did, not its preamble, and read before the rest of the preamble
+    hits = client.post("/search", json={"query": "resolution 47", "k": 10}).json()["results"]
+    citations = [h["citation"] for h in hits]
+
+    assert citations[:2] == ["S/RES/47 (1948), preamble", "S/RES/47 (1948), operative part"]
+    assert "Reaffirms its resolution 38 (1948)" in hits[1]["text"]
+    document = client.get(f"/documents/{doc_id('0047_1948')}").json()
+    assert {"symbol": "S/RES/38 (1948)", "paragraph": "operative"}.items() <= next(
+        c for c in document["cites"] if c["symbol"].startswith("S/RES/38")
+    ).items()
 
 
 def test_a_long_preamble_does_not_bury_what_the_resolution_decided(client: TestClient):
