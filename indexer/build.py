@@ -35,8 +35,10 @@ log = logging.getLogger(__name__)
 # What is derived from a document's text; a new version re-reads every document (vectors of
 # unchanged passages are re-used). 2: a resolution's subjects in its passages' context;
 # 3: its countries without the voters' and the United Kingdom's full name read whole;
-# 4: the Congo of 1960-1963 and Zaire as COD (indexer/countries.py).
-CHUNKER_VERSION = 5
+# 4: the Congo of 1960-1963 and Zaire as COD (indexer/countries.py); 5: a resolution's
+# unnumbered operative clauses before its numbered ones as its "Operative part"; 6: their
+# references, and those of a resolution that numbers nothing, made in the "operative" part.
+CHUNKER_VERSION = 6
 
 
 @dataclass

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.normalise import NormalisedText
-from indexer.resolutions import OPERATIVE_PART
+from indexer.resolutions import OPERATIVE_PART, opens_operative
 
 PREAMBLE = "preamble"
 OPERATIVE = "operative"  # an operative clause without a number ("Reaffirms its resolution 38")
@@ -47,14 +47,24 @@ class Reference:
 def extract(text: NormalisedText, own_number: int | None = None) -> list[Reference]:
     """The resolutions the text refers to, each once per paragraph, in order."""
     found: dict[tuple[int, str], Reference] = {}
-    operative = False
-    for block in text.blocks:
-        unnumbered = block.section == OPERATIVE_PART
-        operative = operative or block.paragraph is not None or unnumbered
-        paragraph = block.paragraph or (
-            PREAMBLE if not operative else OPERATIVE if unnumbered else None
+    operative = numbered = False
+    for i, block in enumerate(text.blocks):
+        numbered = numbered or block.paragraph is not None
+        # the operative part begins at its first numbered paragraph or at the first clause
+        # that does something, numbered or not ("Reaffirms its resolution 38 (1948)")
+        operative = (
+            operative
+            or numbered
+            or block.section == OPERATIVE_PART
+            or (i > 0 and opens_operative(block.text))
         )
-        if paragraph is None:  # the adoption line and notes after the last paragraph
+        if block.paragraph is not None:
+            paragraph = block.paragraph
+        elif not operative:
+            paragraph = PREAMBLE
+        elif not numbered:
+            paragraph = OPERATIVE
+        else:  # the adoption line and notes after the last paragraph
             continue
         for number, year in references(block.text):
             if number != own_number:

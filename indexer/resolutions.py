@@ -212,6 +212,12 @@ _OPERATIVE = re.compile(
 )
 
 
+def opens_operative(text: str) -> bool:
+    """Whether a clause is one of what the Council does ("Decides …", "Further requests …")
+    rather than one of its considerations."""
+    return _OPERATIVE.match(text.lstrip()) is not None
+
+
 def structure(text: NormalisedText, resolution: Resolution) -> NormalisedText:
     """The text with each block's section set: the header and preamble "Preamble", then
     each operative paragraph with its sub-paragraphs ("Paragraph 2"; a short one joins its
@@ -225,7 +231,7 @@ def structure(text: NormalisedText, resolution: Resolution) -> NormalisedText:
     unnumbered: list[Block] = []  # operative clauses before any numbered paragraph
     for block in text.blocks:
         if block.paragraph is None and not groups:
-            if unnumbered or (preamble and _OPERATIVE.match(block.text.lstrip())):
+            if unnumbered or (preamble and opens_operative(block.text)):
                 unnumbered.append(block)
             else:
                 preamble.append(block)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from indexer.resolutions import OPERATIVE_PART
+
 if TYPE_CHECKING:  # results.py uses this module for Hit.citation
     from search_api.results import DocumentInfo
 
@@ -20,8 +22,8 @@ def cite_passage(
     if paragraphs:
         label = "para." if paragraphs.isdigit() else "paras."
         return f"{name}, {label} {paragraphs}"
-    if values.get("doc_type") == "resolution" and section in ("Preamble", "Operative part"):
-        return f"{name}, {section.lower()}"  # "preamble"; "operative part": clauses unnumbered
+    if values.get("doc_type") == "resolution" and section in ("Preamble", OPERATIVE_PART):
+        return f"{name}, {section.lower()}"  # "preamble", "operative part"
     if page is not None:
         return f"{name}, p. {page}"
     return name

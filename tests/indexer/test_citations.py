@@ -68,6 +68,20 @@ def test_each_reference_carries_its_paragraph_and_the_resolution_never_cites_its
     assert all(r.number != 678 for r in found)
 
 
+def test_a_reference_in_an_operative_clause_without_a_number_is_not_the_preambles():
+    def structured(name: str):
+        text = normalise([(CORPUS / "unsc-resolutions" / name).read_text()])
+        return resolutions.structure(text, resolutions.read(text))
+
+    # 31 (1947) numbers nothing: "Resolves to tender its good offices … resolution 27 (1947)"
+    assert citations.extract(structured("S_RES_0031_1947_EN_GOLD.txt"), own_number=31) == [
+        citations.Reference(27, 1947, "operative")
+    ]
+    # 47 (1948): "Having considered …", then "Reaffirms its resolution 38 (1948)" unnumbered
+    found = citations.extract(structured("S_RES_0047_1948_EN_GOLD.txt"), own_number=47)
+    assert citations.Reference(38, 1948, "operative") in found
+
+
 def extraction_scores() -> tuple[int, int, int]:
     gold = json.loads(GOLD.read_text(encoding="utf-8"))["resolutions"]
     tp = fp = fn = 0
