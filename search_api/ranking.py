@@ -27,10 +27,14 @@ class Candidate:
         return self.row["document_id"]
 
 
-def collapse(table: LightTable, ranked: list[tuple[int, float]]) -> list[Candidate]:
+def collapse(
+    table: LightTable, ranked: list[tuple[int, float]], limit: int | None = None
+) -> list[Candidate]:
     """One candidate per passage text (a PDF and a text rendition of one communiqué say the
     same), and no two overlapping passages of one document (a long section is split with
-    overlap): the better one stands for both."""
+    overlap): the better one stands for both. With `limit`, the first `limit` candidates
+    only (a page that needs neither facets nor re-ordering): the rest of the ranking is
+    read only for other renditions of those (`also_in`)."""
     if not ranked:
         return []
     ids = np.fromiter((pid for pid, _ in ranked), dtype=np.int64, count=len(ranked))
@@ -40,23 +44,33 @@ def collapse(table: LightTable, ranked: list[tuple[int, float]]) -> list[Candida
     by_text: dict[int, Candidate] = {}
     taken: dict[int, list[tuple[int, int]]] = {}
     starts, ends = table.start[ids].tolist(), table.end[ids].tolist()
-    keys = table.text_key[ids].tolist()
+    keys = table.text_key[ids]
     for i, (pid, score) in enumerate(ranked):
-        document, start, end, key = documents[i], starts[i], ends[i], keys[i]
-        row = rows[document]
+        key = int(keys[i])
         same = by_text.get(key)
         if same is not None:
-            if row["source"] not in same.also_in and row["source"] != same.row["source"]:
-                same.also_in.append(row["source"])
+            _also(same, rows[documents[i]]["source"])
             continue
+        if limit is not None and len(kept) >= limit:
+            # only renditions of what is kept matter now: found in one pass over the keys
+            for j in np.flatnonzero(np.isin(keys[i:], list(by_text))).tolist():
+                _also(by_text[int(keys[i + j])], rows[documents[i + j]]["source"])
+            break
+        document, start, end = documents[i], starts[i], ends[i]
         seen = taken.setdefault(document, [])
         if any(start < e and s < end for s, e in seen):
             continue
         seen.append((start, end))
-        candidate = Candidate(pid, score, row)
+        candidate = Candidate(pid, score, rows[document])
         by_text[key] = candidate
         kept.append(candidate)
     return kept
+
+
+def _also(candidate: Candidate, source: str) -> None:
+    """`source` holds the candidate's text too (another rendition of its document)."""
+    if source not in candidate.also_in and source != candidate.row["source"]:
+        candidate.also_in.append(source)
 
 
 def group(candidates: list[Candidate], per_document: int) -> list[list[Candidate]]:

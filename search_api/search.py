@@ -291,7 +291,10 @@ class Searcher:
             with stage("fusion"):
                 fused = reciprocal_rank(ranked, weights, k=self.rrf_k)
                 fused = references.pin(fused, legs.pinned, legs.pin_limit, legs.by_rank)
-                candidates = ranking.collapse(self._light(legs.gen), fused)
+                # the whole pool where facets, groups or preferences read it; else one page
+                whole = query.facets or query.group_by or legs.preferred
+                limit = None if whole else query.wanted
+                candidates = ranking.collapse(self._light(legs.gen), fused, limit)
                 if legs.preferred:
                     candidates = ranking.prefer(candidates, legs.preferred, self.preference_boost)
             if query.group_by == "year":  # every year of one round's pool: no deepening

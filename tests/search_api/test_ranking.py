@@ -1,0 +1,38 @@
+"""Post-processing of the fused ranking: one candidate per text, one per overlap."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from search_api import ranking
+
+
+class Table:
+    """The light table's columns for five passages: 0 and 3 hold the same text in two
+    renditions (a.txt, a.pdf); 1 and 2 overlap in document b.txt."""
+
+    document = np.array([0, 1, 1, 2, 3])
+    start = np.array([0, 0, 50, 0, 0])
+    end = np.array([100, 80, 150, 100, 100])
+    text_key = np.array([7, 8, 9, 7, 10])
+
+    def documents(self, rowids):
+        sources = ["a.txt", "b.txt", "a.pdf", "c.txt"]
+        return {r: {"document_id": sources[r], "source": sources[r]} for r in set(rowids)}
+
+
+RANKED = [(0, 0.9), (1, 0.8), (2, 0.7), (4, 0.6), (3, 0.5)]
+
+
+def test_collapse_keeps_one_passage_per_text_and_per_overlap():
+    kept = ranking.collapse(Table(), RANKED)
+
+    assert [c.passage_id for c in kept] == [0, 1, 4]
+    assert kept[0].also_in == ["a.pdf"]
+
+
+def test_a_page_of_candidates_still_names_the_renditions_ranked_below_it():
+    kept = ranking.collapse(Table(), RANKED, limit=2)
+
+    assert [c.passage_id for c in kept] == [0, 1]
+    assert kept[0].also_in == ["a.pdf"]  # passage 3, ranked last, says the same
