@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.normalise import NormalisedText
-from indexer.resolutions import OPERATIVE_PART, opens_operative
+from indexer.resolutions import opens_operative
 
 PREAMBLE = "preamble"
 OPERATIVE = "operative"  # an operative clause without a number ("Reaffirms its resolution 38")
@@ -52,12 +52,7 @@ def extract(text: NormalisedText, own_number: int | None = None) -> list[Referen
         numbered = numbered or block.paragraph is not None
         # the operative part begins at its first numbered paragraph or at the first clause
         # that does something, numbered or not ("Reaffirms its resolution 38 (1948)")
-        operative = (
-            operative
-            or numbered
-            or block.section == OPERATIVE_PART
-            or (i > 0 and opens_operative(block.text))
-        )
+        operative = operative or numbered or (i > 0 and opens_operative(block.text))
         if block.paragraph is not None:
             paragraph = block.paragraph
         elif not operative:

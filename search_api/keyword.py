@@ -320,7 +320,7 @@ class KeywordLeg:
         return rows, np.bincount(where, weights=np.concatenate([p[1] for p in parts]))
 
     def _spans(self, gen: Generation, tokens: Collection[str]) -> dict[str, tuple[int, int]]:
-        """`_spans` through the generation's cache (tokens no passage holds are cached too)."""
+        """`_read_spans` through the generation's cache (tokens no passage holds are cached too)."""
         known = self._vocabulary.get(gen.path)
         if known is None:  # a new generation: the one before stays for searches still on it
             known = {}
@@ -334,7 +334,7 @@ class KeywordLeg:
             elif span is not None:
                 out[token] = span
         if missing:
-            found = _spans(gen, missing)
+            found = _read_spans(gen, missing)
             if len(known) + len(missing) > self.VOCABULARY_CACHE:
                 known.clear()
             for token in missing:
@@ -364,7 +364,7 @@ def _within(rows: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
 _UNKNOWN = (-1, -1)  # not looked up yet (None: looked up, no passage holds it)
 
 
-def _spans(gen: Generation, tokens: Collection[str]) -> dict[str, tuple[int, int]]:
+def _read_spans(gen: Generation, tokens: Collection[str]) -> dict[str, tuple[int, int]]:
     """Each token's postings in the generation's arrays: (first, passages holding it);
     tokens no passage holds are left out."""
     if not tokens:

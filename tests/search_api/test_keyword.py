@@ -351,9 +351,9 @@ def test_a_generations_words_are_looked_up_once_and_score_as_before(
 ):
     gen, leg = filtered_index, keyword.KeywordLeg()
     asked: list[str] = []
-    lookup = keyword._spans
+    lookup = keyword._read_spans
     monkeypatch.setattr(
-        keyword, "_spans", lambda g, tokens: asked.extend(tokens) or lookup(g, tokens)
+        keyword, "_read_spans", lambda g, tokens: asked.extend(tokens) or lookup(g, tokens)
     )
     first = leg.search(gen, leg.queries(gen, "Kuwait fisheries zzyzx"), 20)
     looked_up = sorted(asked)
