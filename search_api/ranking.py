@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.fields import FACETS
-from search_api import understanding
+from search_api.preferences import Preferences
 from search_api.rows import LightTable
 
 
@@ -118,16 +118,22 @@ def facets(candidates: list[Candidate]) -> dict[str, dict[str, int]]:
     return out
 
 
-def prefer(candidates: list[Candidate], preferred: dict, boost: float) -> list[Candidate]:
-    """The candidates re-ordered so that those of documents matching what the question's
-    words say move up: each gains `boost` times the share of understood fields it matches.
-    Nothing is dropped: a wrong reading costs places, not the answer."""
-    fields = [*preferred, "countries"]
-    shares: dict[str, float] = {}  # a document's share, once: its passages are many
-    for candidate in candidates:
-        share = shares.get(candidate.document_id)
-        if share is None:
-            values = {name: candidate.row[f"doc_{name}"] for name in fields}
-            share = shares[candidate.document_id] = understanding.matches(values, preferred)
-        candidate.score += boost * share
-    return sorted(candidates, key=lambda c: -c.score)
+def prefer(
+    table: LightTable,
+    preferences: Preferences,
+    ranked: list[tuple[int, float]],
+    preferred: dict,
+    boost: float,
+) -> list[tuple[int, float]]:
+    """The fused ranking re-ordered so that passages of documents matching what the
+    question's words say move up: each gains `boost` times the share of understood fields
+    its document matches. Nothing is dropped: a wrong reading costs places, not the answer.
+    Done before `collapse`, so that collapsing can stop at the page (a document's passages
+    all gain alike: of overlapping ones, it keeps the same)."""
+    if not ranked:
+        return []
+    ids = np.fromiter((pid for pid, _ in ranked), dtype=np.int64, count=len(ranked))
+    scores = np.fromiter((score for _, score in ranked), dtype=np.float64, count=len(ranked))
+    scores += boost * preferences.shares(table.document[ids], preferred)
+    order = np.argsort(-scores, kind="stable")  # ties keep the fused order
+    return list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))

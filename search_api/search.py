@@ -21,17 +21,12 @@ from indexer.embedding import Embedder
 from indexer.store import Generation
 from search_api import catalogue, clauses, ranking, references, understanding, wording
 from search_api.dense import DenseLeg
-from search_api.filters import (
-    Condition,
-    allowed_documents,
-    allowed_passages,
-    parse_filters,
-    preferring,
-)
+from search_api.filters import Condition, allowed_passages, parse_filters, preferring
 from search_api.fusion import reciprocal_rank
 from search_api.highlight import best_span
 from search_api.keyword import KeywordLeg, terms
 from search_api.metrics import record, stage, timed_search
+from search_api.preferences import UNKNOWN_MATCHES, Preferences
 from search_api.query import Query, QueryError, QueryLimits
 from search_api.query_embedding import QueryEmbedder
 from search_api.ranking import Candidate
@@ -111,6 +106,7 @@ class Searcher:
         self.preference_leg_weight = PREFERENCE_LEG_WEIGHT
         self.clause_matching = clause_matching  # pooled, separate or off (settings.py)
         self._readers: dict[Path, understanding.Reader] = {}
+        self._preferences_of: dict[Path, Preferences] = {}
         self._tables: dict[Path, LightTable] = {}
         self._tables_lock = threading.Lock()
 
@@ -291,12 +287,13 @@ class Searcher:
             with stage("fusion"):
                 fused = reciprocal_rank(ranked, weights, k=self.rrf_k)
                 fused = references.pin(fused, legs.pinned, legs.pin_limit, legs.by_rank)
-                # the whole pool where facets, groups or preferences read it; else one page
-                whole = query.facets or query.group_by or legs.preferred
-                limit = None if whole else query.wanted
-                candidates = ranking.collapse(self._light(legs.gen), fused, limit)
+                table = self._light(legs.gen)
                 if legs.preferred:
-                    candidates = ranking.prefer(candidates, legs.preferred, self.preference_boost)
+                    fused = ranking.prefer(table, self._preferences(legs.gen), fused,
+                                           legs.preferred, self.preference_boost)  # fmt: skip
+                # the whole pool where facets or groups read it; else one page
+                limit = None if query.facets or query.group_by else query.wanted
+                candidates = ranking.collapse(table, fused, limit)
             if query.group_by == "year":  # every year of one round's pool: no deepening
                 return candidates, ranking.by_year(candidates, query.per_document, query.order)
             units = ranking.group(candidates, query.per_document) if query.group_by else candidates
@@ -312,14 +309,23 @@ class Searcher:
         document type read (the readings most often wrong: "Security Council seats" in a
         speech) are let go, then all."""
         firm = {k: v for k, v in preferred.items() if k in ("year", "date", "country")}
+        filters = parse_filters(query.filters)
         for reading in (preferred, firm):
             if not reading:
                 continue
-            condition = preferring(query.filters, reading, understanding.UNKNOWN_MATCHES)
-            documents = allowed_documents(gen, condition)
-            if documents is not None and len(documents):
+            documents = self._preferences(gen).matching_all(reading, filters)
+            if len(documents):
+                condition = preferring(query.filters, reading, UNKNOWN_MATCHES)
                 return condition, reading, self._light(gen).passages_of(documents)
         return None
+
+    def _preferences(self, gen: Generation) -> Preferences:
+        """The generation's documents of each reading, as read (older generations' let go)."""
+        preferences = self._preferences_of.get(gen.path)
+        if preferences is None:
+            preferences = Preferences(gen)
+            self._preferences_of = {gen.path: preferences}
+        return preferences
 
     def _legs(
         self,

@@ -305,41 +305,6 @@ def _session(match: re.Match) -> int | None:
     return 1945 + session if 1 <= session <= 99 else None
 
 
-# Fields a document may simply not state (an upload without metadata, a speech's day): a
-# preference on them does not demote such a document. A document without a country is
-# different: communiqués and resolutions are not a country's words, so they do not match one.
-UNKNOWN_MATCHES = frozenset({"organisation", "doc_type", "year", "date", "conference"})
-
-
-def matches(values: dict, preference: dict[str, Any]) -> float:
-    """The share of understood fields a document's `values` match (0 to 1)."""
-    if not preference:
-        return 0.0
-    hits = 0
-    for name, wanted in preference.items():
-        have = values.get(name)
-        if name == "country" and values.get("countries"):
-            # the country that spoke, or one the document is about (a resolution's)
-            have = [have, *values["countries"].split(",")]
-            hits += bool({*(wanted if isinstance(wanted, list) else [wanted])} & {*have})
-            continue
-        if have is None:
-            hits += name in UNKNOWN_MATCHES
-            continue
-        if isinstance(wanted, dict):
-            hits += all(_compare(have, op, bound) for op, bound in wanted.items())
-        elif isinstance(wanted, list):
-            hits += have in wanted or (isinstance(have, str) and have.upper() in wanted)
-        else:
-            hits += have == wanted or (isinstance(have, str) and have.upper() == wanted)
-    return hits / len(preference)
-
-
-def _compare(have: int | str, op: str, bound: int | str) -> bool:
-    return {"gte": have >= bound, "lte": have <= bound, "gt": have > bound,
-            "lt": have < bound}[op]  # fmt: skip
-
-
 def vocabulary(gen) -> Vocabulary:
     """The countries (that spoke, or that documents are about), organisations, document types
     and conferences an index holds."""

@@ -4,16 +4,22 @@ from the words, as preferences; what was understood is in the response."""
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import build
 from indexer.embedders.fake import FakeEmbedder
 from search_api import search as search_module
+from search_api.filters import parse_filters
+from search_api.preferences import UNKNOWN_MATCHES, Preferences
 from search_api.settings import Settings
-from search_api.understanding import Reader, Vocabulary, matches, remainder
+from search_api.understanding import Reader, Vocabulary, remainder
+from tests.conftest import CORPUS
 from tests.search_api.conftest import serve
 
 # The countries of the shipped speeches.
@@ -85,13 +91,39 @@ def test_two_countries_or_two_years_are_both_preferred():
     assert read("Samoa in 2012 about hosting the 2014 SIDS conference")["year"][0] == [2012, 2014]
 
 
-def test_a_document_matches_the_share_of_understood_fields_it_has():
-    wanted = {"country": "TUV", "year": {"gte": 2015, "lte": 2019}}
+class _Documents:
+    """A generation's documents table alone, in memory: what `Preferences` reads."""
 
-    assert matches({"country": "TUV", "year": 2019}, wanted) == 1.0
-    assert matches({"country": "TUV", "year": 2005}, wanted) == 0.5
-    assert matches({"country": "FJI", "year": 2005}, wanted) == 0.0
-    assert matches({"country": "FJI", "year": None}, wanted) == 0.5  # an undated one: unknown
+    def __init__(self, rows: list[tuple]) -> None:
+        self.db = sqlite3.connect(":memory:")
+        self.db.execute("CREATE TABLE documents (id TEXT, organisation TEXT, country TEXT,"
+                        " countries TEXT, year INTEGER)")  # fmt: skip
+        self.db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?)", rows)
+        self.ids = [row[0] for row in rows]
+
+    def query(self, sql: str, params=()) -> list:
+        return self.db.execute(sql, params).fetchall()
+
+    def shares(self, preferred: dict) -> dict[str, float]:
+        """Each document's share of the readings `preferred` (by id)."""
+        rowids = np.arange(1, len(self.ids) + 1)
+        return dict(
+            zip(self.ids, Preferences(self).shares(rowids, preferred).tolist(), strict=True)
+        )
+
+
+def test_a_document_matches_the_share_of_understood_fields_it_has():
+    documents = _Documents([
+        ("tuv-2019", "United Nations General Assembly", "TUV", None, 2019),
+        ("tuv-2005", "United Nations General Assembly", "TUV", None, 2005),
+        ("fji-2005", "United Nations General Assembly", "FJI", None, 2005),
+        ("fji-undated", None, "FJI", None, None),
+    ])  # fmt: skip
+
+    assert documents.shares({"country": "TUV", "year": {"gte": 2015, "lte": 2019}}) == {
+        "tuv-2019": 1.0, "tuv-2005": 0.5, "fji-2005": 0.0,
+        "fji-undated": 0.5,  # an undated one: unknown, not another year
+    }  # fmt: skip
 
 
 # -- through the API -------------------------------------------------------------------------
@@ -151,38 +183,33 @@ def test_an_unknown_field_to_ignore_is_a_clear_error(client: TestClient):
 def test_a_document_that_does_not_say_its_organisation_is_not_demoted_for_it():
     """An upload without metadata, asked about as "the customs organisation": it keeps its
     place; a communiqué asked about as Tuvalu's words does not match Tuvalu."""
-    import sqlite3
-
     from search_api.filters import preferring
-    from search_api.understanding import UNKNOWN_MATCHES, matches
 
-    wanted = {"organisation": "Oceania Customs Organisation"}
-    assert matches({"organisation": None}, wanted) == 1.0
-    assert matches({"organisation": "United Nations Security Council"}, wanted) == 0.0
-    assert matches({"country": None, "year": None}, {"country": "TUV", "year": 2019}) == 0.5
-
-    db = sqlite3.connect(":memory:")
-    db.execute(
-        "CREATE TABLE d (id TEXT, organisation TEXT, country TEXT, countries TEXT, year INTEGER)"
-    )
-    db.executemany("INSERT INTO d VALUES (?, ?, ?, ?, ?)", [
+    documents = _Documents([
         ("oco", "Oceania Customs Organisation", None, None, 2024),
         ("upload", None, None, None, None),
         ("unsc", "United Nations Security Council", None, "IRQ,KWT", 1990),
         ("tuv", "United Nations General Assembly", "TUV", None, 2019),
     ])  # fmt: skip
+    wanted = {"organisation": "Oceania Customs Organisation"}
 
     def chosen(filters, preferred):
         condition = preferring(filters, preferred, UNKNOWN_MATCHES)
-        rows = db.execute(f"SELECT id FROM d WHERE {condition.sql}", condition.params)
-        return sorted(r[0] for r in rows)
+        sql = f"SELECT id FROM documents d WHERE {condition.sql}"
+        return sorted(r[0] for r in documents.query(sql, condition.params))
 
+    assert documents.shares(wanted) == {"oco": 1.0, "upload": 1.0, "unsc": 0.0, "tuv": 0.0}
+    # a communiqué or an upload is nobody's speech: no country matches it
+    assert documents.shares({"country": "TUV", "year": 2019})["upload"] == 0.5
     assert chosen(None, wanted) == ["oco", "upload"]
     assert chosen(None, {"country": "TUV"}) == ["tuv"]
     assert chosen(None, {"country": ["KWT", "FJI"]}) == ["unsc"]  # a country it is about
-    assert matches({"country": None, "countries": "IRQ,KWT"}, {"country": "KWT"}) == 1.0
+    assert documents.shares({"country": "KWT"})["unsc"] == 1.0
     assert chosen(None, {"year": {"gte": 2015, "lte": 2020}}) == ["tuv", "upload"]
     assert chosen({"year": 2024}, wanted) == ["oco"]  # explicit filters stay strict
+    # the strict round: every reading and the filters
+    both = Preferences(documents).matching_all(wanted, parse_filters({"year": 2024}))
+    assert both.tolist() == [1]
 
 
 def test_the_rest_of_the_question_leaves_out_the_words_of_one_valued_readings():
@@ -501,3 +528,30 @@ def test_a_session_paper_of_a_member_beyond_the_speeches_is_found_by_its_name(tm
         assert body["results"][0]["source"] == f"paper-{code.lower()}.md"
     # the country's name comes from its code when the metadata gives only the code
     assert bodies["Niue"]["results"][0]["document"]["country_name"] == "Niue"
+
+
+def test_a_new_generations_documents_match_the_readings(tmp_path: Path):
+    """The documents of each reading are remembered per generation: a speech indexed later
+    (an admin upload, a rebuild) is preferred as soon as it is served."""
+    from search_api.query import Query
+    from search_api.search import Searcher
+    from tests.conftest import copy_corpus
+
+    corpus = copy_corpus(tmp_path / "corpus", ["TUV_60_2005.txt", "FJI_74_2019.txt"])
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir, FakeEmbedder())
+    searcher = Searcher(index_dir, FakeEmbedder(), reload_check_seconds=0)
+    question = Query("what did Tuvalu say about climate change in 2019", k=5)
+    before = searcher.search(question).hits
+
+    shutil.copy(CORPUS / "ungdc-pacific" / "TUV_74_2019.txt", corpus / "ungdc-pacific")
+    build(corpus, index_dir, FakeEmbedder())
+    searcher.refresh()
+    after = searcher.search(question).hits
+    searcher.close()
+
+    def spoken(hits) -> set:
+        return {(h.document.values["country"], h.document.values["year"]) for h in hits}
+
+    assert ("TUV", 2019) not in spoken(before)
+    assert spoken(after) == {("TUV", 2019)}  # its passages, within the readings' documents
