@@ -43,7 +43,7 @@ from indexer.folding import folded
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
 FILES = ("passages.sqlite", "vectors.faiss", "embeddings.npy", "sentence_vectors.npy",
@@ -102,11 +102,12 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
     title, section, text, content='', tokenize='{FTS_TOKENIZER}'
 );
 -- Passages holding each FTS5 token, copied from passages_fts at publish (an fts5vocab table
--- would count a token by reading its whole posting list at every question), and where its
--- postings begin in keyword_rows.npy (indexer/postings.py). The keyword leg leaves out the
--- words too common to score at scale (search_api/keyword.py).
+-- would count a token by reading its whole posting list at every question), where its
+-- postings begin in keyword_rows.npy and its id, by which pair_keys.npy names two tokens
+-- that follow one another (indexer/postings.py). The keyword leg leaves out the words too
+-- common to score at scale (search_api/keyword.py).
 CREATE TABLE passages_vocab (
-    term TEXT PRIMARY KEY, docs INTEGER NOT NULL, first INTEGER NOT NULL
+    term TEXT PRIMARY KEY, id INTEGER NOT NULL, docs INTEGER NOT NULL, first INTEGER NOT NULL
 ) WITHOUT ROWID;
 -- Resolutions each document refers to (indexer/citations.py), from documents.citations at
 -- publish: "cites" and "cited by" in both directions.

@@ -20,11 +20,12 @@ import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from indexer.folding import folded
-from indexer.postings import FTS_RANK, member
+from indexer.postings import FTS_RANK, Span, member
 from indexer.store import FTS_TOKENIZER, Generation
 from search_api.spelling import variants
 
@@ -237,14 +238,14 @@ class KeywordLeg:
         # Each token's place in the posting arrays (passages_vocab), as looked up: a
         # question's words are looked up to cut its queries, then to score them, then again
         # in the preference round, and common words recur from question to question.
-        self._vocabulary: dict[Path, dict[str, tuple[int, int] | None]] = {}
+        self._vocabulary: dict[Path, dict[str, Token | None]] = {}
 
     def queries(self, gen: Generation, question: str) -> list[Match]:
         """The queries of `question`, cut to its rarest words when it would score too many
         passages of `gen`."""
 
         def doc_counts(tokens: Collection[str]) -> dict[str, int]:
-            return {term: docs for term, (_, docs) in self._spans(gen, tokens).items()}
+            return {term: token.span.docs for term, token in self._spans(gen, tokens).items()}
 
         return fts_queries(question, doc_counts, gen.manifest["counts"]["passages"])
 
@@ -287,19 +288,27 @@ class KeywordLeg:
         """The passages `match` finds among `allowed` (ascending ids) and their bm25
         scores, higher better."""
         spellings = [s for word in match.words for s in word]
-        tokens = fts_tokens(spellings)
-        single = [tokens[s][0] for s in spellings if len(tokens[s]) == 1]
-        spans = self._spans(gen, set(single))
+        tokens = fts_tokens([*spellings, *match.phrases])
+        # a word FTS5 splits ("e-commerce") is a phrase, as two adjacent words are
         phrases = [s for s in spellings if len(tokens[s]) > 1] + list(match.phrases)
+        spans = self._spans(gen, {t for s in [*spellings, *phrases] for t in tokens[s]})
         within = allowed
         if match.every:
             # only the passages holding every word (in any of its spellings) are scored
             for word in match.words:
                 holding = [self._holding(gen, s, tokens[s], spans, within) for s in word]
                 within = np.unique(np.concatenate(holding))
-        parts = [gen.postings.scores([spans[t] for t in single if t in spans], within)]
-        if phrases:
-            expression = " OR ".join(map(_quote, phrases))
+        words = [tokens[s][0] for s in spellings if len(tokens[s]) == 1]
+        scored = [spans[t].span for t in words if t in spans]
+        longer = []  # phrases of three tokens or more: FTS5 alone knows their positions
+        for phrase in phrases:
+            if len(tokens[phrase]) == 2:
+                scored += _pair(gen, tokens[phrase], spans)
+            else:
+                longer.append(phrase)
+        parts = [gen.postings.scores(scored, within)]
+        if longer:
+            expression = " OR ".join(map(_quote, longer))
             sql = f"SELECT rowid, -{self.RANK} FROM passages_fts WHERE passages_fts MATCH ?"
             params: list = [expression]
             if within is not None and len(within):
@@ -319,13 +328,13 @@ class KeywordLeg:
         rows, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
         return rows, np.bincount(where, weights=np.concatenate([p[1] for p in parts]))
 
-    def _spans(self, gen: Generation, tokens: Collection[str]) -> dict[str, tuple[int, int]]:
+    def _spans(self, gen: Generation, tokens: Collection[str]) -> dict[str, Token]:
         """`_read_spans` through the generation's cache (tokens no passage holds are cached too)."""
         known = self._vocabulary.get(gen.path)
         if known is None:  # a new generation: the one before stays for searches still on it
             known = {}
             self._vocabulary = {**dict(list(self._vocabulary.items())[-1:]), gen.path: known}
-        out: dict[str, tuple[int, int]] = {}
+        out: dict[str, Token] = {}
         missing = []
         for token in tokens:
             span = known.get(token, _UNKNOWN)  # one lookup: another thread may clear it
@@ -348,27 +357,54 @@ class KeywordLeg:
     ) -> np.ndarray:
         """The passages holding one spelling of a word (of `within` when given)."""
         if len(tokens) == 1:
-            first, docs = spans.get(tokens[0], (0, 0))
-            return gen.postings.holding(first, docs, within)
+            token = spans.get(tokens[0])
+            return _none() if token is None else gen.postings.holding(token.span, within)
+        if len(tokens) == 2:
+            pair = _pair(gen, tokens, spans)
+            return gen.postings.holding(pair[0], within) if pair else _none()
         if not tokens:
-            return np.zeros(0, dtype=np.int64)
+            return _none()
         found = gen.query("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?",
                           [_quote(spelling)])  # fmt: skip
         return _within(np.array([r[0] for r in found], dtype=np.int64), within)
+
+
+class Token(NamedTuple):
+    """A token's postings (postings.Span) and its id in passages_vocab."""
+
+    span: Span
+    id: int
+
+
+def _pair(gen: Generation, tokens: tuple[str, ...], spans: dict[str, Token]) -> list[Span]:
+    """The postings of two tokens side by side, as a list of one; none when no passage holds
+    them so (or holds either)."""
+    first, second = spans.get(tokens[0]), spans.get(tokens[1])
+    if first is None or second is None:
+        return []
+    pair = gen.postings.pair(first.id, second.id)
+    return [] if pair is None else [pair]
+
+
+def _none() -> np.ndarray:
+    return np.zeros(0, dtype=np.int64)
 
 
 def _within(rows: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
     return rows if allowed is None else rows[member(rows, allowed)]
 
 
-_UNKNOWN = (-1, -1)  # not looked up yet (None: looked up, no passage holds it)
+_UNKNOWN = Token(Span(-1, -1), -1)  # not looked up yet (None: looked up, none holds it)
 
 
-def _read_spans(gen: Generation, tokens: Collection[str]) -> dict[str, tuple[int, int]]:
-    """Each token's postings in the generation's arrays: (first, passages holding it);
-    tokens no passage holds are left out."""
+def _read_spans(gen: Generation, tokens: Collection[str]) -> dict[str, Token]:
+    """Each token's postings in the generation's arrays and its id; tokens no passage holds
+    are left out."""
     if not tokens:
         return {}
     marks = ",".join("?" for _ in tokens)
-    sql = f"SELECT term, first, docs FROM passages_vocab WHERE term IN ({marks})"
-    return {term: (first, docs) for term, first, docs in gen.query(sql, list(tokens))}
+    sql = f"SELECT term, first, docs, id FROM passages_vocab WHERE term IN ({marks})"
+    return {
+        term: Token(Span(first, docs), id_)
+        for term, first, docs, id_ in gen.query(sql, list(tokens))
+    }

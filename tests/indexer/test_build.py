@@ -112,7 +112,9 @@ def test_first_build_manifest_json_describes_the_generation(built_index, embedde
     assert set(manifest["files"]) == {"passages.sqlite", "vectors.faiss", "embeddings.npy",
                                       "sentence_vectors.npy", "sentence_alone.npy",
                                       "sentence_offsets.npy", "keyword_rows.npy",
-                                      "keyword_counts.npy", "passage_lengths.npy"}  # fmt: skip
+                                      "keyword_counts.npy", "passage_lengths.npy",
+                                      "pair_keys.npy", "pair_starts.npy", "pair_rows.npy",
+                                      "pair_counts.npy"}  # fmt: skip
     for name, digest in manifest["files"].items():
         assert sha256_file(generation / name) == digest
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import sqlite3
 
@@ -253,6 +254,8 @@ QUESTIONS = (
     "e-commerce and the organisation's programme",  # a split word, spelling variants
     "Tuvalu Tuvalu sea-level rise rise",  # repeated words
     "the United Nations Charter, Article 41",
+    "e-commerce platforms and sea-level rise",  # phrases of three tokens: FTS5 scores them
+    "Security Council Security Council",  # the same phrase twice counts twice, as in FTS5
 )
 
 
@@ -363,3 +366,30 @@ def test_a_generations_words_are_looked_up_once_and_score_as_before(
     assert asked == []  # every token known from the first question
     assert first == keyword.KeywordLeg().search(gen, leg.queries(gen, "Kuwait fisheries zzyzx"), 20)
     assert again == keyword.KeywordLeg().search(gen, leg.queries(gen, "fisheries of Kuwait"), 20)
+
+
+def test_the_pair_arrays_hold_the_passages_fts5_finds_a_phrase_in(
+    filtered_index: store.Generation,
+):
+    """Every two words side by side in some passages (and a few pairs in no text): the
+    passages holding them so are those FTS5 matches the phrase in, across the title, section
+    and text, never across a column's or a passage's end."""
+    gen, leg = filtered_index, keyword.KeywordLeg()
+    texts = [r[0] for r in gen.query("SELECT text FROM passages ORDER BY id LIMIT 40")]
+    titles = [r[0] for r in gen.query("SELECT title FROM documents LIMIT 5")]
+    words = [w for text in texts + titles for w in keyword._TERM.findall(text)]
+    phrases = {f"{a} {b}" for a, b in itertools.pairwise(words)}
+    phrases |= {"council tuna", "zzyzx security"}
+    checked = 0
+    for phrase in sorted(phrases):
+        tokens = fts_tokens([phrase])[phrase]
+        if len(tokens) != 2:
+            continue
+        spans = leg._spans(gen, tokens)
+        pair = keyword._pair(gen, tokens, spans)
+        found = gen.postings.holding(pair[0]).tolist() if pair else []
+        rows = gen.query("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rowid",
+                         [keyword._quote(phrase)])  # fmt: skip
+        assert found == [r[0] for r in rows], phrase
+        checked += 1
+    assert checked > 1000
