@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import faiss
 import numpy as np
-import torch
 
 from indexer.store import Generation
 from indexer.vector_index import search_parameters
@@ -23,6 +22,8 @@ def as_float32(vectors: np.ndarray) -> np.ndarray:
     """float16 vectors as float32, the same floats as numpy's cast. The conversion was most
     of the re-score's time: numpy's cast goes one element at a time (0.6 ms for a page's 900
     sentence vectors), torch's runs in SIMD (0.03 ms; docs/performance.md)."""
+    import torch  # here: a command that never re-scores (`confsearch index`) skips its import
+
     return torch.from_numpy(np.require(vectors, requirements=["C", "W"])).float().numpy()
 
 

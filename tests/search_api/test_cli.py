@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,24 @@ def test_second_index_run_is_unchanged_and_embeds_nothing(tmp_path: Path, corpus
     in_index, embedded = map(int, SUMMARY.search(second.stdout).groups())
     assert embedded == 0
     assert in_index == int(SUMMARY.search(first.stdout).group(1))
+
+
+def test_an_unchanged_corpus_is_checked_without_loading_torch(tmp_path: Path, corpus_dir: Path):
+    """Re-running `confsearch index` on an unchanged corpus is a second's work: it must not
+    pay torch's import (about 2 s), which only embedding and searching need."""
+    index_dir = tmp_path / "index"
+    assert invoke("index", corpus_dir, "--index-dir", index_dir, "--model", "fake").exit_code == 0
+    script = (
+        "import sys\nfrom search_api.cli import app\n"
+        f"try:\n    app(['index', {str(corpus_dir)!r}, '--index-dir', {str(index_dir)!r},"
+        " '--model', 'fake'])\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print('torch loaded:', 'torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).parents[2], timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "unchanged, nothing to publish" in done.stdout
+    assert done.stdout.strip().endswith("torch loaded: False")
 
 
 def test_index_reports_an_empty_file_skipped_with_its_reason(tmp_path: Path, corpus_dir: Path):
