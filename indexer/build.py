@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 # 3: its countries without the voters' and the United Kingdom's full name read whole;
 # 4: the Congo of 1960-1963 and Zaire as COD (indexer/countries.py); 5: a resolution's
 # unnumbered operative clauses before its numbered ones as its "Operative part"; 6: their
-# references, and those of a resolution that numbers nothing, made in the "operative" part.
-CHUNKER_VERSION = 6
+# references, and those of a resolution that numbers nothing, made in the "operative" part;
+# 7: the collection's notes after an adoption line cite nothing (indexer/citations.py).
+CHUNKER_VERSION = 7
 
 
 @dataclass

@@ -15,11 +15,15 @@ import re
 from dataclasses import dataclass
 
 from indexer.normalise import NormalisedText
-from indexer.resolutions import opens_operative
+from indexer.resolutions import adopted, opens_operative
 
 PREAMBLE = "preamble"
 OPERATIVE = "operative"  # an operative clause without a number ("Reaffirms its resolution 38")
 _TRIGGER = re.compile(r"\bresolutions?\b", re.IGNORECASE)
+# The collection's notes after an adoption line: a note mark, then the note ("3 By its
+# resolution 47 (1948), the Council decided …", "4 Official Records of …"). A numbered
+# paragraph has its point ("3. Requests"), a listed item its brackets ("(1) to investigate").
+_NOTE = re.compile(r"\d{1,3}\s+[^\s.)]")
 _ASSEMBLY = re.compile(r"General\s+Assembly\s*(?:in\s+its\s+|its\s+)?$", re.IGNORECASE)
 # One reference: a number and its year in brackets (or a slip of them), or a bare number.
 _ITEM = re.compile(
@@ -47,8 +51,11 @@ class Reference:
 def extract(text: NormalisedText, own_number: int | None = None) -> list[Reference]:
     """The resolutions the text refers to, each once per paragraph, in order."""
     found: dict[tuple[int, str], Reference] = {}
-    operative = numbered = False
+    operative = numbered = after_adoption = False
     for i, block in enumerate(text.blocks):
+        if after_adoption and _NOTE.match(block.text):
+            continue  # an editor's note: 39 (1948)'s names 47 (1948), adopted months later
+        after_adoption = after_adoption or adopted(block.text)
         numbered = numbered or block.paragraph is not None
         # the operative part begins at its first numbered paragraph or at the first clause
         # that does something, numbered or not ("Reaffirms its resolution 38 (1948)")

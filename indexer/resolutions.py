@@ -183,6 +183,11 @@ def _read_adoption(text: str, resolution: Resolution) -> None:
         )
 
 
+def adopted(text: str) -> bool:
+    """Whether a block of text holds an adoption line ("Adopted at the 230th meeting …")."""
+    return _MEETING.search(" ".join(text.split())) is not None
+
+
 def _check_file_name(source: str, resolution: Resolution) -> None:
     named = _FILE_NUMBER.search(source.rsplit("/", 1)[-1])
     if named and int(named.group(1)) != resolution.number:

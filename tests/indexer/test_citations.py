@@ -8,7 +8,7 @@ import json
 import pytest
 
 from indexer import citations, resolutions
-from indexer.normalise import normalise
+from indexer.normalise import NormalisedText, normalise
 from tests.conftest import CORPUS, REPO
 
 GOLD = REPO / "eval" / "citations_gold.json"
@@ -68,18 +68,30 @@ def test_each_reference_carries_its_paragraph_and_the_resolution_never_cites_its
     assert all(r.number != 678 for r in found)
 
 
-def test_a_reference_in_an_operative_clause_without_a_number_is_not_the_preambles():
-    def structured(name: str):
-        text = normalise([(CORPUS / "unsc-resolutions" / name).read_text()])
-        return resolutions.structure(text, resolutions.read(text))
+def _structured(name: str) -> NormalisedText:
+    """A resolution of the collection, read and structured as the indexer does."""
+    text = normalise([(CORPUS / "unsc-resolutions" / name).read_text(encoding="utf-8")])
+    return resolutions.structure(text, resolutions.read(text))
 
+
+def test_a_reference_in_an_operative_clause_without_a_number_is_not_the_preambles():
     # 31 (1947) numbers nothing: "Resolves to tender its good offices … resolution 27 (1947)"
-    assert citations.extract(structured("S_RES_0031_1947_EN_GOLD.txt"), own_number=31) == [
+    assert citations.extract(_structured("S_RES_0031_1947_EN_GOLD.txt"), own_number=31) == [
         citations.Reference(27, 1947, "operative")
     ]
     # 47 (1948): "Having considered …", then "Reaffirms its resolution 38 (1948)" unnumbered
-    found = citations.extract(structured("S_RES_0047_1948_EN_GOLD.txt"), own_number=47)
+    found = citations.extract(_structured("S_RES_0047_1948_EN_GOLD.txt"), own_number=47)
     assert citations.Reference(38, 1948, "operative") in found
+
+
+def test_the_collections_notes_after_the_adoption_line_cite_nothing():
+    # 39 (1948), of 20 January, numbers its clauses A to G; the collection's note 3 says
+    # "By its resolution 47 (1948), the Council decided to increase the membership …": an
+    # editor's words, months later, not a reference the Council made
+    assert citations.extract(_structured("S_RES_0039_1948_EN_GOLD.txt"), own_number=39) == []
+    note = normalise(["Decides to recall its resolution 27 (1947).\n\nAdopted at the 230th "
+                      "meeting by 9 votes to none.\n\n3 See resolution 47 (1948)."])  # fmt: skip
+    assert citations.extract(note) == [citations.Reference(27, 1947, "preamble")]
 
 
 def extraction_scores() -> tuple[int, int, int]:
