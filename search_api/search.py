@@ -20,7 +20,7 @@ import numpy as np
 from indexer.embedding import Embedder
 from indexer.store import Generation
 from search_api import catalogue, clauses, ranking, references, understanding, wording
-from search_api.dense import DenseLeg
+from search_api.dense import DenseLeg, as_float32
 from search_api.filters import Condition, allowed_passages, parse_filters, preferring
 from search_api.fusion import reciprocal_rank
 from search_api.highlight import best_span
@@ -119,9 +119,11 @@ class Searcher:
         return self.watcher.refresh()
 
     def warm_up(self) -> None:
-        """Load the model and read the served generation's light table now, not at the
-        first question."""
+        """Load the model, import what the dense leg re-scores with (torch, imported late so
+        that `confsearch index` never pays for it) and read the served generation's light
+        table now, not at the first question."""
         self.queries.embed("warm up")
+        as_float32(np.zeros((1, 1), dtype=np.float16))
         self._light(self.generation)
 
     def close(self) -> None:
