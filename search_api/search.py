@@ -189,16 +189,20 @@ class Searcher:
         or embedded in the same batch."""
         condition = parse_filters(query.filters)
         gen = self.generation
-        understood = self._understand(gen, query, named)
         pending: Future | None = None
         parts: list[Future] = []
         pooled = False
+        content, spans = "", []
         if query.mode != "keyword":
             content = wording.content(query.text)
+            spans = clauses.spans(content) if self.clause_matching != "off" else []
+            if not spans:  # its vector alone, whatever its words say: asked for at once
+                pending = self.queries.submit(content)
+        understood = self._understand(gen, query, named)
+        if query.mode != "keyword" and pending is None:
             # What the words say ranks the questions that name a country or a year (the
             # preference legs); clauses are for descriptions (docs/evaluation.md).
-            described = self.clause_matching != "off" and not understood
-            spans = clauses.spans(content) if described else []
+            spans = [] if understood else spans
             pooled = bool(spans) and self.clause_matching == "pooled"
             if pooled:
                 pending = self.queries.submit_pooled(content, spans)
