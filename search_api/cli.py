@@ -62,7 +62,7 @@ def index(
     force: Annotated[bool, typer.Option(help="Re-read and re-chunk every document")] = False,
     index_type: Annotated[
         str | None,
-        typer.Option(help="auto, flat, ivf_sq8 or hnsw_sq8 [env CONFSEARCH_INDEX_TYPE]"),
+        typer.Option(help="auto, flat, flat_sq8, ivf_sq8 or hnsw_sq8 [env CONFSEARCH_INDEX_TYPE]"),
     ] = None,
     engine: Annotated[
         str | None,

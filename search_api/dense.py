@@ -13,7 +13,7 @@ import faiss
 import numpy as np
 
 from indexer.store import Generation
-from indexer.vector_index import search_parameters
+from indexer.vector_index import EXHAUSTIVE, search_parameters
 
 EXACT_SCAN_LIMIT = 20_000  # below this many candidates, score them directly
 
@@ -75,7 +75,7 @@ class DenseLeg:
             search = search_parameters(params, selector, depth=4)
             scores, ids = gen.index.search(qv[None, :], n, params=search)
             keep = ids[0] >= 0
-            if keep.sum() >= min(n, len(candidates)) or params.get("type") == "flat":
+            if keep.sum() >= min(n, len(candidates)) or params.get("type") in EXHAUSTIVE:
                 return ids[0][keep], scores[0][keep]
         return _exact(gen, qv, n, candidates)
 

@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     read_memory_mb: int = Field(
         1024, ge=128, description="Memory to read one document; more is skipped, with a reason"
     )
-    index_type: Literal["auto", "flat", "ivf_sq8", "hnsw_sq8"] = Field(
-        "auto", description="FAISS index: auto is flat up to 50k passages, then ivf_sq8"
+    index_type: Literal["auto", "flat", "flat_sq8", "ivf_sq8", "hnsw_sq8"] = Field(
+        "auto", description="FAISS index: auto is flat_sq8 up to 50k passages, then ivf_sq8"
     )
     engine: Literal["local", "ray"] = Field(
         "local", description="Who reads and embeds changed documents: this process, or Ray"

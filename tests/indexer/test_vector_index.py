@@ -21,8 +21,8 @@ def clustered(count: int, dimension: int = 32, seed: int = 0) -> np.ndarray:
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
-def test_auto_is_flat_for_small_corpora_and_ivf_for_large():
-    assert vector_index.choose(1_000) == "flat"
+def test_auto_is_flat_sq8_for_small_corpora_and_ivf_for_large():
+    assert vector_index.choose(1_000) == "flat_sq8"
     assert vector_index.choose(vector_index.FLAT_UP_TO + 1) == "ivf_sq8"
     assert vector_index.choose(10, "hnsw_sq8") == "hnsw_sq8"
     with pytest.raises(ValueError, match="index type"):
@@ -41,6 +41,37 @@ def test_ivf_sq8_finds_the_exact_neighbours_and_stores_a_byte_a_dimension():
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found, strict=True)])
     assert recall >= 0.9
     assert index.code_size == vectors.shape[1]
+
+
+def test_flat_sq8_gives_the_exact_neighbours_and_scores_of_a_float32_scan():
+    vectors = clustered(20_000, dimension=64)
+    index, params = vector_index.build(vectors, "flat_sq8")
+    assert params == {"type": "flat_sq8", "k_factor": vector_index.REFINE_FACTOR}
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    rng = np.random.default_rng(1)
+    queries = vectors[rng.choice(len(vectors), 30)] + 0.1 * rng.normal(size=(30, 64))
+    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    for k in (10, 200):
+        truth_scores, truth = exact.search(queries, k)
+        scores, found = index.search(queries, k, params=vector_index.search_parameters(params))
+        assert (found == truth).mean() > 0.99  # ties among near-equal scores may swap
+        np.testing.assert_allclose(scores, truth_scores, rtol=0, atol=1e-6)
+
+
+def test_flat_sq8_keeps_a_filter_and_maps_from_disk(tmp_path: Path):
+    vectors = clustered(5_000)
+    index, params = vector_index.build(vectors, "flat_sq8")
+    faiss.write_index(index, str(tmp_path / "vectors.faiss"))
+    mapped = faiss.read_index(
+        str(tmp_path / "vectors.faiss"), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY
+    )
+    allowed = np.arange(3, 5_000, 11)
+    search = vector_index.search_parameters(params, faiss.IDSelectorBatch(allowed))
+    scores, found = mapped.search(vectors[:3], 5, params=search)
+    assert set(found.ravel()) <= set(allowed.tolist())
+    np.testing.assert_allclose(scores, np.sort(vectors[:3] @ vectors[allowed].T)[:, ::-1][:, :5],
+                               atol=1e-6)  # fmt: skip
 
 
 def test_hnsw_sq8_answers_with_its_parameters():
