@@ -8,16 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 RRF_K = 60
 
 
 def reciprocal_rank(
     rankings: Sequence[Sequence[int]], weights: Sequence[float] | None = None, k: int = RRF_K
-) -> list[tuple[int, float]]:
-    """Ids ordered by fused score, best first, with the score."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, fused scores), best first; equal scores by id. In arrays, as the ranking stays
+    until the page is read (a dict of ~300 ids per question took 0.15 ms)."""
     weights = weights or [1.0] * len(rankings)
-    scores: dict[int, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    lists = [np.asarray(ranking, dtype=np.int64) for ranking in rankings]
+    if not lists or not sum(map(len, lists)):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    ids, where = np.unique(np.concatenate(lists), return_inverse=True)
+    scores = np.zeros(len(ids))
+    offset = 0
+    for ranking, weight in zip(lists, weights, strict=True):
+        # leg after leg, as a running sum would add them: the same floats
+        np.add.at(scores, where[offset : offset + len(ranking)],
+                  weight / (k + np.arange(1, len(ranking) + 1)))  # fmt: skip
+        offset += len(ranking)
+    order = np.lexsort((ids, -scores))
+    return ids[order], scores[order]

@@ -28,43 +28,50 @@ class Candidate:
 
 
 def collapse(
-    table: LightTable, ranked: list[tuple[int, float]], limit: int | None = None
+    table: LightTable, ids: np.ndarray, scores: np.ndarray, limit: int | None = None
 ) -> list[Candidate]:
     """One candidate per passage text (a PDF and a text rendition of one communiqué say the
     same), and no two overlapping passages of one document (a long section is split with
-    overlap): the better one stands for both. With `limit`, the first `limit` candidates
-    only (a page that needs neither facets nor re-ordering): the rest of the ranking is
-    read only for other renditions of those (`also_in`)."""
-    if not ranked:
+    overlap): the better one stands for both. `ids`, `scores`: the ranking, best first.
+    With `limit`, the first `limit` candidates only (a page that needs neither facets nor
+    re-ordering): the rest of the ranking is read only for other renditions of those
+    (`also_in`), and only their documents' rows are read."""
+    if not len(ids):
         return []
-    ids = np.fromiter((pid for pid, _ in ranked), dtype=np.int64, count=len(ranked))
     documents = table.document[ids].tolist()
-    rows = table.documents(documents)
-    kept: list[Candidate] = []
-    by_text: dict[int, Candidate] = {}
-    taken: dict[int, list[tuple[int, int]]] = {}
     starts, ends = table.start[ids].tolist(), table.end[ids].tolist()
     keys = table.text_key[ids]
-    for i, (pid, score) in enumerate(ranked):
-        key = int(keys[i])
+    kept: list[int] = []  # positions in the ranking
+    by_text: dict[int, int] = {}  # text key -> its kept position
+    renditions: dict[int, list[int]] = {}  # kept position -> documents saying the same
+    taken: dict[int, list[tuple[int, int]]] = {}
+    for i, key in enumerate(keys.tolist()):
         same = by_text.get(key)
         if same is not None:
-            _also(same, rows[documents[i]]["source"])
+            renditions.setdefault(same, []).append(documents[i])
             continue
         if limit is not None and len(kept) >= limit:
             # only renditions of what is kept matter now: found in one pass over the keys
             for j in np.flatnonzero(np.isin(keys[i:], list(by_text))).tolist():
-                _also(by_text[int(keys[i + j])], rows[documents[i + j]]["source"])
+                renditions.setdefault(by_text[int(keys[i + j])], []).append(documents[i + j])
             break
         document, start, end = documents[i], starts[i], ends[i]
         seen = taken.setdefault(document, [])
         if any(start < e and s < end for s, e in seen):
             continue
         seen.append((start, end))
-        candidate = Candidate(pid, score, rows[document])
-        by_text[key] = candidate
-        kept.append(candidate)
-    return kept
+        by_text[key] = i
+        kept.append(i)
+    rows = table.documents([documents[i] for i in kept]
+                           + [d for others in renditions.values() for d in others])  # fmt: skip
+    pids, values = ids.tolist(), scores.tolist()
+    out = []
+    for i in kept:
+        candidate = Candidate(pids[i], values[i], rows[documents[i]])
+        for document in renditions.get(i, []):
+            _also(candidate, rows[document]["source"])
+        out.append(candidate)
+    return out
 
 
 def _also(candidate: Candidate, source: str) -> None:
@@ -121,19 +128,18 @@ def facets(candidates: list[Candidate]) -> dict[str, dict[str, int]]:
 def prefer(
     table: LightTable,
     preferences: Preferences,
-    ranked: list[tuple[int, float]],
+    ids: np.ndarray,
+    scores: np.ndarray,
     preferred: dict,
     boost: float,
-) -> list[tuple[int, float]]:
-    """The fused ranking re-ordered so that passages of documents matching what the
-    question's words say move up: each gains `boost` times the share of understood fields
-    its document matches. Nothing is dropped: a wrong reading costs places, not the answer.
-    Done before `collapse`, so that collapsing can stop at the page (a document's passages
-    all gain alike: of overlapping ones, it keeps the same)."""
-    if not ranked:
-        return []
-    ids = np.fromiter((pid for pid, _ in ranked), dtype=np.int64, count=len(ranked))
-    scores = np.fromiter((score for _, score in ranked), dtype=np.float64, count=len(ranked))
-    scores += boost * preferences.shares(table.document[ids], preferred)
+) -> tuple[np.ndarray, np.ndarray]:
+    """The fused ranking (ids, scores) re-ordered so that passages of documents matching
+    what the question's words say move up: each gains `boost` times the share of understood
+    fields its document matches. Nothing is dropped: a wrong reading costs places, not the
+    answer. Done before `collapse`, so that collapsing can stop at the page (a document's
+    passages all gain alike: of overlapping ones, it keeps the same)."""
+    if not len(ids):
+        return ids, scores
+    scores = scores + boost * preferences.shares(table.document[ids], preferred)
     order = np.argsort(-scores, kind="stable")  # ties keep the fused order
-    return list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))
+    return ids[order], scores[order]

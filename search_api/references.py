@@ -12,6 +12,8 @@ import itertools
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from indexer.store import Generation
 from search_api import wording
 from search_api.filters import Condition
@@ -131,18 +133,19 @@ def paragraph_numbers(paragraphs: str | None) -> set[str]:
 
 
 def pin(
-    ranked: list[tuple[int, float]], pinned: list[Pin], limit: int, by_rank: bool
-) -> list[tuple[int, float]]:
-    """`ranked` with up to `limit` pinned passages first: the asked paragraph's, then those
-    the ranking found best (`by_rank`: the question asks more than the name), then the rest
-    in reading order."""
+    ids: np.ndarray, scores: np.ndarray, pinned: list[Pin], limit: int, by_rank: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ranking (ids, scores) with up to `limit` pinned passages first: the asked
+    paragraph's, then those the ranking found best (`by_rank`: the question asks more than
+    the name), then the rest in reading order."""
     if not pinned:
-        return ranked
-    position = {pid: i for i, (pid, _) in enumerate(ranked)} if by_rank else {}
+        return ids, scores
+    position = {pid: i for i, pid in enumerate(ids.tolist())} if by_rank else {}
     first = sorted(
-        pinned, key=lambda p: (not p.asked, position.get(p.passage_id, len(ranked)), p.order)
+        pinned, key=lambda p: (not p.asked, position.get(p.passage_id, len(ids)), p.order)
     )[:limit]
-    top = (ranked[0][1] if ranked else 0.0) + 1.0
-    chosen = {p.passage_id for p in first}
-    head = [(p.passage_id, top + len(first) - i) for i, p in enumerate(first)]
-    return head + [(pid, score) for pid, score in ranked if pid not in chosen]
+    top = (float(scores[0]) if len(scores) else 0.0) + 1.0
+    chosen = np.array([p.passage_id for p in first], dtype=np.int64)
+    rest = ~np.isin(ids, chosen)
+    head = top + len(first) - np.arange(len(first))
+    return np.concatenate([chosen, ids[rest]]), np.concatenate([head, scores[rest]])

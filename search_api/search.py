@@ -291,15 +291,17 @@ class Searcher:
                 legs.first_strict_keyword = None
                 weights += [self.preference_leg_weight] * (len(ranked) - len(weights))
             with stage("fusion"):
-                fused = reciprocal_rank(ranked, weights, k=self.rrf_k)
-                fused = references.pin(fused, legs.pinned, legs.pin_limit, legs.by_rank)
+                ids, scores = reciprocal_rank(ranked, weights, k=self.rrf_k)
+                ids, scores = references.pin(ids, scores, legs.pinned, legs.pin_limit,
+                                             legs.by_rank)  # fmt: skip
                 table = self._light(legs.gen)
                 if legs.preferred:
-                    fused = ranking.prefer(table, self._preferences(legs.gen), fused,
-                                           legs.preferred, self.preference_boost)  # fmt: skip
+                    ids, scores = ranking.prefer(table, self._preferences(legs.gen), ids,
+                                                 scores, legs.preferred,
+                                                 self.preference_boost)  # fmt: skip
                 # the whole pool where facets or groups read it; else one page
                 limit = None if query.facets or query.group_by else query.wanted
-                candidates = ranking.collapse(table, fused, limit)
+                candidates = ranking.collapse(table, ids, scores, limit)
             if query.group_by == "year":  # every year of one round's pool: no deepening
                 return candidates, ranking.by_year(candidates, query.per_document, query.order)
             units = ranking.group(candidates, query.per_document) if query.group_by else candidates

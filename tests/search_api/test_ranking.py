@@ -21,18 +21,18 @@ class Table:
         return {r: {"document_id": sources[r], "source": sources[r]} for r in set(rowids)}
 
 
-RANKED = [(0, 0.9), (1, 0.8), (2, 0.7), (4, 0.6), (3, 0.5)]
+IDS, SCORES = np.array([0, 1, 2, 4, 3]), np.array([0.9, 0.8, 0.7, 0.6, 0.5])
 
 
 def test_collapse_keeps_one_passage_per_text_and_per_overlap():
-    kept = ranking.collapse(Table(), RANKED)
+    kept = ranking.collapse(Table(), IDS, SCORES)
 
     assert [c.passage_id for c in kept] == [0, 1, 4]
     assert kept[0].also_in == ["a.pdf"]
 
 
 def test_a_page_of_candidates_still_names_the_renditions_ranked_below_it():
-    kept = ranking.collapse(Table(), RANKED, limit=2)
+    kept = ranking.collapse(Table(), IDS, SCORES, limit=2)
 
     assert [c.passage_id for c in kept] == [0, 1]
     assert kept[0].also_in == ["a.pdf"]  # passage 3, ranked last, says the same
