@@ -12,22 +12,23 @@ NEIGHBOUR_MARGIN = 0.05
 def best_span(
     text: str,
     spans: list[tuple[int, int]],
-    sentence_vectors: np.ndarray,
-    qv: np.ndarray | None,
+    similarities: np.ndarray | None,
     words: list[str],
 ) -> tuple[int, int]:
-    """Offsets in `text` of the sentence closest to the question's vector `qv` (each
-    sentence's vector a row of `sentence_vectors`), with a bonus for the question's `words`;
-    the whole text when it has no sentences."""
+    """Offsets in `text` of the sentence closest to the question (`similarities`: each
+    sentence's cosine to the question's vector, or None), with a bonus for the question's
+    `words`; the whole text when it has no sentences."""
     if not spans:
         return 0, len(text)
     scores = np.zeros(len(spans), dtype=np.float32)
-    if qv is not None and sentence_vectors.shape == (len(spans), len(qv)):
-        scores += sentence_vectors.astype(np.float32) @ qv
+    if similarities is not None and len(similarities) == len(spans):
+        scores += similarities
     if words:
-        for i, (s, e) in enumerate(spans):
-            sentence = text[s:e].lower()
-            scores[i] += WORD_BONUS * sum(w in sentence for w in words) / len(words)
+        lowered = [text[s:e].lower() for s, e in spans]
+        scores += np.array(
+            [WORD_BONUS * sum(w in sentence for w in words) / len(words) for sentence in lowered],
+            dtype=np.float32,
+        )
     best = int(np.argmax(scores))
     start, end = spans[best]
     # A short best sentence often needs its neighbour to make sense.

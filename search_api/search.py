@@ -365,13 +365,16 @@ class Searcher:
         and the sentence that answers best."""
         ids = [c.passage_id for c in shown]
         rows = read_full(legs.gen, ids)
-        sentences = legs.gen.sentence_vectors(ids)
         similarities: list = [None] * len(ids)
-        if legs.qv is not None:
+        per_sentence: list = [None] * len(ids)
+        if legs.qv is not None and ids:
             similarities = self.dense.similarities(legs.gen, legs.qv, ids)
+            # every shown passage's sentences in one product, not one per passage
+            vectors, counts = legs.gen.gather_sentences(np.asarray(ids))
+            per_sentence = np.split(as_float32(vectors) @ legs.qv, np.cumsum(counts)[:-1])
         return {
-            c.passage_id: _hit(c, rows[c.passage_id], vectors, similarity, legs.qv, words)
-            for c, vectors, similarity in zip(shown, sentences, similarities, strict=True)
+            c.passage_id: _hit(c, rows[c.passage_id], sentences, similarity, words)
+            for c, sentences, similarity in zip(shown, per_sentence, similarities, strict=True)
         }
 
     # -- documents and health -----------------------------------------------------------
@@ -407,13 +410,13 @@ def _narrow(passages: np.ndarray | None) -> bool:
 def _hit(
     candidate: Candidate,
     row,
-    sentence_vectors: np.ndarray,
+    sentences: np.ndarray | None,
     similarity: float | None,
-    qv: np.ndarray | None,
     words: list[str],
 ) -> Hit:
+    """`sentences`: each of the passage's sentences' similarity to the question (or None)."""
     spans = [tuple(span) for span in json.loads(row["sentences"])]
-    start, end = best_span(row["text"], spans, sentence_vectors, qv, words)
+    start, end = best_span(row["text"], spans, sentences, words)
     return Hit(
         passage_id=candidate.passage_id,
         ordinal=row["ordinal"],
