@@ -13,6 +13,7 @@ pruning, so bm25 scores every passage that holds any of the words.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import sqlite3
@@ -129,6 +130,7 @@ def fts_queries(text: str, doc_counts: DocCounts | None = None, passages: int = 
     return [_join(words, pairs)]
 
 
+@functools.lru_cache(maxsize=1 << 16)  # words recur from question to question
 def _spelt(word: str) -> tuple[str, ...]:
     return (word, *variants(word))
 

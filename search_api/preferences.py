@@ -66,4 +66,5 @@ class Preferences:
         allowed = allowed_documents(self.gen, filters)
         if allowed is not None:
             sets.append(allowed)
-        return functools.reduce(np.intersect1d, sets)
+        # sorted sets: bisection keeps what the others hold, in order (intersect1d sorts)
+        return functools.reduce(lambda kept, other: kept[member(kept, other)], sets)

@@ -21,12 +21,12 @@ from indexer.embedding import Embedder
 from indexer.store import Generation
 from search_api import catalogue, clauses, ranking, references, understanding, wording
 from search_api.dense import DenseLeg, as_float32
-from search_api.filters import Condition, allowed_passages, parse_filters, preferring
+from search_api.filters import Condition, allowed_passages, parse_filters
 from search_api.fusion import reciprocal_rank
 from search_api.highlight import best_span
 from search_api.keyword import KeywordLeg, terms
 from search_api.metrics import record, stage, timed_search
-from search_api.preferences import UNKNOWN_MATCHES, Preferences
+from search_api.preferences import Preferences
 from search_api.query import Query, QueryError, QueryLimits
 from search_api.query_embedding import QueryEmbedder
 from search_api.ranking import Candidate
@@ -65,8 +65,8 @@ class _Legs:
     pin_limit: int
     by_rank: bool  # the question asks more than names: pinned passages by their rank
     preferred: dict  # understood from the words: {field: value} documents should match
-    strict: Condition | None = None  # the filters and every preference as filters
-    strict_candidates: np.ndarray | None = None  # the passages `strict` allows
+    # the passages the filters and every preference (as filters) allow; None: no strict round
+    strict_candidates: np.ndarray | None = None
     first_strict_keyword: list[int] | None = None  # the keyword leg's first round within it
     strict_matches: list = field(default_factory=list)  # its queries there: the words not read
     strict_scores: dict | None = None  # their kept scores: None when scored within it alone
@@ -225,10 +225,10 @@ class Searcher:
         kept: dict = {}  # the preferences the strict condition holds
         if legs.preferred and self.preference_leg_weight > 0:
             with stage("filter"):
-                strict = self._strict(gen, query, legs.preferred)
+                strict = self._strict(gen, condition, legs.preferred)
             if strict is not None:
-                legs.strict, kept, legs.strict_candidates = strict
-        if legs.strict is not None and legs.matches:
+                kept, legs.strict_candidates = strict
+        if legs.strict_candidates is not None and legs.matches:
             with stage("keyword"):
                 # Within the documents the readings select, "Tonga" or "78th session" select
                 # nothing more: there the rest of the question ranks (docs/evaluation.md).
@@ -281,7 +281,7 @@ class Searcher:
             weights = [1.0] * len(ranked)
             if legs.clauses is not None and len(ranked) == 2:  # dense, keyword
                 weights[1] = CLAUSE_KEYWORD_WEIGHT
-            if legs.strict is not None:
+            if legs.strict_candidates is not None:
                 # The legs again, among the documents that match every preference: a
                 # matching document's passages come into the pool even when the open legs
                 # rank them too low to reach it.
@@ -310,21 +310,19 @@ class Searcher:
             depth *= 4
 
     def _strict(
-        self, gen: Generation, query: Query, preferred: dict
-    ) -> tuple[Condition, dict, np.ndarray] | None:
-        """The filters with every preference as a filter too, the preferences kept and the
-        passages they allow; when no document matches all of them, the organisation and
-        document type read (the readings most often wrong: "Security Council seats" in a
-        speech) are let go, then all."""
+        self, gen: Generation, filters: Condition, preferred: dict
+    ) -> tuple[dict, np.ndarray] | None:
+        """The preferences kept and the passages that match them all and the filters; when
+        no document matches all of them, the organisation and document type read (the
+        readings most often wrong: "Security Council seats" in a speech) are let go, then
+        all."""
         firm = {k: v for k, v in preferred.items() if k in ("year", "date", "country")}
-        filters = parse_filters(query.filters)
         for reading in (preferred, firm):
             if not reading:
                 continue
             documents = self._preferences(gen).matching_all(reading, filters)
             if len(documents):
-                condition = preferring(query.filters, reading, UNKNOWN_MATCHES)
-                return condition, reading, self._light(gen).passages_of(documents)
+                return reading, self._light(gen).passages_of(documents)
         return None
 
     def _preferences(self, gen: Generation) -> Preferences:
