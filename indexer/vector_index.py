@@ -5,8 +5,8 @@
   quantization (a quarter of the bytes), then its best `k_factor`·k re-scored from the float32
   vectors beside them (FAISS's IndexRefineFlat): the scores are the exact inner products,
   and on the corpus's questions the ids too. A flat scan reads all 4·d bytes of every vector
-  from memory a query; at 10,500 MiniLM passages (16 MB, more than the cache keeps while the
-  model runs beside it) that was most of the dense leg's time (docs/performance.md).
+  from memory a query, more than the cache keeps while the model runs beside it: that was
+  most of the dense leg's time (docs/performance.md, "The vector scan in 8 bits").
 - `ivf_sq8`: inverted lists over k-means cells, vectors in 8-bit scalar quantization
   (d bytes a vector + its id); a query scans `nprobe` cells. The default from 50k passages.
   nprobe is at least 32 (`ivf_nprobe`), which keeps recall@10 above 0.95 at 100k and 1M
@@ -28,8 +28,8 @@ import numpy as np
 TYPES = ("auto", "flat", "flat_sq8", "ivf_sq8", "hnsw_sq8")
 EXHAUSTIVE = ("flat", "flat_sq8")  # types that scan every vector: a filter never starves them
 FLAT_UP_TO = 50_000
-# The 8-bit scan's candidates re-scored exactly, per result asked: with 1.5 the ids and
-# scores were the flat index's for all 1,128 dense searches of the shipped questions.
+# The 8-bit scan's candidates re-scored exactly, per result asked: enough for the flat
+# index's ids and scores on every dense search of the shipped questions (performance.md).
 REFINE_FACTOR = 1.5
 TRAIN_SAMPLE = 100_000  # k-means on a sample: enough for 4096 cells, minutes less than all
 
@@ -67,7 +67,7 @@ def build(
         return index, {"type": "flat"}
     if kind == "flat_sq8":
         # One range for all dimensions ("uniform"): unit vectors share it, and its scan was
-        # faster than per-dimension ranges (0.47 against 0.65 ms at 10,500 passages).
+        # faster than per-dimension ranges (docs/performance.md).
         coarse = faiss.IndexScalarQuantizer(
             dimension, faiss.ScalarQuantizer.QT_8bit_uniform, faiss.METRIC_INNER_PRODUCT
         )

@@ -17,7 +17,7 @@ def reciprocal_rank(
     rankings: Sequence[Sequence[int]], weights: Sequence[float] | None = None, k: int = RRF_K
 ) -> tuple[np.ndarray, np.ndarray]:
     """(ids, fused scores), best first; equal scores by id. In arrays, as the ranking stays
-    until the page is read (a dict of ~300 ids per question took 0.15 ms)."""
+    until the page is read (a dict and a sort of tuples cost more: docs/performance.md)."""
     weights = weights or [1.0] * len(rankings)
     lists = [np.asarray(ranking, dtype=np.int64) for ranking in rankings]
     if not lists or not sum(map(len, lists)):
