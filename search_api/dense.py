@@ -108,14 +108,23 @@ def best_sentences(
     sentences): the passages' rows of the memory-mapped sentence vectors gathered into one
     matrix, one matrix product, one maximum per passage. `qv` may hold several vectors as
     rows (a row of results each); `alone`: the sentences embedded on their own."""
-    vectors, counts = gen.gather_sentences(ids, alone=alone)
+    scores, counts = sentence_scores(gen, ids, qv, alone)
     best = np.full((len(counts), *qv.shape[:-1]), np.nan, dtype=np.float32)
     some = counts > 0
     if some.any():
-        scores = as_float32(vectors) @ qv.T
         firsts = np.cumsum(counts[some]) - counts[some]  # reduceat needs non-empty segments
         best[some] = np.maximum.reduceat(scores, firsts)
     return best.T
+
+
+def sentence_scores(
+    gen: Generation, ids: np.ndarray, qv: np.ndarray, alone: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every sentence of the passages `ids` against `qv` (a row per sentence, passage after
+    passage; a column per row of `qv`), and how many sentences each passage has: one gather
+    from the memory-mapped vectors, one conversion, one product."""
+    vectors, counts = gen.gather_sentences(ids, alone=alone)
+    return as_float32(vectors) @ qv.T, counts
 
 
 def clause_scores(

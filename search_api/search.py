@@ -20,7 +20,7 @@ import numpy as np
 from indexer.embedding import Embedder
 from indexer.store import Generation
 from search_api import catalogue, clauses, ranking, references, understanding, wording
-from search_api.dense import DenseLeg, as_float32
+from search_api.dense import DenseLeg, as_float32, sentence_scores
 from search_api.filters import Condition, allowed_passages, parse_filters
 from search_api.fusion import reciprocal_rank
 from search_api.highlight import best_span
@@ -368,8 +368,8 @@ class Searcher:
         if legs.qv is not None and ids:
             similarities = self.dense.similarities(legs.gen, legs.qv, ids)
             # every shown passage's sentences in one product, not one per passage
-            vectors, counts = legs.gen.gather_sentences(np.asarray(ids))
-            per_sentence = np.split(as_float32(vectors) @ legs.qv, np.cumsum(counts)[:-1])
+            scores, counts = sentence_scores(legs.gen, np.asarray(ids), legs.qv)
+            per_sentence = np.split(scores, np.cumsum(counts)[:-1])
         return {
             c.passage_id: _hit(c, rows[c.passage_id], sentences, similarity, words)
             for c, sentences, similarity in zip(shown, per_sentence, similarities, strict=True)
