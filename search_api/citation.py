@@ -40,8 +40,15 @@ def _key(document: DocumentInfo) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "", base) or "document"
 
 
+# LaTeX's special characters, in one pass (a backslash's replacement holds braces)
+_BIBTEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    **{c: "\\" + c for c in "{}&%$#_"},
+}  # fmt: skip
+
+
 def _bibtex_escape(text: str) -> str:
-    return re.sub(r"([{}&%$#_])", r"\\\1", text)
+    return re.sub(r"[\\~^{}&%$#_]", lambda m: _BIBTEX_SPECIAL[m.group(0)], text)
 
 
 def bibtex(document: DocumentInfo, url: str | None = None) -> str:

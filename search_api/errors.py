@@ -52,12 +52,20 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+# A filter's value is a union (value, list or range): pydantic says why each member failed,
+# which reads as a type dump ("filters.year.int: …; filters.year.str: …"). One line instead.
+_FILTER_SHAPE = 'a number or text, a list of them, or a range such as {"gte": 2015, "lte": 2019}'
+
+
 def _describe(errors: list[dict]) -> str:
     parts = []
-    for error in errors[:5]:
+    for error in errors:
         loc = list(error.get("loc", ()))
         if loc and loc[0] in ("body", "query", "path", "header"):
             loc = loc[1:]  # where the value came from; the field name follows
+        if len(loc) > 2 and loc[0] == "filters" and error.get("type") != "extra_forbidden":
+            loc = loc[:2]
+            error = {"msg": f"expected {_FILTER_SHAPE}"}
         where = ".".join(str(p) for p in loc)
         if error.get("type") == "json_invalid":
             parts.append("the request body is not valid JSON")
@@ -69,7 +77,7 @@ def _describe(errors: list[dict]) -> str:
             parts.append(f"unknown field {where!r}")
         else:
             parts.append(f"{where}: {error.get('msg', 'invalid value')}" if where else error["msg"])
-    return "; ".join(parts)
+    return "; ".join(list(dict.fromkeys(parts))[:5])
 
 
 def install(app: FastAPI) -> None:

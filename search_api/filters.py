@@ -8,6 +8,7 @@ are the filterable ones of indexer.fields. Filters select candidate passages in 
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Collection
 from typing import Any, NamedTuple
@@ -68,24 +69,21 @@ def parse_filters(filters: dict | None) -> Condition:
             params.extend(about.params)
             continue
         kind, col = FILTERS[name], column(name)
-        collate = " COLLATE NOCASE" if kind is str else ""
-        if isinstance(value, dict):
-            unknown = set(value) - set(_RANGE)
-            if unknown or not value:
-                raise QueryError(
-                    f"filter {name!r}: a range takes gte, lte, gt or lt, not {sorted(unknown)}"
-                )
-            for op, bound in value.items():
-                clauses.append(f"{col} {_RANGE[op]} ?")
-                params.append(_coerce(name, kind, bound))
+        if name == "date":
+            one = _date_condition(value)
+        elif isinstance(value, dict):
+            one = _range(name, kind, col, value)
         elif isinstance(value, list):
             if not value:
                 raise QueryError(f"filter {name!r}: the list of values is empty")
-            clauses.append(f"{col}{collate} IN ({', '.join('?' for _ in value)})")
-            params.extend(_coerce(name, kind, v) for v in value)
+            collate = " COLLATE NOCASE" if kind is str else ""
+            marks = ", ".join("?" for _ in value)
+            one = Condition(f"{col}{collate} IN ({marks})", [_coerce(name, kind, v) for v in value])
         else:
-            clauses.append(f"{col} = ?{collate}")
-            params.append(_coerce(name, kind, value))
+            collate = " COLLATE NOCASE" if kind is str else ""
+            one = Condition(f"{col} = ?{collate}", [_coerce(name, kind, value)])
+        clauses.append(one.sql)
+        params.extend(one.params)
     return Condition(" AND ".join(clauses), params)
 
 
@@ -147,9 +145,94 @@ def _resolution_number(value: Any) -> int:
     return int(match.group(1))
 
 
+def _range(name: str, kind: type, col: str, value: dict) -> Condition:
+    """`{"gte": x, "lte": y, …}` on a whole-number field; an empty range is a mistake worth
+    saying (year_from=2020&year_to=2010 found nothing, silently)."""
+    unknown = set(value) - set(_RANGE)
+    if unknown or not value:
+        raise QueryError(
+            f"filter {name!r}: a range takes gte, lte, gt or lt, not {sorted(unknown)}"
+        )
+    if kind is not int:
+        raise QueryError(f"filter {name!r} takes a value or a list of values, not a range")
+    bounds = {op: _coerce(name, kind, bound) for op, bound in value.items()}
+    low = max([bounds.get("gte", -(2**63)), bounds.get("gt", -(2**63) - 1) + 1])
+    high = min([bounds.get("lte", 2**63), bounds.get("lt", 2**63 + 1) - 1])
+    if low > high:
+        raise QueryError(f"filter {name!r}: the range from {low} to {high} holds no value")
+    return Condition(" AND ".join(f"{col} {_RANGE[op]} ?" for op in bounds), list(bounds.values()))
+
+
+_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _date_condition(value: Any) -> Condition:
+    """A day, month or year ("1990-08-06", "1990-08", "1990"), a list of them, or a range of
+    them. A document's `date` is a day or a range ("2024-08-20/2024-08-23"), compared as
+    text: a month matches its days, and `lte` a month runs to its last day."""
+    if isinstance(value, dict):
+        unknown = set(value) - set(_RANGE)
+        if unknown or not value:
+            raise QueryError(
+                f"filter 'date': a range takes gte, lte, gt or lt, not {sorted(unknown)}"
+            )
+        sql, params = [], []
+        for op, bound in value.items():
+            start, end = _date_span(bound)
+            # gt/lte a month or year: after (or up to) its end, not its first day
+            text, cmp = {"gte": (start, ">="), "lt": (start, "<"), "gt": (end, ">="),
+                         "lte": (end, "<")}[op]  # fmt: skip
+            sql.append(f"d.date {cmp} ?")
+            params.append(text)
+        spans = {op: _date_span(b) for op, b in value.items()}
+        low = max([s for op, (s, e) in spans.items() if op == "gte"]
+                  + [e for op, (s, e) in spans.items() if op == "gt"] or [""])  # fmt: skip
+        high = min([e for op, (s, e) in spans.items() if op == "lte"]
+                   + [s for op, (s, e) in spans.items() if op == "lt"] or ["~"])  # fmt: skip
+        if low >= high:
+            raise QueryError(f"filter 'date': the range from {low} to {high} holds no day")
+        return Condition(" AND ".join(sql), params)
+    values = _listed(value)
+    if not values:
+        raise QueryError("filter 'date': the list of values is empty")
+    spans = [_date_span(v) for v in values]
+    sql = " OR ".join("(d.date >= ? AND d.date < ?)" for _ in spans)
+    return Condition(f"({sql})", [text for span in spans for text in span])
+
+
+def _date_span(value: Any) -> tuple[str, str]:
+    """The text bounds [start, end) of a day, month or year, as documents' dates compare."""
+    text = _coerce("date", str, value)
+    match = _ISO_DATE.match(text)
+    problem = f"filter 'date': {value!r} is not a date such as 1990-08-06, 1990-08 or 1990"
+    if match is None:
+        raise QueryError(problem)
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        if day is not None:
+            start = datetime.date(year, month, day)
+            end = start + datetime.timedelta(days=1)
+            return start.isoformat(), end.isoformat()
+        if month is not None:
+            datetime.date(year, month, 1)
+            return f"{year:04d}-{month:02d}", f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+    except (ValueError, OverflowError):
+        raise QueryError(problem) from None
+    return f"{year:04d}", f"{year + 1:04d}"
+
+
 def _coerce(name: str, kind: type, value: Any) -> int | str:
     if isinstance(value, bool) or value is None or isinstance(value, dict | list):
         raise QueryError(f"filter {name!r}: {value!r} is not a valid value")
+    if name == "country" and str(value).strip():  # who spoke: a code, or a name ("Tuvalu")
+        text = str(value).strip()
+        code = countries.code(text)
+        if code is None and not re.fullmatch(r"[A-Za-z]{3}", text):
+            raise QueryError(
+                f"filter 'country': {value!r} is neither an ISO 3166 alpha-3 code (TUV) nor "
+                "a country's name"
+            )
+        value = code or text.upper()
     if kind is int:
         try:
             number = int(str(value).strip())

@@ -18,7 +18,11 @@ from indexer.store import Generation
 from search_api import wording
 from search_api.filters import Condition
 
-_PARAGRAPH = r"(?:operative\s+)?(?:paragraphs?|paras?\.?|§|op\.?)\s*(?P<{name}>\d{{1,3}})"
+# "paragraph 2", "op. para. 3", "paras. 2-3", "paragraphs 2 and 3"
+_PARAGRAPH = (
+    r"(?:(?:operative|op\.?)\s+)?(?:paragraphs?|paras?\.?|§|op\.?)\s*(?P<{name}>\d{{1,3}})"
+    r"(?:\s*(?P<{name}_sep>[-–]|to|and|,)\s*(?P<{name}_end>\d{{1,3}})(?!\s*\())?"
+)
 _NAMED = re.compile(
     r"(?:(?:" + _PARAGRAPH.format(name="before") + r")\s+of\s+)?"
     r"(?:S\s*/\s*RES\s*/\s*"
@@ -62,8 +66,7 @@ def find(question: str) -> list[Reference]:
         for match in pattern.finditer(question):
             if any(match.start() < e and s < match.end() for s, e in taken):
                 continue
-            groups = match.groupdict()
-            paragraph = groups.get("before") or groups.get("after")
+            paragraph = _paragraphs(match, "before") or _paragraphs(match, "after")
             year = int(match.group("year")) if match.group("year") else None
             found.append(Reference(int(match.group("number")), year, paragraph, *match.span()))
             taken.append(match.span())
@@ -72,6 +75,16 @@ def find(question: str) -> list[Reference]:
     for reference in found:
         unique.setdefault((reference.number, reference.paragraph), reference)
     return list(unique.values())
+
+
+def _paragraphs(match: re.Match, name: str) -> str | None:
+    """The paragraphs a reference names, as passages write them: "2", "2–3" or "2, 3"."""
+    groups = match.groupdict()
+    first, last = groups.get(name), groups.get(f"{name}_end")
+    if not first or not last:
+        return first
+    ranged = groups[f"{name}_sep"] in ("-", "–", "to") and int(first) < int(last)
+    return f"{first}–{last}" if ranged else f"{first}, {last}"
 
 
 def remainder(question: str, references: list[Reference]) -> str:
@@ -85,8 +98,9 @@ def remainder(question: str, references: list[Reference]) -> str:
 @dataclass(frozen=True)
 class Pin:
     passage_id: int
-    asked: bool  # holds the paragraph the question names
+    asked: bool  # holds a paragraph the question names
     order: int  # reading order: the opening, the operative paragraphs, the rest
+    paragraphs: str | None = None  # those it holds: what its citation names
 
 
 def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[Pin]:
@@ -100,9 +114,10 @@ def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[
             f"WHERE d.number = ?{where} ORDER BY (d.year = ?) DESC, d.id, p.ordinal",
             [reference.number, *condition.params, reference.year or 0],
         )
+        wanted = paragraph_numbers(reference.paragraph)
         for row in reading_order(rows):
-            asked = reference.paragraph in paragraph_numbers(row["paragraphs"])
-            out.append(Pin(row["id"], asked, len(out)))
+            asked = wanted & paragraph_numbers(row["paragraphs"])
+            out.append(Pin(row["id"], bool(asked), len(out), paragraphs_text(asked)))
     return out
 
 
@@ -130,6 +145,19 @@ def paragraph_numbers(paragraphs: str | None) -> set[str]:
         elif low:
             out.add(low)
     return out
+
+
+def paragraphs_text(numbers: set[str]) -> str | None:
+    """{"2", "3", "5"} → "2–3, 5": paragraph numbers as a citation writes them."""
+    digits = sorted(int(n) for n in numbers if n.isdigit())
+    runs: list[list[int]] = []
+    for n in digits:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs]
+    return ", ".join(parts + sorted(n for n in numbers if not n.isdigit())) or None
 
 
 def pin(

@@ -54,11 +54,13 @@ class Hit:
     similarity: float | None = None  # cosine similarity to the question
     also_in: list[str] = field(default_factory=list)  # other sources with the same text
     paragraphs: str | None = None  # numbered paragraphs it holds: "2", "4–5"
+    asked: str | None = None  # those of them the question names ("resolution 678 para 2")
 
     @property
     def citation(self) -> str:
-        """What a researcher pastes: "S/RES/660 (1990), para. 2"."""
-        return cite_passage(self.document, self.paragraphs, self.section, self.page)
+        """What a researcher pastes: "S/RES/660 (1990), para. 2" (the paragraph asked for,
+        not the others its passage holds)."""
+        return cite_passage(self.document, self.asked or self.paragraphs, self.section, self.page)
 
     @property
     def id(self) -> str:

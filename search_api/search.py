@@ -370,8 +370,11 @@ class Searcher:
             # every shown passage's sentences in one product, not one per passage
             scores, counts = sentence_scores(legs.gen, np.asarray(ids), legs.qv)
             per_sentence = np.split(scores, np.cumsum(counts)[:-1])
+        asked = {p.passage_id: p.paragraphs for p in legs.pinned if p.asked}
         return {
-            c.passage_id: _hit(c, rows[c.passage_id], sentences, similarity, words)
+            c.passage_id: _hit(
+                c, rows[c.passage_id], sentences, similarity, words, asked.get(c.passage_id)
+            )
             for c, sentences, similarity in zip(shown, per_sentence, similarities, strict=True)
         }
 
@@ -411,8 +414,10 @@ def _hit(
     sentences: np.ndarray | None,
     similarity: float | None,
     words: list[str],
+    asked: str | None = None,
 ) -> Hit:
-    """`sentences`: each of the passage's sentences' similarity to the question (or None)."""
+    """`sentences`: each of the passage's sentences' similarity to the question (or None);
+    `asked`: the paragraphs of it the question names."""
     spans = [tuple(span) for span in json.loads(row["sentences"])]
     start, end = best_span(row["text"], spans, sentences, words)
     return Hit(
@@ -431,4 +436,5 @@ def _hit(
         similarity=similarity,
         also_in=candidate.also_in,
         paragraphs=row["paragraphs"],
+        asked=asked,
     )

@@ -93,6 +93,14 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+def _cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula ("=HYPERLINK(…)", "+1", "@SUM")
+    starts with an apostrophe, which spreadsheets show as text (OWASP's advice for CSV)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def search_csv(result: SearchResult) -> str:
     """The results as CSV, one row a passage, best first: for spreadsheets and notes."""
     out = io.StringIO()
@@ -100,9 +108,9 @@ def search_csv(result: SearchResult) -> str:
     writer.writerow(CSV_COLUMNS)
     for rank, hit in enumerate(result.hits, start=result.query.offset + 1):
         values = hit.document.values
-        writer.writerow([
+        writer.writerow([_cell(value) for value in [
             rank, hit.citation, values.get("title"), values.get("symbol"), values.get("year"),
             values.get("doc_type"), hit.section, hit.paragraphs, hit.page,
             round(float(hit.score), 5), hit.highlight, hit.text, hit.document.id, hit.source,
-        ])  # fmt: skip
+        ]])  # fmt: skip
     return out.getvalue()

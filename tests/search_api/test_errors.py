@@ -103,6 +103,53 @@ def test_year_too_large_for_the_index_is_rejected_not_a_crash(client: TestClient
     check_error(response, 422, "invalid_request")
 
 
+@pytest.mark.parametrize(
+    ("filters", "words"),
+    [
+        ({"year": {"between": [2015, 2019]}}, ["gte"]),
+        ({"year": True}, ["filters.year", "a number or text"]),
+        ({"year": {"gte": 2015.5}}, ["filters.year", "range"]),
+    ],
+)
+def test_a_filter_of_the_wrong_shape_gets_one_plain_message(client: TestClient, filters, words):
+    # pydantic's reason for each member of the union read as a type dump
+    message = check_error(
+        client.post("/search", json={"query": "climate", "filters": filters}), 422
+    )
+
+    for word in words:
+        assert word in message
+    assert "dict[" not in message and ".int" not in message and ".str" not in message
+
+
+@pytest.mark.parametrize(
+    ("filters", "words"),
+    [
+        ({"year": {"gte": 2020, "lte": 2010}}, ["year", "no value"]),
+        ({"date": "yesterday"}, ["date", "1990-08-06"]),
+        ({"date": {"gte": "2019-13-45"}}, ["date", "2019-13-45"]),
+        ({"date": {"gte": "1990-09", "lt": "1990-08-15"}}, ["date", "no day"]),
+        ({"vote": {"gte": 1}}, ["vote", "not a range"]),
+        ({"country": "Narnia"}, ["country", "Narnia"]),
+    ],
+)
+def test_a_filter_that_can_match_nothing_is_an_error_not_an_empty_page(
+    client: TestClient, filters, words
+):
+    message = check_error(
+        client.post("/search", json={"query": "climate", "filters": filters}), 422
+    )
+
+    for word in words:
+        assert word in message
+
+
+def test_get_search_year_from_after_year_to_is_an_error(client: TestClient):
+    response = client.get("/search", params={"q": "climate", "year_from": 2020, "year_to": 2010})
+
+    assert "year" in check_error(response, 422, "invalid_request")
+
+
 def test_malformed_json_body_is_rejected(client: TestClient):
     response = client.post(
         "/search", content=b'{"query": "climate",', headers={"content-type": "application/json"}

@@ -67,8 +67,11 @@ def first(client: TestClient, query: str, mode: str, **body) -> dict:
         ("Security Council resolution 687 (1991)", "S/RES/687 (1991)"),
         ("resolution 678 paragraph 2", "S/RES/678 (1990), para. 2"),
         ("res 687 para 8", "S/RES/687 (1991), para. 8"),
-        ("S/RES/660 (1990), para. 2", "S/RES/660 (1990), paras. 1–2"),
+        ("S/RES/660 (1990), para. 2", "S/RES/660 (1990), para. 2"),
         ("operative paragraph 3 of resolution 242", "S/RES/242 (1967), para. 3"),
+        ("S/RES/242 (1967), op. para. 3", "S/RES/242 (1967), para. 3"),
+        ("paras. 2-3 of resolution 687", "S/RES/687 (1991), para. 2"),
+        ("paragraphs 3 and 5 of resolution 687", "S/RES/687 (1991), para. 3"),
         ("what did resolution 660 demand of Iraq", "S/RES/660 (1990)"),
     ],
 )
@@ -76,6 +79,28 @@ def test_a_named_resolution_comes_first_in_every_mode(
     client: TestClient, query: str, citation: str, mode: str
 ):
     assert first(client, query, mode)["citation"].startswith(citation)
+
+
+def test_a_passage_of_several_paragraphs_is_cited_by_the_one_asked_for(client: TestClient):
+    hit = first(client, "S/RES/660 (1990), para. 2", "hybrid")
+
+    assert hit["paragraphs"] == "1–2"  # what the passage holds
+    assert hit["citation"] == "S/RES/660 (1990), para. 2"  # what the researcher asked for
+
+
+@pytest.mark.parametrize(
+    ("query", "paragraphs"),
+    [("paras. 2-3 of resolution 687", ["2", "3"]),
+     ("resolution 687 paragraphs 8 to 10", ["8", "9", "10"]),
+     ("paragraphs 3 and 5 of resolution 687", ["3", "5"])],
+)  # fmt: skip
+def test_several_paragraphs_asked_for_come_first_in_order(
+    client: TestClient, query: str, paragraphs: list[str]
+):
+    hits = client.post("/search", json={"query": query, "k": 10}).json()["results"]
+
+    cited = [h["citation"].rsplit(" ", 1)[-1] for h in hits]
+    assert list(dict.fromkeys(cited))[: len(paragraphs)] == paragraphs  # 9 is two passages
 
 
 def test_a_symbol_in_keyword_mode_is_not_read_as_noise(client: TestClient):

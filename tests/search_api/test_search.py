@@ -534,3 +534,40 @@ def test_keyword_leg_ranks_the_passages_of_each_expression_after_the_previous_on
 
     assert merged == together + [i for i in alone if i not in together]
     assert first == together[:3]  # enough passages: the next expression is not searched
+
+
+# -- filters as people write them -----------------------------------------------------------
+
+
+def _documents_of(client, filters: dict) -> set[str]:
+    response = client.post("/search", json={"query": "customs", "k": 50, "filters": filters})
+    assert response.status_code == 200, response.text
+    return {hit["document"]["id"] for hit in response.json()["results"]}
+
+
+def test_a_country_filter_takes_the_name_as_well_as_the_code(client):
+    by_code = _documents_of(client, {"country": "TUV"})
+
+    assert by_code and _documents_of(client, {"country": "Tuvalu"}) == by_code
+    assert _documents_of(client, {"country": "tuv"}) == by_code
+
+
+@pytest.mark.parametrize("when", ["2024-07", "2024", "2024-07-29", ["2019", "2024-07"]])
+def test_a_date_filter_takes_a_day_a_month_or_a_year(client, when):
+    # the communiqué is dated by a range, 2024-07-29/2024-07-31: it counts by its first day
+    found = _documents_of(client, {"date": when})
+
+    assert found and all("communique" in doc for doc in found)
+
+
+@pytest.mark.parametrize(
+    ("bounds", "found"),
+    [
+        ({"gte": "2024-07", "lte": "2024-07"}, True),  # lte a month: to its last day
+        ({"gt": "2024-07"}, False),
+        ({"lt": "2024-07-29"}, False),
+        ({"lte": "2024-07-29"}, True),
+    ],
+)
+def test_a_date_range_bounds_a_month_by_its_days(client, bounds, found):
+    assert bool(_documents_of(client, {"date": bounds})) is found

@@ -1,0 +1,49 @@
+"""Citations for reference managers and spreadsheets survive the text they quote: LaTeX's
+special characters in BibTeX, formulas in CSV cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from indexer.fields import NAMES
+from search_api.citation import bibtex
+from search_api.query import Query
+from search_api.results import DocumentInfo, Hit, SearchResult
+from search_api.serialise import search_csv
+
+
+def _document(**values) -> DocumentInfo:
+    return DocumentInfo(id="doc-1", source="oco/doc.txt", values={n: values.get(n) for n in NAMES})
+
+
+def test_bibtex_escapes_every_latex_special_character():
+    title = r"Tariffs ~ 5% & the ^ of C:\customs {draft} #2 for $ and _"
+    entry = bibtex(_document(title=title, organisation="Customs & Co", year=2024))
+
+    line = next(ln for ln in entry.splitlines() if ln.strip().startswith("title"))
+    assert r"\textasciitilde{}" in line and r"\textasciicircum{}" in line
+    assert r"C:\textbackslash{}customs" in line and r"\{draft\}" in line
+    for escaped in (r"\%", r"\&", r"\#", r"\$", r"\_"):
+        assert escaped in line
+    assert "author = {{Customs \\& Co}}" in entry
+    # what remains holds no bare special character LaTeX would read
+    bare = line.replace(r"\textasciitilde{}", "").replace(r"\textasciicircum{}", "")
+    bare = bare.replace(r"\textbackslash{}", "")
+    assert "~" not in bare and "^" not in bare
+
+
+def _hit(text: str, title: str) -> Hit:
+    return Hit(passage_id=0, ordinal=0, score=1.0, text=text, section=None, page=None,
+               page_end=None, start=0, end=len(text), document=_document(title=title))  # fmt: skip
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_shown_as_text():
+    hits = [_hit('=HYPERLINK("http://x")', "+1 report"), _hit("-5 percent", "@SUM(A1)")]
+    result = SearchResult(Query(text="tariffs"), hits)
+
+    rows = list(csv.DictReader(io.StringIO(search_csv(result))))
+
+    assert rows[0]["text"] == '\'=HYPERLINK("http://x")' and rows[0]["title"] == "'+1 report"
+    assert rows[1]["text"] == "'-5 percent" and rows[1]["title"] == "'@SUM(A1)"
+    assert rows[0]["rank"] == "1" and float(rows[0]["score"]) == 1.0  # numbers stay numbers
