@@ -139,9 +139,9 @@ class Searcher:
         if query.mode == "keyword" and not words and not named:
             raise QueryError("the query has no word to search for; try mode=semantic")
         legs, understood = self._start(query, words, named)
-        candidates, units = self._rank(legs, query)
+        counted, units = self._rank(legs, query)
         page = units[query.offset : query.wanted]
-        facets = ranking.facets(candidates) if query.facets else None
+        facets = ranking.facets(counted) if query.facets else None
         result = SearchResult(query, [], facets=facets, understood=understood)
         if query.group_by == "year":
             hits = self._read(legs, [c for _, _, unit in page for c in unit], words)
@@ -267,13 +267,18 @@ class Searcher:
         return table
 
     def _depth(self, query: Query) -> int:
+        if query.facets or query.group_by == "year":
+            # What is counted (documents per year, per type …) is the first round's pool: its
+            # depth must not follow k or the page, or the counts would change with them.
+            return self.depth
         return max(self.depth, 2 * query.wanted + 10)
 
     def _rank(self, legs: _Legs, query: Query) -> tuple[list[Candidate], list]:
-        """Fused, collapsed candidates and the units of the page (candidates, or groups of
-        them): each leg brings `depth` candidates, four times more while too few units come
-        out and a leg has more to give."""
+        """The candidates counted (the first round's fused, collapsed pool) and the units of
+        the page (candidates, or groups of them): each leg brings `depth` candidates, four
+        times more while too few units come out and a leg has more to give."""
         depth = self._depth(query)
+        counted: list[Candidate] | None = None
         while True:
             ranked = self._legs(legs, depth, legs.candidates, legs.matches, legs.first_keyword,
                                 legs.keyword_scores)  # fmt: skip
@@ -302,11 +307,12 @@ class Searcher:
                 # the whole pool where facets or groups read it; else one page
                 limit = None if query.facets or query.group_by else query.wanted
                 candidates = ranking.collapse(table, ids, scores, limit)
+            counted = candidates if counted is None else counted
             if query.group_by == "year":  # every year of one round's pool: no deepening
-                return candidates, ranking.by_year(candidates, query.per_document, query.order)
+                return counted, ranking.by_year(candidates, query.per_document, query.order)
             units = ranking.group(candidates, query.per_document) if query.group_by else candidates
             if len(units) >= query.wanted or all(len(ids) < depth for ids in ranked):
-                return candidates, units
+                return counted, units
             depth *= 4
 
     def _strict(

@@ -34,3 +34,34 @@ def test_a_years_count_is_of_its_distinct_matching_documents(client: TestClient)
     bucket = next(y for y in body["years"] if y["year"] == 2019)
 
     assert bucket["documents"] == 2  # Tuvalu's and Fiji's 2019 speeches
+
+
+def test_counts_do_not_follow_k_or_the_page(tmp_path):
+    # 30 speeches over 20 years: each leg's pool holds far fewer passages than the corpus,
+    # as a real archive's does. What is counted is one round's pool whatever k and offset
+    # ask for (a deeper pool for a longer page counted more documents: the chart changed).
+    from indexer.build import build
+    from indexer.embedders.fake import FakeEmbedder
+    from search_api.query import Query
+    from search_api.search import Searcher
+    from tests.conftest import CORPUS, copy_corpus
+
+    speeches = sorted(p.name for p in (CORPUS / "ungdc-pacific").glob("*.txt"))[::9][:30]
+    corpus = copy_corpus(tmp_path / "corpus", speeches=speeches, pdf=False)
+    build(corpus, tmp_path / "index", FakeEmbedder())
+    searcher = Searcher(tmp_path / "index", FakeEmbedder())
+    try:
+
+        def counts(**ask) -> tuple:
+            result = searcher.search(Query(text="climate change", facets=True, **ask))
+            return tuple(sorted(result.facets["year"].items()))
+
+        def years(**ask) -> list:
+            result = searcher.search(Query(text="climate change", group_by="year", **ask))
+            return [(y.year, y.documents) for y in result.years]
+
+        assert counts(k=1) == counts(k=50) == counts(k=5, offset=200)
+        assert years(k=3) == years(k=1) + years(k=2, offset=1)
+        assert years(k=1) == years(k=50)[:1]
+    finally:
+        searcher.close()
