@@ -217,7 +217,14 @@ class ConfsearchBox extends HTMLElement {
   #cites = []; // [option, its copy button]: the buttons lie outside the listbox, over their option
   #ignored = []; // understood fields the reader set aside (chips removed)...
   #ignoredQ = ""; // ...for this query text
-  #pick = null; // the year chosen in the chart, when the filter controls are not shown
+  #answers = ""; // the URL of the search the results shown answer (see #current)
+  // A year chosen in the chart narrows the results of the question it was chosen for; a new
+  // question is read afresh, its own years included ("Fiji oceans in 2015" as a "2015" chip),
+  // so the chosen year is dropped then. Kept, it would set aside the year typed, and with it
+  // nothing said why; the chart is counted per question, so its bars mean nothing for another.
+  #pick = null; // the year chosen in the chart...
+  #pickQ = ""; // ...for this question...
+  #pickWas = ["", ""]; // ...and the year controls' values before (with filters="shown")
   #ui = null;
 
   constructor() {
@@ -313,10 +320,16 @@ class ConfsearchBox extends HTMLElement {
     else root.append(h("style", {}, CSS));
     root.append(ui.form, ui.status, ui.panel);
 
-    ui.input.addEventListener("input", () => {
+    // Any edit makes the results shown stale: the highlight goes at once (Enter then searches
+    // the text; it opens a result only once chosen among the results of the text as it is).
+    // Mid-composition (IME) the text is not final yet: it is searched when composed.
+    ui.input.addEventListener("input", (e) => {
       ui.clear.hidden = !ui.input.value;
-      this.#schedule(false);
+      this.#activate(-1);
+      if (!e.isComposing) this.#schedule(false);
     });
+    ui.input.addEventListener("compositionstart", () => this.#activate(-1));
+    ui.input.addEventListener("compositionend", () => this.#schedule(false));
     ui.input.addEventListener("keydown", this.#onKey);
     ui.input.addEventListener("focus", () => {
       if (this.#options.length || ui.msg.childNodes.length) this.#open(true);
@@ -326,7 +339,9 @@ class ConfsearchBox extends HTMLElement {
       this.#schedule(true);
     });
     ui.form.addEventListener("change", (e) => {
-      if (e.target !== ui.input) this.#schedule(true);
+      if (e.target === ui.input) return;
+      if (e.target !== ui.type) this.#pick = null; // years set by hand: the reader's own filter
+      this.#schedule(true);
     });
     ui.clear.addEventListener("click", () => {
       this.#reset(true);
@@ -398,6 +413,7 @@ class ConfsearchBox extends HTMLElement {
     ui.type.value = preset.join(",");
     ui.from.value = this.getAttribute("year-from") || "";
     ui.to.value = this.getAttribute("year-to") || "";
+    this.#pick = null;
   }
 
   #hotkeys() {
@@ -423,16 +439,22 @@ class ConfsearchBox extends HTMLElement {
   };
 
   #onKey = (e) => {
+    if (e.isComposing || e.keyCode === 229) return; // keys of an IME's composition are its own
     const n = this.#options.length;
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       if (!n) return;
       e.preventDefault();
+      if (!this.#current()) {
+        // Stale results are not chosen from: the text as edited is searched now instead.
+        if (this.#key !== this.#url(this.#ui.input.value.trim(), 0)) this.#schedule(true);
+        return;
+      }
       const down = e.key === "ArrowDown";
       if (this.#ui.panel.hidden) this.#open(true);
       this.#activate(this.#active < 0 ? (down ? 0 : n - 1) : (this.#active + (down ? 1 : n - 1)) % n);
-    } else if (e.key === "Enter" && !e.isComposing) {
+    } else if (e.key === "Enter") {
       e.preventDefault();
-      if (this.#active >= 0 && !this.#ui.panel.hidden) this.#go(this.#options[this.#active], e);
+      if (this.#active >= 0 && !this.#ui.panel.hidden && this.#current()) this.#go(this.#options[this.#active], e);
       else this.#schedule(true);
     } else if (e.key === "Escape") {
       if (!this.#ui.panel.hidden) this.#open(false);
@@ -441,6 +463,11 @@ class ConfsearchBox extends HTMLElement {
       e.preventDefault();
     }
   };
+
+  // Whether the results shown answer the box as it is now (its text and filters).
+  #current() {
+    return this.#answers !== "" && this.#answers === this.#url(this.#ui.input.value.trim(), 0);
+  }
 
   #open(open) {
     const ui = this.#ui;
@@ -531,6 +558,10 @@ class ConfsearchBox extends HTMLElement {
     clearTimeout(this.#timer);
     const seq = ++this.#seq;
     if (q !== this.#ignoredQ) [this.#ignored, this.#ignoredQ] = [[], q]; // a new question: read it afresh
+    if (!offset) {
+      this.#activate(-1); // the results shown no longer answer what is asked
+      if (this.#pick != null && q !== this.#pickQ) this.#unpick();
+    }
     this.#ctl?.abort(); // a superseded request is cancelled...
     const ctl = (this.#ctl = new AbortController());
     const url = this.#url(q, offset);
@@ -558,7 +589,7 @@ class ConfsearchBox extends HTMLElement {
     }
     if (seq !== this.#seq) return; // ...and a response to an older query is discarded
     this.#ctl = null;
-    if (res.ok && body && Array.isArray(body.results)) return this.#render(offset, body);
+    if (res.ok && body && Array.isArray(body.results)) return this.#render(offset, body, url);
     const server = res.status < 500 && res.status !== 429 && body?.error?.message;
     this.#fail(res.status === 429 ? "rate-limited" : "error", server);
   }
@@ -576,7 +607,7 @@ class ConfsearchBox extends HTMLElement {
     this.#open(true);
   }
 
-  #render(offset, body) {
+  #render(offset, body, url) {
     const ui = this.#ui;
     this.#busy(false);
     ui.more.disabled = false;
@@ -584,6 +615,7 @@ class ConfsearchBox extends HTMLElement {
     const groups = body.groups || body.results.map((r) => ({ document: r.document, results: [r] }));
     if (!offset) {
       this.#clearResults();
+      this.#answers = url;
       this.#chips(body.understood);
       this.#chart(body.facets?.year);
       ui.panel.scrollTop = 0;
@@ -619,7 +651,8 @@ class ConfsearchBox extends HTMLElement {
     const where = [place, !d.symbol && r.page != null && this.#label("page").replace("{n}", r.page)].filter(Boolean).join(" · ");
     const href = `${this.#api()}/documents/${encodeURIComponent(d.id)}/view?start=${+r.start || 0}&end=${+r.end || 0}#passage`;
     const opt = h("div", { role: "option", id: `o${this.#options.length}`, "aria-selected": "false", class: r.citation ? "opt cited" : "opt", part: "option", "data-href": href }, where && h("span", { class: "where" }, where), snippet(r));
-    const hover = () => this.#active !== this.#options.indexOf(opt) && this.#activate(this.#options.indexOf(opt));
+    // Hovering highlights a result only while the results answer the text as it is.
+    const hover = () => this.#active !== this.#options.indexOf(opt) && this.#current() && this.#activate(this.#options.indexOf(opt));
     opt.addEventListener("pointermove", hover);
     if (r.citation) {
       const button = this.#copyButton(`${r.citation}`);
@@ -664,6 +697,7 @@ class ConfsearchBox extends HTMLElement {
   #clearResults() {
     const ui = this.#ui;
     this.#activate(-1);
+    this.#answers = "";
     this.#options = [];
     this.#cites = [];
     this.#groups = 0;
@@ -752,13 +786,25 @@ class ConfsearchBox extends HTMLElement {
     return ui.from.value && ui.from.value === ui.to.value ? ui.from.value : null;
   }
 
-  // Filters to one year (as the year controls do), or to every year again with null.
+  // Filters the question to one year (as the year controls do), or to every year with null.
   #pickYear(year) {
     const ui = this.#ui;
-    if (this.getAttribute("filters") === "shown") ui.from.value = ui.to.value = year ?? "";
-    else this.#pick = year;
+    if (this.getAttribute("filters") === "shown") {
+      if (this.#pick == null) this.#pickWas = [ui.from.value, ui.to.value];
+      ui.from.value = ui.to.value = year ?? "";
+    }
+    [this.#pick, this.#pickQ] = [year, ui.input.value.trim()];
     ui.input.focus();
     this.#schedule(true);
+  }
+
+  // A new question: the year chosen for the last one goes (the year controls as they were).
+  #unpick() {
+    const ui = this.#ui;
+    if (this.getAttribute("filters") === "shown" && ui.from.value === `${this.#pick}` && ui.to.value === ui.from.value) {
+      [ui.from.value, ui.to.value] = this.#pickWas;
+    }
+    this.#pick = null;
   }
 
   #fail(kind, serverMessage) {

@@ -958,6 +958,238 @@ def test_the_demo_page_passes_an_axe_audit(
         expect(page.locator("confsearch-box .only")).to_be_visible()
         found = audit(page, axe_source)
         assert found == [], no_violations(found, "filtered to a year")
+
+        # Edited after ↓: the older results still shown, none highlighted.
+        page.locator(INPUT).press("ArrowDown")
+        page.locator(INPUT).press_sequentially(" and sea level")
+        assert highlighted(page) is None
+        found = audit(page, axe_source)
+        assert found == [], no_violations(found, "while the question is edited")
         assert errors == []
     finally:
         context.close()
+
+
+# -- results of an older text are never opened; a chart's year belongs to its question -------
+
+TUVALU = "Tuvalu climate change"
+
+
+def highlighted(page: Page) -> str | None:
+    """The input's aria-activedescendant, read at once (no waiting)."""
+    return page.locator(INPUT).get_attribute("aria-activedescendant")
+
+
+def test_an_edit_drops_the_highlight_at_once_and_enter_searches_the_edited_text(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    """The audit's race: ↓ onto a result, type more, Enter at once (within the debounce). The
+    results shown answer the old text: Enter must search the new one, not open the old result."""
+    page = tab.page
+    open_member(page, allowed, api.url, debounce=3000)  # the new results cannot arrive first
+    sent: list[str] = []
+    page.on("request", lambda r: is_search(r.url) and sent.append(r.url))
+    box = page.locator(INPUT)
+    search(page, TUVALU)
+    page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", "o0")
+
+    page.keyboard.type(" ")
+    assert highlighted(page) is None  # dropped with the first key, not when results come
+    expect(page.locator(f"{OPTION}[aria-selected=true]")).to_have_count(0)
+    expect(page.locator(f"{OPTION}.active")).to_have_count(0)
+    page.keyboard.type("in 2019", delay=20)
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        page.keyboard.press("Enter")
+    assert params(info.value.url)["q"] == [f"{TUVALU} in 2019"]
+    assert page.url.startswith(allowed.origin)  # no result was opened
+    data = info.value.json()
+    expect(page.locator(OPTION)).to_have_count(len(data["results"]))
+    assert [params(url)["q"] for url in sent] == [[TUVALU], [f"{TUVALU} in 2019"]]
+
+    # Keyboard only: a result chosen among the current results opens.
+    page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", "o0")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == f"/documents/{data['results'][0]['document']['id']}/view"
+    assert params(page.url)["start"] == [str(data["results"][0]["start"])]
+    assert tab.console_errors == []
+
+
+def test_arrows_on_results_of_an_older_text_search_the_edited_text_first(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    open_member(page, allowed, api.url, debounce=5000)
+    box = page.locator(INPUT)
+    search(page, TUVALU)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("End")  # moving the caret keeps the choice; only an edit drops it
+    expect(box).to_have_attribute("aria-activedescendant", "o0")
+
+    page.keyboard.type(" adaptation")
+    with page.expect_response(lambda r: is_search(r.url), timeout=2_000) as info:
+        page.keyboard.press("ArrowDown")  # searched now, not after the 5 s pause
+    assert params(info.value.url)["q"] == [f"{TUVALU} adaptation"]
+    assert highlighted(page) is None  # nothing chosen among the old results
+    data = info.value.json()
+    expect(page.locator(OPTION)).to_have_count(len(data["results"]))
+    expect(page.locator(STATUS)).not_to_have_text("Searching…")
+
+    page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", "o0")
+    assert tab.console_errors == []
+
+
+def test_hovering_an_older_texts_result_while_typing_does_not_highlight_it(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    open_member(page, allowed, api.url, debounce=3000)
+    box = page.locator(INPUT)
+    search(page, TUVALU)
+    options = page.locator(OPTION)
+    assert options.count() >= 2
+    second = options.nth(1).bounding_box()
+    page.mouse.move(second["x"] + 40, second["y"] + 10)
+    page.mouse.move(second["x"] + 50, second["y"] + 12)
+    expect(box).to_have_attribute("aria-activedescendant", options.nth(1).get_attribute("id"))
+
+    # Typing on (the box keeps focus), the pointer still moving over the old results.
+    for i, key in enumerate(" in 2019"):
+        page.keyboard.type(key)
+        page.mouse.move(second["x"] + 60 + 5 * i, second["y"] + 14)
+        first = options.nth(0).bounding_box()
+        page.mouse.move(first["x"] + 60 + 5 * i, first["y"] + 10)
+        if i:  # (a trailing space alone leaves the question, and its results, as they were)
+            assert highlighted(page) is None, key
+    expect(page.locator(f"{OPTION}.active")).to_have_count(0)
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        page.keyboard.press("Enter")
+    assert params(info.value.url)["q"] == [f"{TUVALU} in 2019"]
+    assert page.url.startswith(allowed.origin)
+    expect(page.locator(OPTION)).to_have_count(len(info.value.json()["results"]))
+
+    # The new results are the pointer's to highlight again.
+    second = options.nth(1).bounding_box()
+    page.mouse.move(second["x"] + 40, second["y"] + 10)
+    page.mouse.move(second["x"] + 45, second["y"] + 11)
+    expect(box).to_have_attribute("aria-activedescendant", options.nth(1).get_attribute("id"))
+    assert tab.console_errors == []
+
+
+def test_an_ime_composition_drops_the_highlight_and_its_enter_stays_the_imes(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    """Composing (an IME, through Chromium's own composition events): the highlight goes when
+    composing starts; Enter within the composition commits it (no search, no result opened);
+    the composed text is searched once committed."""
+    page = tab.page
+    open_member(page, allowed, api.url, debounce=0)
+    box = page.locator(INPUT)
+    search(page, TUVALU)
+    sent: list[str] = []
+    page.on("request", lambda r: is_search(r.url) and sent.append(r.url))
+    page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", "o0")
+    cdp = page.context.new_cdp_session(page)
+
+    cdp.send("Input.imeSetComposition", {"text": " ツバル", "selectionStart": 4, "selectionEnd": 4})
+    assert highlighted(page) is None
+    page.keyboard.press("Enter")  # the IME's: it commits the composition
+    page.keyboard.press("ArrowDown")  # the IME's: its candidates
+    page.wait_for_timeout(300)
+    assert page.url.startswith(allowed.origin)
+    assert sent == []  # nothing searched mid-composition (debounce 0)
+    assert highlighted(page) is None
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        cdp.send("Input.insertText", {"text": " ツバル"})  # committed
+    assert params(info.value.url)["q"] == [f"{TUVALU} ツバル"]
+    expect(page.locator(OPTION)).to_have_count(len(info.value.json()["results"]))
+    assert tab.console_errors == []
+
+
+def test_a_year_picked_on_the_chart_is_dropped_when_a_new_question_is_typed(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    """The audit's case, from the keyboard only: a bar's year narrows the question it was picked
+    for (asked again, or with more results, it stays); a new question is read afresh, so the year
+    typed in it ("in 2024", a year the index holds) is read and shown as a chip, not set aside
+    silently (the audit's "Fiji oceans in 2015", in this small index's years)."""
+    page = tab.page
+    open_member(page, allowed, api.url, k=2)
+    box = page.locator(INPUT)
+    data = search(page, "climate change")
+    assert "2019" in data["facets"]["year"] and len(data["facets"]["year"]) >= 2
+
+    box.focus()
+    for _ in range(10):  # Tab to the chart (one tab stop), then → to the 2019 bar
+        page.keyboard.press("Tab")
+        if (focused(page) or "")[:4].isdigit():
+            break
+    for _ in range(10):
+        if (focused(page) or "").startswith("2019:"):
+            break
+        page.keyboard.press("ArrowRight")
+    assert (focused(page) or "").startswith("2019:")
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        page.keyboard.press("Enter")
+    assert params(info.value.url)["year_from"] == ["2019"] == params(info.value.url)["year_to"]
+    expect(page.locator("confsearch-box .only")).to_contain_text("Only 2019")
+    expect(box).to_be_focused()
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        page.keyboard.press("Enter")  # the same question again: still 2019
+    assert params(info.value.url)["year_to"] == ["2019"]
+    more = page.locator("confsearch-box .more")
+    if more.is_visible():
+        with page.expect_response(lambda r: is_search(r.url)) as info:
+            more.press("Enter")
+        assert params(info.value.url)["year_to"] == ["2019"]
+        box.focus()
+
+    page.keyboard.press("Control+a")
+    page.keyboard.type("Fiji oceans in 2024")
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        page.keyboard.press("Enter")
+    sent = params(info.value.url)
+    assert "year_from" not in sent and "year_to" not in sent, sent
+    assert info.value.json()["understood"]["year"]["value"] == 2024
+    chip = page.locator(BOX).get_by_role("button", name="Remove in 2024", exact=True)
+    expect(chip).to_be_visible()
+    expect(page.locator("confsearch-box .only")).to_be_hidden()
+    assert tab.console_errors == []
+
+
+def test_with_year_controls_a_picked_year_goes_with_its_question_and_typed_years_stay(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    open_member(page, allowed, api.url, filters="shown", **{"year-from": 2010})
+    year_from = page.locator("confsearch-box input[name=year_from]")
+    year_to = page.locator("confsearch-box input[name=year_to]")
+    search(page, "climate change")
+
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        chart = page.get_by_role("toolbar", name="Matches per year")
+        chart.get_by_role("button", name="2019:").click()
+    assert params(info.value.url)["year_to"] == ["2019"]
+    expect(year_from).to_have_value("2019")
+
+    with page.expect_request(lambda r: is_search(r.url)) as request:
+        search(page, "Fiji oceans in 2024")
+    sent = params(request.value.url)
+    assert sent["year_from"] == ["2010"] and "year_to" not in sent  # the controls as they were
+    expect(year_from).to_have_value("2010")
+    expect(year_to).to_have_value("")
+
+    # Years the reader sets in the controls are theirs: they stay for the next question.
+    year_to.fill("2019")
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        year_to.press("Tab")
+    assert params(info.value.url)["year_to"] == ["2019"]
+    with page.expect_request(lambda r: is_search(r.url)) as request:
+        search(page, "Tuvalu sea level")
+    assert params(request.value.url)["year_from"] == ["2010"]
+    assert params(request.value.url)["year_to"] == ["2019"]
+    assert tab.console_errors == []
