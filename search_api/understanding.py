@@ -7,30 +7,63 @@ document types a question names, read from its words.
 of documents that match rank higher, nothing is excluded, so a wrong reading ("Cook" the
 person, a year that is a topic) costs a place or two, never the answer. Only values the index
 holds are read, by any of their names (indexer/countries.py: "Cook Islands" once the index
-holds a document of the Cook Islands, never in the shipped corpus), the longest name first
-("Papua New Guinea", never "New Guinea" inside it), and numbers are years only in a year's
-range and form ("200 people" is no year).
+holds a document of the Cook Islands, never in the shipped corpus; a year it holds documents
+of), the longest name first, whether the index holds it or not ("Papua New Guinea", "American
+Samoa": never the Guinea or the Samoa inside), and numbers are years only in a year's range
+and form ("200 people" is no year) and outside a name ("the 2030 Agenda").
 """
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from indexer import countries
-from search_api import wording
+from search_api import places, wording
 from search_api.references import Reference
 
-_YEAR = r"(19[4-9]\d|20[0-4]\d)"
-_RANGE = re.compile(
-    rf"\b(?:between\s+|from\s+)?{_YEAR}\s*(?:–|—|-|to|until|through|and)\s*{_YEAR}\b",
+_YEARS = r"19[4-9]\d|20[0-4]\d"
+_YEAR = rf"({_YEARS})"
+_AFTER = r"(?!\w|,\d)"  # "in 2019, Tuvalu", never "1990,000" or "1990s"
+_SINGLE = re.compile(rf"(?<![\d,./])\b(?:(in|at|during|of)\s+(?:the\s+)?)?{_YEAR}\b{_AFTER}",
+                     re.IGNORECASE)  # fmt: skip
+
+# A year or a decade, a span of years: "2019", "the 1990s", "1990's", "the early 1960s",
+# "mid-90s", "the '90s", "the nineties", "the nineteen-nineties". A decade in two digits or in
+# words is of the 1900s and needs "the" or early/mid/late before it ("in their 20s" is an
+# age); `_term` reads one.
+_DECADE_WORDS = {"forties": 40, "fifties": 50, "sixties": 60, "seventies": 70, "eighties": 80,
+                 "nineties": 90}  # fmt: skip
+_TERM_PARTS = re.compile(
+    r"(?P<the>the\s+)?(?:(?P<part>early|mid|late)[-\s]*)?"
+    r"(?:(?P<decade>19[4-9]0|20[0-4]0)['’]?s|['’]?(?P<short>[4-9]0)['’]?s"
+    rf"|(?P<nineteen>nineteen[-\s]*)?(?P<word>{'|'.join(_DECADE_WORDS)})|(?P<year>{_YEARS}))",
     re.IGNORECASE,
 )
-_OPEN = re.compile(rf"\b(since|after|from|before|until|prior\s+to)\s+{_YEAR}\b", re.IGNORECASE)
-_SINGLE = re.compile(rf"(?<![\d,./])\b(?:(in|at|during|of)\s+(?:the\s+)?)?{_YEAR}\b(?![\d,])",
+_TERM = re.sub(r"\(\?P<\w+>", "(?:", _TERM_PARTS.pattern)  # the same, to match inside others
+_PARTS = {"early": (0, 3), "mid": (4, 6), "late": (7, 9), None: (0, 9)}
+# "2015–2019", "2015–19", "from 2020 to 2010", "between 2019 and 2015", "from the 1980s to the
+# 1990s": "and" joins a range after "between" or between decades ("in 2019 and 2021" is two
+# years, as "2019 or 2021" is).
+_RANGE = re.compile(
+    rf"\b(?:(?P<between>between)\s+|from\s+)?(?P<a>{_TERM})(?:\s*(?P<dash>[–—-])\s*|"
+    rf"\s+(?P<word>to|until|till|through|and)\s+)(?P<b>{_TERM}|\d\d(?![–—-]\d)){_AFTER}",
+    re.IGNORECASE,
+)
+_OPEN = re.compile(
+    rf"\b(?P<word>since|after|from|before|until|till|prior\s+to)\s+(?P<a>{_TERM}){_AFTER}",
+    re.IGNORECASE,
+)
+_BOUNDS = {"since": "gte", "from": "gte", "after": "gt", "before": "lt", "prior to": "lt",
+           "until": "lte", "till": "lte"}  # fmt: skip
+_TIMELY = re.compile(r"\d|ties\b", re.IGNORECASE)  # what every year, decade or session holds
+_DECADE = re.compile(rf"(?<![\d,./])\b(?:(?:in|at|during|of)\s+)?(?P<a>{_TERM}){_AFTER}",
                      re.IGNORECASE)  # fmt: skip
 # "the 74th session", "the 75th General Assembly": the General Assembly's Nth regular session
 # opened in 1945 + N.
@@ -49,7 +82,7 @@ _MONTH_NAMES = "|".join(
      r"sept\.", *(m[:3] for m in _MONTHS if m != "may"), "sept"]
 )  # fmt: skip
 _DATE = re.compile(
-    rf"\b(?:(\d{{1,2}})\s+)?((?i:{_MONTH_NAMES})|May)(?:\s+(\d{{1,2}}),?)?\s+{_YEAR}\b(?![\d,])"
+    rf"\b(?:(\d{{1,2}})\s+)?((?i:{_MONTH_NAMES})|May)(?:\s+(\d{{1,2}}),?)?\s+{_YEAR}\b{_AFTER}"
 )
 
 # "the 24th conference", "the 26th OCO annual conference": a meeting by its number, read
@@ -109,6 +142,7 @@ class Vocabulary:
     doc_types: frozenset[str]
     conferences: frozenset[str] = frozenset()
     about: frozenset[str] = frozenset()  # countries only documents are about (resolutions')
+    years: frozenset[int] | None = None  # of its documents; None: not known, any is read
 
 
 class Reader:
@@ -116,9 +150,11 @@ class Reader:
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
-        names: dict[str, str | tuple[str, ...]] = {
+        self._years = None if vocabulary.years is None else sorted(vocabulary.years)
+        every = {**countries.aliases(), **places.PLACES}
+        names: dict[str, str | tuple[str, ...] | None] = {
             name: code
-            for name, code in countries.aliases().items()
+            for name, code in every.items()
             # A code as typed ("TUV") names a member; "MDA" in a question is maritime
             # domain awareness, not Moldova, whom documents are only about.
             if code in vocabulary.countries or (code in vocabulary.about and name != code)
@@ -129,6 +165,15 @@ class Reader:
             names.pop(name, None)
             if congos:
                 names[name] = congos if len(congos) > 1 else congos[0]
+        # The longest name wins even when the index holds no document of its place: "American
+        # Samoa" is matched whole and reads nothing, never Samoa. Only the names that hold a
+        # name read are needed for that (a few dozen of the ~800).
+        held = _alternation(names, before=countries.ARTICLE)
+        names |= {
+            name: None
+            for name in every.keys() - names.keys()
+            if held is not None and _names(name, held, "country", []) is not None
+        }
         self._names = _alternation(names, before=countries.ARTICLE)
         self._organisations = _alternation(
             {
@@ -149,8 +194,11 @@ class Reader:
 
     def read(self, question: str, references: list[Reference] = ()) -> Understood:
         taken = [(r.start, r.end) for r in references]  # "242 (1967)" is the resolution's
-        date = _date(question, taken)  # its year is read as a year too, below
-        readings = [*_years(question, taken), *([date] if date else [])]
+        readings = []
+        if _TIMELY.search(question):  # most questions name no time: their reading skips it
+            taken += _other_years(question)  # "the 2030 Agenda", "a cut by 2020"
+            date = _date(question, taken, self._holds)  # its year is read as a year too, below
+            readings += [*_years(question, taken, self._holds), *([date] if date else [])]
         conference = _conference(question, taken, self.vocabulary.conferences)
         if conference is not None:  # before the names: "OCO" in it is the conference's
             readings.append(conference)
@@ -160,6 +208,17 @@ class Reader:
             if reading is not None:
                 readings.append(reading)
         return Understood(readings)
+
+    def _holds(self, value: int | dict) -> bool:
+        """Whether the index holds documents of a year `value` reads (a year or a range). A
+        year of no document is a topic ("targets for 2030"): read, it would match no dated
+        document, and none would match every reading, so the other readings would lose their
+        strict round ("Fiji … the 2030 Agenda" its Fiji passages); it stays words."""
+        if self._years is None:
+            return True
+        low, high = _bounds(value)
+        i = bisect.bisect_left(self._years, low)
+        return i < len(self._years) and self._years[i] <= high
 
 
 def _alternation(
@@ -178,12 +237,17 @@ def _alternation(
 
 
 # A name inside the name of an agreement or a plan ("Parties to the Nauru Agreement", "the
-# Samoa Pathway") says nothing of who spoke; a document type before a number ("resolution
-# 77/276") names one document, not a kind.
-_NAMED_AFTER = re.compile(
-    r"\s+(?:Agreement|Declaration|Pathway|Convention|Accord|Treaty|Process|Plan|Strategy|"
-    r"Programme|Program|Initiative|Group|Framework|Protocol|Partnership|Compact|Trench)\b",
-    re.IGNORECASE,  # "the Paris agreement" as typed
+# Samoa Pathway") says nothing of who spoke, and a year inside one ("the 2030 Agenda", "Agenda
+# 2030") nothing of when; a document type before a number ("resolution 77/276") names one
+# document, not a kind.
+_NAMING = (
+    r"(?:Agreement|Declaration|Pathway|Convention|Accord|Treaty|Process|Plan|Strategy|Agenda|"
+    r"Vision|Programme|Program|Initiative|Group|Framework|Protocol|Partnership|Compact|Trench)"
+)
+_NAMED_AFTER = re.compile(rf"\s+{_NAMING}\b", re.IGNORECASE)  # "the Paris agreement" as typed
+# A target ("a 40 percent cut by 2020") is no more the time of the words than a plan's year.
+_OTHER_YEAR = re.compile(
+    rf"\b(?:(?:{_NAMING}|by)\s+{_YEAR}|{_YEAR}(?=\s+{_NAMING}\b))\b", re.IGNORECASE
 )
 _NUMBER_AFTER = re.compile(r"\s*(?:no\.?\s*)?\d")
 
@@ -206,9 +270,11 @@ def _names(question, found, name: str, taken) -> Reading | None:
         after = _NUMBER_AFTER if name == "doc_type" else _NAMED_AFTER
         if after.match(question, match.end()):
             continue
+        taken.append(match.span())
+        if value is None:  # a place of its own ("American Samoa"): no country of the index
+            continue
         for one in value if isinstance(value, tuple) else (value,):
             codes.setdefault(one, text)
-        taken.append(match.span())
         spans.append(match.span())
     if not codes:
         return None
@@ -234,19 +300,31 @@ def _conference(
     return None
 
 
-def _years(question: str, taken: list[tuple[int, int]]) -> list[Reading]:
-    for pattern, build in ((_RANGE, _range), (_OPEN, _open), (_SESSION, _session)):
+def _other_years(question: str) -> list[tuple[int, int]]:
+    """The spans of the years that are part of a name or a target ("the 2030 Agenda", "Vision
+    2030", "by 2020"): not when the words were said."""
+    return [m.span(1) if m.group(1) else m.span(2) for m in _OTHER_YEAR.finditer(question)]
+
+
+def _years(
+    question: str, taken: list[tuple[int, int]], holds: Callable[[int | dict], bool]
+) -> list[Reading]:
+    """The year a question names: its first range, open range, decade or session, else every
+    single year it names (of those the index `holds`)."""
+    for pattern, build in ((_RANGE, _range), (_OPEN, _open), (_DECADE, _decade),
+                           (_SESSION, _session)):  # fmt: skip
         for match in pattern.finditer(question):
-            if _free(match.span(), taken):
-                value = build(match)
-                if value is not None:
-                    taken.append(match.span())
+            value = build(match) if _free(match.span(), taken) else None
+            if value is not None:
+                taken.append(match.span())  # "after 2024" is no 2024, held or not
+                if holds(value):
                     return [Reading("year", value, match.group(0), (match.span(),))]
     years: dict[int, str] = {}
     spans = []
     for match in _SINGLE.finditer(question):
-        if _free(match.span(), taken):
-            years.setdefault(int(match.group(2)), match.group(0))
+        year = int(match.group(2))
+        if _free(match.span(), taken) and holds(year):
+            years.setdefault(year, match.group(0))
             taken.append(match.span())
             spans.append(match.span())
     if not years:
@@ -255,14 +333,17 @@ def _years(question: str, taken: list[tuple[int, int]]) -> list[Reading]:
     return [Reading("year", value, ", ".join(years.values()), tuple(spans))]
 
 
-def _date(question: str, taken: list[tuple[int, int]]) -> Reading | None:
+def _date(
+    question: str, taken: list[tuple[int, int]], holds: Callable[[int | dict], bool]
+) -> Reading | None:
     """The first month or day of a year the question names, as a range of ISO dates that
     documents' `date` (a day, or the first day of a range) falls in."""
     for match in _DATE.finditer(question):
         day_before, month_name, day_after, year = match.groups()
         month = [m[:3] for m in _MONTHS].index(month_name[:3].lower()) + 1
         day = int(day_before or day_after or 0)
-        if not _free(match.span(), taken) or not 0 <= day <= _days(int(year), month):
+        if (not _free(match.span(), taken) or not holds(int(year))
+                or not 0 <= day <= _days(int(year), month)):  # fmt: skip
             continue
         if day:
             start = datetime.date(int(year), month, day)
@@ -288,16 +369,65 @@ def remainder(question: str, readings: list[Reading]) -> str:
     )
 
 
+def _term(text: str) -> tuple[int, int] | None:
+    """The first and last year of a year or decade as `_TERM` matches it; None for a decade
+    that could be an age ("20s", "nineties" alone)."""
+    term = _TERM_PARTS.fullmatch(text)
+    if term["year"]:
+        return int(term["year"]), int(term["year"])
+    if term["decade"]:
+        first = int(term["decade"])
+    elif term["the"] or term["part"] or term["nineteen"]:
+        first = 1900 + (
+            int(term["short"]) if term["short"] else _DECADE_WORDS[term["word"].lower()]
+        )
+    else:
+        return None
+    low, high = _PARTS[term["part"] and term["part"].lower()]
+    return first + low, first + high
+
+
 def _range(match: re.Match) -> dict | None:
-    low, high = int(match.group(1)), int(match.group(2))
-    return {"gte": low, "lte": high} if low <= high else None
+    first = _term(match["a"])
+    if first is None:
+        return None
+    if len(match["b"]) == 2:  # "2015–19", "1999-00": the years of a decade or so
+        if not match["dash"] or first[0] != first[1]:
+            return None
+        end = first[0] - first[0] % 100 + int(match["b"])
+        end += 100 if end <= first[0] else 0
+        last = (end, end) if end - first[0] <= 10 else None
+    else:
+        last = _term(match["b"])
+    if last is None or (match["word"] == "and" and not match["between"]
+                        and (first[0] == first[1] or last[0] == last[1])):  # fmt: skip
+        return None  # "2019 and 2021": two years
+    return {"gte": min(first[0], last[0]), "lte": max(first[1], last[1])}
 
 
-def _open(match: re.Match) -> dict:
-    word, year = " ".join(match.group(1).lower().split()), int(match.group(2))
-    bounds = {"since": "gte", "from": "gte", "after": "gt", "before": "lt", "prior to": "lt",
-              "until": "lte"}  # fmt: skip
-    return {bounds[word]: year}
+def _open(match: re.Match) -> dict | None:
+    span = _term(match["a"])
+    word = " ".join(match["word"].lower().split())
+    if span is None:
+        return None
+    if word == "from" and span[0] != span[1]:  # "resolutions from the 1960s": of that decade
+        return {"gte": span[0], "lte": span[1]}
+    bound = _BOUNDS[word]
+    return {bound: span[0] if bound in ("gte", "lt") else span[1]}
+
+
+def _decade(match: re.Match) -> dict | None:
+    span = _term(match["a"])
+    return {"gte": span[0], "lte": span[1]} if span and span[0] != span[1] else None
+
+
+def _bounds(value: int | dict) -> tuple[float, float]:
+    """The first and last year a year reading allows (infinite where it is open)."""
+    if isinstance(value, int):
+        return value, value
+    low = value["gte"] if "gte" in value else value["gt"] + 1 if "gt" in value else -math.inf
+    high = value["lte"] if "lte" in value else value["lt"] - 1 if "lt" in value else math.inf
+    return low, high
 
 
 def _session(match: re.Match) -> int | None:
@@ -306,14 +436,16 @@ def _session(match: re.Match) -> int | None:
 
 
 def vocabulary(gen) -> Vocabulary:
-    """The countries (that spoke, or that documents are about), organisations, document types
-    and conferences an index holds."""
+    """The countries (that spoke, or that documents are about), organisations, document types,
+    conferences and years an index holds."""
     rows = gen.query("SELECT DISTINCT country, organisation, doc_type, conference FROM documents")
     about = gen.query("SELECT DISTINCT countries FROM documents WHERE countries IS NOT NULL")
+    years = gen.query("SELECT DISTINCT year FROM documents WHERE year IS NOT NULL")
     return Vocabulary(
         frozenset(r[0].upper() for r in rows if r[0]),
         frozenset(r[1] for r in rows if r[1]),
         frozenset(r[2] for r in rows if r[2]),
         frozenset(r[3] for r in rows if r[3]),
         frozenset(code for (codes,) in about for code in codes.split(",")),
+        frozenset(year for (year,) in years),
     )

@@ -4,16 +4,20 @@ from the words, as preferences; what was understood is in the response."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pycountry
 import pytest
 from fastapi.testclient import TestClient
 
+from indexer import countries
 from indexer.build import build
 from indexer.embedders.fake import FakeEmbedder
+from search_api import places
 from search_api import search as search_module
 from search_api.filters import parse_filters
 from search_api.preferences import UNKNOWN_MATCHES, Preferences
@@ -81,6 +85,130 @@ def test_the_longest_name_wins():
 )
 def test_what_is_not_meant_is_not_read(question: str):
     assert read(question) == {}
+
+
+# Countries whose names lie inside longer names of other places (of these only the short ones'
+# documents are indexed): Samoa, Sudan, Guinea, Georgia, Rhodesia, Germany, Ireland, China.
+INSIDE = Vocabulary(PACIFIC, frozenset(), frozenset(),
+                    about=frozenset({"SDN", "GIN", "GEO", "RHO", "DEU", "IRL", "CHN", "GNB", "GNQ",
+                                     "DOM", "DMA", "NER", "NGA", "ZAF", "TLS", "NLD"}))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the longer place, of which the index holds no document: nothing, never the country inside
+        ("American Samoa customs", None),
+        ("welcoming South Sudan as a new member", None),
+        ("the Republic of South Sudan", None),
+        ("what did New Guinea say about independence", None),
+        ("South Georgia fisheries", None),
+        ("Northern Rhodesia copper", None),
+        ("East Germany and the Council", None),
+        ("the troubles in Northern Ireland", None),
+        ("piracy in the Gulf of Guinea", None),
+        ("Netherlands New Guinea in 1962", None),
+        ("the South China Sea", None),
+        ("Hong Kong Special Administrative Region of China", None),
+        # names that share words, each its own country
+        ("Papua New Guinea and Bougainville", ("PNG", "Papua New Guinea")),
+        ("Guinea-Bissau independence", ("GNB", "Guinea-Bissau")),
+        ("Guinea Bissau independence", ("GNB", "Guinea Bissau")),
+        ("Equatorial Guinea", ("GNQ", "Equatorial Guinea")),
+        ("the Dominican Republic", ("DOM", "the Dominican Republic")),
+        ("Dominica hurricane", ("DMA", "Dominica")),
+        ("Niger and Nigeria", (["NER", "NGA"], "Niger, Nigeria")),
+        ("South Africa apartheid", ("ZAF", "South Africa")),
+        ("the Sudan", ("SDN", "the Sudan")),
+        ("West Germany", ("DEU", "West Germany")),
+        ("Western Samoa independence", ("WSM", "Western Samoa")),
+        ("Indonesian forces in East Timor", ("TLS", "East Timor")),
+    ],
+)  # fmt: skip
+def test_a_country_inside_a_longer_place_name_is_not_read_as_that_country(question, expected):
+    found = {r.field: (r.value, r.text) for r in Reader(INSIDE).read(question).readings}
+    assert found.get("country") == expected
+
+
+def test_a_former_name_reads_the_country_it_names_once_the_index_holds_it():
+    held = Vocabulary(PACIFIC, frozenset(), frozenset(), about=frozenset({"ZMB", "DDR", "SSD"}))
+    found = [Reader(held).read(q).readings[0].value
+             for q in ("Northern Rhodesia", "East Germany", "South Sudan")]  # fmt: skip
+    assert found == ["ZMB", "DDR", "SSD"]
+
+
+def _contained() -> dict[str, set[str]]:
+    """Each ISO 3166 name (of countries, historic countries, common names) or other place
+    name that holds the name of another country as whole words → the codes inside it."""
+    names = {**countries.aliases(), **places.PLACES}
+
+    def words(name: str) -> tuple[str, ...]:
+        return tuple(re.findall(r"[\w'’.()-]+", name if name.isupper() else name.lower()))
+
+    inside: dict[str, set[str]] = {}
+    for inner, code in names.items():
+        if inner in countries.EITHER_CONGO:
+            continue
+        wanted = words(inner)
+        for outer, outer_code in names.items():
+            got = words(outer)
+            if outer_code != code and any(
+                got[i : i + len(wanted)] == wanted for i in range(len(got) - len(wanted) + 1)
+            ):
+                inside.setdefault(outer, set()).add(code)
+    return inside
+
+
+def test_no_iso_name_reads_another_country_inside_it():
+    """For every name of a place (ISO 3166's, historic ones, common names, `places.PLACES`)
+    that holds another country's name: with every other country held, the name reads its
+    own country or, when the index holds none of its documents, nothing."""
+    every = {c.alpha_3 for c in pycountry.countries} | {
+        c.alpha_3 for c in pycountry.historic_countries
+    }
+    names = {**countries.aliases(), **places.PLACES}
+    inside = _contained()
+    assert {"American Samoa", "South Sudan", "New Guinea", "Papua New Guinea"} <= set(inside)
+    readers: dict[str | None, Reader] = {}
+    for outer in inside:
+        code = names[outer]
+        if code not in readers:  # held: every country but this one
+            readers[code] = Reader(Vocabulary(frozenset(every - {code}), frozenset(), frozenset()))
+        read_codes = [r.value for r in readers[code].read(outer).readings]
+        assert read_codes == [], (outer, read_codes)
+    everything = Reader(Vocabulary(frozenset(every), frozenset(), frozenset()))
+    for outer in inside:
+        expected = [] if names[outer] is None else [names[outer]]
+        assert [r.value for r in everything.read(outer).readings] == expected, outer
+
+
+def test_a_longer_place_name_leaves_the_ranking_as_its_words_give_it(tmp_path: Path):
+    """Samoa's speech is indexed, American Samoa's words are only in a communiqué: "American
+    Samoa customs" reads nothing, and the communiqué comes first as without understanding."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    documents = {
+        "samoa.md": ("# Statement\n\nSamoa modernised its customs service and its border "
+                     "controls.", {"doc_type": "speech", "country": "WSM", "year": 2019}),
+        "communique.md": ("# Communiqué\n\nMembers welcomed American Samoa to the customs "
+                          "network.", {"doc_type": "communique", "year": 2019}),
+    }  # fmt: skip
+    for name, (text, meta) in documents.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+        (corpus / f"{name}.meta.json").write_text(json.dumps(meta))
+    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
+                        state_dir=tmp_path / "state")  # fmt: skip
+    question = {"query": "American Samoa customs", "k": 5, "mode": "keyword"}
+    with serve(settings) as client:
+        on = client.post("/search", json=question).json()
+        off = client.post("/search", json={**question, "understand": False}).json()
+        samoa = client.post("/search", json={**question, "query": "Samoa customs"}).json()
+
+    assert on["understood"] == {}
+    assert [r["source"] for r in on["results"]] == [r["source"] for r in off["results"]]
+    assert on["results"][0]["source"] == "communique.md"
+    assert samoa["understood"]["country"]["value"] == "WSM"  # Samoa alone is read
 
 
 def test_two_countries_or_two_years_are_both_preferred():
@@ -171,6 +299,14 @@ def test_questions_without_years_or_countries_rank_as_before(client: TestClient)
         off = client.post("/search", json={"query": question, "k": 10, "understand": False}).json()
         assert [r["id"] for r in on["results"]] == [r["id"] for r in off["results"]], question
         assert on["understood"] == {}
+
+
+def test_a_year_of_no_document_or_of_a_plans_name_is_not_understood(client: TestClient):
+    """The shared index holds 2005, 2019 and 2024: "in 1998" and "the 2030 Agenda" stay
+    words, and the country is still read."""
+    for question in ["Tuvalu climate change in 1998", "what did Tuvalu say about the 2030 Agenda"]:
+        body = client.post("/search", json={"query": question, "k": 5}).json()
+        assert body["understood"] == {"country": {"value": "TUV", "text": "Tuvalu"}}, question
 
 
 def test_an_unknown_field_to_ignore_is_a_clear_error(client: TestClient):
@@ -341,6 +477,98 @@ def test_the_words_of_a_reading_let_go_stay_in_the_preference_round(
 )  # fmt: skip
 def test_a_month_or_day_of_a_year_is_read_as_a_date_range(question, expected):
     assert read(question) == expected
+
+
+NINETIES = {"gte": 1990, "lte": 1999}
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what was said in the 1990s", (NINETIES, "in the 1990s")),
+        ("1990s peacekeeping", (NINETIES, "1990s")),
+        ("the 1990's", (NINETIES, "the 1990's")),
+        ("Tuvalu in the 90s", (NINETIES, "in the 90s")),
+        ("Tuvalu in the ’90s", (NINETIES, "in the ’90s")),
+        ("what did the nineteen-nineties bring", (NINETIES, "the nineteen-nineties")),
+        ("resolutions of the nineties", (NINETIES, "of the nineties")),
+        ("climate during the 2010s", ({"gte": 2010, "lte": 2019}, "during the 2010s")),
+        ("sanctions in the 1960s", ({"gte": 1960, "lte": 1969}, "in the 1960s")),
+        ("the early 1960s", ({"gte": 1960, "lte": 1963}, "the early 1960s")),
+        ("mid-90s peacekeeping", ({"gte": 1994, "lte": 1996}, "mid-90s")),
+        ("the late 1970s", ({"gte": 1977, "lte": 1979}, "the late 1970s")),
+        ("from the 1980s to the 1990s", ({"gte": 1980, "lte": 1999},
+                                         "from the 1980s to the 1990s")),
+        ("in the 1980s and 1990s", ({"gte": 1980, "lte": 1999}, "the 1980s and 1990s")),
+        ("resolutions from the 1960s", ({"gte": 1960, "lte": 1969}, "from the 1960s")),
+        ("since the 1990s", ({"gte": 1990}, "since the 1990s")),
+        ("before the 1990s", ({"lt": 1990}, "before the 1990s")),
+        ("after the 1990s", ({"gt": 1999}, "after the 1990s")),
+        # an age, a count: no decade
+        ("officials in their 20s", None),
+        ("90s", None),
+    ],
+)  # fmt: skip
+def test_a_decade_is_read_as_its_years(question, expected):
+    assert read(question).get("year") == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("climate from 2020 to 2010", ({"gte": 2010, "lte": 2020}, "from 2020 to 2010")),
+        ("climate between 2019 and 2015", ({"gte": 2015, "lte": 2019}, "between 2019 and 2015")),
+        ("climate between 2010 and 2015", ({"gte": 2010, "lte": 2015}, "between 2010 and 2015")),
+        ("2015–19 climate", ({"gte": 2015, "lte": 2019}, "2015–19")),
+        ("climate 2019-20", ({"gte": 2019, "lte": 2020}, "2019-20")),
+        ("the 1999-00 budget", ({"gte": 1999, "lte": 2000}, "the 1999-00")),
+        ("2015 through 2019", ({"gte": 2015, "lte": 2019}, "2015 through 2019")),
+        # "and", "or" without "between": the years themselves
+        ("Tuvalu in 2019 and 2021", ([2019, 2021], "in 2019, 2021")),
+        ("Tuvalu in 2019 or 2021", ([2019, 2021], "in 2019, 2021")),
+        ("in 1990, 1991 and 1992", ([1990, 1991, 1992], "in 1990, 1991, 1992")),
+        # a date, a comma after a year
+        ("the meeting of 2019-12-05", (2019, "of 2019")),
+        ("In 2019, what did Tuvalu say", (2019, "In 2019")),
+    ],
+)  # fmt: skip
+def test_ranges_are_read_in_either_order_and_two_years_stay_two(question, expected):
+    assert read(question).get("year") == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what did Fiji say about the 2030 Agenda",
+        "Agenda 2030 and the oceans",
+        "Vision 2030 for the Pacific",
+        "the 2030 agenda",
+        "it set itself a 40 percent cut by 2020",
+    ],
+)
+def test_a_year_in_a_plans_name_or_a_target_is_no_time(question: str):
+    assert "year" not in read(question)
+
+
+def test_a_year_the_index_holds_no_documents_of_is_not_read():
+    """ "in 1998" where the index holds none of 1998 would leave only undated documents
+    matching: the year stays words (and the other readings keep their strict round)."""
+    held = Reader(Vocabulary(PACIFIC, frozenset(), frozenset(),
+                             years=frozenset({1990, 1994, *range(2005, 2025)})))  # fmt: skip
+
+    def year(question: str):
+        found = {r.field: r.value for r in held.read(question).readings}
+        return found.get("year"), found.get("date")
+
+    assert year("Fiji climate targets for 2030") == (None, None)
+    assert year("Tuvalu in 1998") == (None, None)
+    assert year("the August 1998 resolution") == (None, None)
+    assert year("the 50th session") == (None, None)  # 1995
+    assert year("after 2024") == (None, None)
+    assert year("Tuvalu in 2019 and 2030") == (2019, None)
+    assert year("the 1990s") == (NINETIES, None)  # some of its years are held
+    assert year("between 1995 and 2006") == ({"gte": 1995, "lte": 2006}, None)
+    assert year("the August 1990 resolution")[1] == {"gte": "1990-08-01", "lt": "1990-09-01"}
 
 
 def _dated_resolutions(tmp_path: Path) -> Settings:
