@@ -221,6 +221,13 @@ def decode(data: bytes) -> tuple[str, list[str]]:
     return text, warnings
 
 
+def wide_text(data: bytes) -> bool:
+    """Whether `data` (a file's first bytes) is UTF-16 or UTF-32 text, whose NUL bytes are
+    parts of characters, not signs of binary data."""
+    marks = tuple(bom for bom, _, name in _BOMS if name != "UTF-8")
+    return data.startswith(marks) or _bomless_utf16(data[:NUL_WINDOW]) is not None
+
+
 def _bomless_utf16(data: bytes) -> str | None:
     """UTF-16 without a byte-order mark: mostly ASCII text has a NUL in every other byte."""
     sample = data[: NUL_WINDOW - NUL_WINDOW % 2]
@@ -339,11 +346,20 @@ def read_document(root: Path, source: str) -> LoadedDocument:
             data = path.read_bytes()
         except OSError as exc:
             raise DocumentError(f"cannot read: {exc.strerror or exc}") from exc
+        if data.startswith(b"%PDF-"):  # a PDF saved with a text extension: read what it is
+            pdf = extract_pdf(path)
+            named = f"a PDF named {suffix or 'without an extension'}: read as a PDF"
+            text = normalise(pdf.pages, paged=True)
+            return _with_text(LoadedDocument(source, text, None, [named, *pdf.warnings]))
         raw, warnings = decode(data)
         title = None
         if suffix in HTML_SUFFIXES:
             title, raw = html_to_text(raw)
         doc = LoadedDocument(source, normalise([raw]), title or None, warnings)
+    return _with_text(doc)
+
+
+def _with_text(doc: LoadedDocument) -> LoadedDocument:
     if not doc.text.text.strip():
         raise DocumentError("no text in the document")
     return doc

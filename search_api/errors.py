@@ -69,6 +69,12 @@ def _describe(errors: list[dict]) -> str:
         where = ".".join(str(p) for p in loc)
         if error.get("type") == "json_invalid":
             parts.append("the request body is not valid JSON")
+        elif not where and error.get("type") in ("model_attributes_type", "dict_type"):
+            # a form, a JSON array, or JSON sent as text/plain (read as no object at all)
+            parts.append(
+                "the request body must be a JSON object sent with Content-Type: "
+                'application/json, e.g. {"query": "e-commerce"}'
+            )
         elif error.get("type") == "missing" and not where:
             parts.append('a JSON body is required, e.g. {"query": "e-commerce"}')
         elif error.get("type") == "missing":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from indexer.folding import folded
+
 WORD_BONUS = 0.15  # added for a sentence holding all the question's words, in proportion
 SHORT_SENTENCE = 120  # characters: a shorter best sentence may take its neighbour
 NEIGHBOUR_MARGIN = 0.05
@@ -24,7 +26,7 @@ def best_span(
     if similarities is not None and len(similarities) == len(spans):
         scores += similarities
     if words:
-        lowered = [text[s:e].lower() for s, e in spans]
+        lowered = [folded(text[s:e]).lower() for s, e in spans]  # words come folded
         scores += np.array(
             [WORD_BONUS * sum(w in sentence for w in words) / len(words) for sentence in lowered],
             dtype=np.float32,

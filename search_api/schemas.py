@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, create_model
 
 from indexer.fields import FIELDS, FILTERS
 from search_api.query import UnderstoodField
@@ -18,8 +18,8 @@ class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     query: str = Field(..., description="A question or keywords", examples=["e-commerce"])
-    k: int = Field(10, ge=1, description="How many passages to return (CONFSEARCH_MAX_K)")
-    offset: int = Field(0, ge=0, description="Skip this many results (CONFSEARCH_MAX_OFFSET)")
+    k: StrictInt = Field(10, ge=1, description="How many passages to return (CONFSEARCH_MAX_K)")
+    offset: StrictInt = Field(0, ge=0, description="Skip this many results (CONFSEARCH_MAX_OFFSET)")
     filters: dict[str, FilterValue] | None = Field(
         None,
         description="Field → value, list of values, or range {gte, lte}. Fields: "
@@ -34,14 +34,14 @@ class SearchRequest(BaseModel):
         description="document: k documents, each with its best passages; year: k years "
         "(newest first), each with its matching documents counted and its best passages",
     )
-    per_document: int = Field(3, ge=1, description="Passages per group (document or year)")
+    per_document: StrictInt = Field(3, ge=1, description="Passages per group (document or year)")
     order: Literal["desc", "asc"] = Field(
         "desc", description="With group_by=year: newest years first (desc) or oldest (asc)"
     )
-    facets: bool = Field(
+    facets: StrictBool = Field(
         False, description="Count matching documents by doc_type, year, country, countries, vote"
     )
-    understand: bool = Field(
+    understand: StrictBool = Field(
         True,
         description="Read years, countries, organisations and document types in the query "
         '("Tuvalu", "in 2019", "the 74th session") and prefer documents that match; '

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.embedding import Embedder
+from indexer.folding import folded
 from indexer.store import Generation
 from search_api import catalogue, clauses, ranking, references, understanding, wording
 from search_api.dense import DenseLeg, as_float32, sentence_scores
@@ -194,7 +195,7 @@ class Searcher:
         pooled = False
         content, spans = "", []
         if query.mode != "keyword":
-            content = wording.content(query.text)
+            content = wording.content(folded(query.text))  # "ﬁsheries" means fisheries
             spans = clauses.spans(content) if self.clause_matching != "off" else []
             if not spans:  # its vector alone, whatever its words say: asked for at once
                 pending = self.queries.submit(content)

@@ -27,7 +27,7 @@ from pathlib import Path
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
-from indexer.documents import PDF_SUFFIXES, SUPPORTED, DocumentError, decode
+from indexer.documents import PDF_SUFFIXES, SUPPORTED, DocumentError, decode, wide_text
 from indexer.fields import BY_NAME, NAMES
 from indexer.metadata import SIDECAR_SUFFIX, slug
 from indexer.store import fsync_dir
@@ -231,7 +231,10 @@ def sniff(path: Path, suffix: str) -> str | None:
         head = handle.read(SNIFF_BYTES)
         if suffix in PDF_SUFFIXES:
             return None if head.startswith(b"%PDF-") else "it does not start with %PDF-"
-        block = head
+        if head.startswith(b"%PDF-"):
+            return "it is a PDF: send it with a .pdf name"
+        # UTF-16 and UTF-32 text holds NUL bytes by design; other text none anywhere
+        block = b"" if wide_text(head) else head
         while block:
             if b"\x00" in block:
                 return "it has NUL bytes: binary data, not text"

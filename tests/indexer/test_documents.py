@@ -151,6 +151,16 @@ def test_load_of_binary_data_named_txt_is_refused(tmp_path):
         load(tmp_path, "image.txt")
 
 
+def test_a_pdf_named_txt_is_read_as_the_pdf_it_is(tmp_path):
+    from tests.conftest import COMMUNIQUE_PDF, CORPUS
+
+    write(tmp_path, "communique.txt", (CORPUS / COMMUNIQUE_PDF).read_bytes())
+    loaded = load(tmp_path, "communique.txt")
+
+    assert "e-commerce" in loaded.text.text.lower() and "endobj" not in loaded.text.text
+    assert any("a PDF named .txt" in w for w in loaded.warnings)
+
+
 def test_load_of_a_file_over_max_bytes_gives_size_and_limit(tmp_path):
     write(tmp_path, "big.txt", "The ocean is large. " * 100)
     with pytest.raises(DocumentError, match=r"2000 bytes.*limit of 1000 bytes"):

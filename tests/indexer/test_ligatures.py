@@ -12,6 +12,7 @@ from indexer.build import build
 from indexer.embedders.fake import FakeEmbedder
 from indexer.folding import fold
 from indexer.pdf import describe_complaints
+from search_api.highlight import best_span
 from search_api.settings import Settings
 from tests.search_api.conftest import serve
 
@@ -69,6 +70,27 @@ def test_a_word_set_with_a_ligature_is_found_by_both_legs(ligature_client: TestC
 
     assert hits and "\ufb01lled" in hits[0]["text"]  # shown as the document writes it
     assert hits[0]["highlight"] in hits[0]["text"]
+
+
+@pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+def test_a_question_typed_with_ligatures_means_what_it_spells(ligature_client, mode):
+    # pasted from a PDF: "ﬁlled" must mean filled to the model too, not only to bm25
+    def ask(query: str) -> list:
+        body = {"query": query, "mode": mode}
+        hits = ligature_client.post("/search", json=body).json()["results"]
+        return [(h["id"], h["similarity"], h["highlight"]) for h in hits]
+
+    assert ask("\ufb01lled o\ufb03cial \ufb02ow") == ask("filled official flow")
+
+
+def test_the_highlight_matches_words_against_the_folded_sentence():
+    text = "The o\ufb03cers \ufb01lled the \ufb02oor. The sta\ufb00 were e\ufb03cient and quick."
+    cut = text.index(". ") + 1
+    spans = [(0, cut), (cut + 1, len(text))]
+
+    start, end = best_span(text, spans, None, ["efficient", "staff"])
+
+    assert text[start:end].startswith("The sta\ufb00 were")
 
 
 def test_a_missing_package_is_named_not_called_damage():

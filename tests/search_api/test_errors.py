@@ -165,10 +165,27 @@ def test_body_that_is_not_an_object_is_rejected(client: TestClient, body: bytes)
     check_error(response, 422, "invalid_request")
 
 
-def test_form_encoded_body_is_rejected(client: TestClient):
-    response = client.post("/search", data={"query": "climate"})
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        {"data": {"query": "climate"}},
+        {"content": b'{"query": "climate"}', "headers": {"content-type": "text/plain"}},
+    ],
+)
+def test_a_body_that_is_not_json_says_to_send_json(client: TestClient, request_args: dict):
+    response = client.post("/search", **request_args)
 
-    check_error(response, 422, "invalid_request")
+    message = check_error(response, 422, "invalid_request")
+    assert "JSON object" in message and "application/json" in message
+
+
+@pytest.mark.parametrize(("field", "value"), [("k", True), ("k", "3"), ("offset", False),
+                                              ("facets", "yes"), ("understand", 1)])  # fmt: skip
+def test_numbers_and_switches_must_have_their_json_type(client: TestClient, field, value):
+    # true is not k=1, "3" is text: a client that sends them has a bug worth hearing of
+    response = client.post("/search", json={"query": "climate", field: value})
+
+    assert field in check_error(response, 422, "invalid_request")
 
 
 def test_missing_query_is_rejected_naming_the_query(client: TestClient):
