@@ -81,6 +81,9 @@ def index(
 
     settings = _settings(corpus_dir=corpus, index_dir=index_dir, model=model,
                          index_type=index_type, engine=engine, ray_address=address)  # fmt: skip
+    for name, folder in (("corpus", settings.corpus_dir), ("index", settings.index_dir)):
+        if folder.exists() and not folder.is_dir():
+            _fail(f"the {name} folder {folder} is a file: name a folder")
     embedder = make_embedder(settings)
     bar = tqdm(total=0, unit="doc", desc="indexing", disable=as_json or None, leave=False)
     started = [0.0]
@@ -96,7 +99,7 @@ def index(
 
     try:
         report = run_build(settings, embedder, force=force, progress=progress)
-    except (FileNotFoundError, ValueError, IndexError_, RuntimeError) as exc:
+    except (OSError, ValueError, IndexError_, RuntimeError) as exc:
         bar.close()
         _fail(str(exc))
     bar.close()

@@ -146,6 +146,20 @@ def test_index_of_a_missing_corpus_fails_with_a_message(tmp_path: Path):
     assert "nowhere" in message and "does not exist" in message
 
 
+@pytest.mark.parametrize("which", ["corpus", "index"])
+def test_index_given_a_file_for_a_folder_fails_with_a_message(
+    tmp_path: Path, corpus_dir: Path, which: str
+):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    corpus, index = (a_file, tmp_path / "index") if which == "corpus" else (corpus_dir, a_file)
+
+    result = invoke("index", corpus, "--index-dir", index, "--model", "fake")
+
+    message = assert_clean_failure(result)
+    assert "notes.txt" in message and "is a file" in message
+
+
 # -- search --------------------------------------------------------------------------------
 
 
