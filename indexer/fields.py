@@ -12,6 +12,8 @@ widget's line under a result's title. Adding a field is one `Field` here plus a 
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,8 +50,42 @@ class Field:
         return "INTEGER" if self.type is int else "TEXT"
 
 
-def _upper(value: Any) -> str:
-    return str(value).upper()
+def _country(value: Any) -> str:
+    """An ISO alpha-3 code, given as the code or the country's name ("Tuvalu")."""
+    text = str(value).strip()
+    code = countries.code(text)
+    if code is None and not re.fullmatch(r"[A-Za-z]{3}", text):
+        raise ValueError(f"{value!r} is neither an ISO 3166 alpha-3 code (TUV) nor a country")
+    return code or text.upper()
+
+
+_ISO_DAY = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def iso_day(text: str) -> tuple[int, int | None, int | None] | None:
+    """(year, month, day) of an ISO 8601 day, month or year ("1990-08-06", "1990-08",
+    "1990"), None when it is not one (or names no real day: "2019-13-45")."""
+    match = _ISO_DAY.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        datetime.date(year, month or 1, day or 1)
+    except ValueError:
+        return None
+    return year, month, day
+
+
+def _date(value: Any) -> str:
+    """ISO 8601: a day, month or year, or a range of them ("2024-07-29/2024-07-31")."""
+    text = str(value).strip()
+    parts = text.split("/")
+    if len(parts) > 2 or not all(iso_day(part) for part in parts):
+        raise ValueError(
+            f"{value!r} is not an ISO 8601 date such as 2024-07-29, 2024-07, 2024 or "
+            "2024-07-29/2024-07-31"
+        )
+    return text
 
 
 def _whole(value: Any) -> int:
@@ -86,7 +122,7 @@ FIELDS: tuple[Field, ...] = (
     Field("year", int, "Year", "Year of the meeting", filter=True, facet=True,
           sql_index=True, summary=1, clean=_year),
     Field("date", str, "Date", "Date or date range, ISO 8601 (filter with a range: "
-          '{"gte": "1990-08-01", "lt": "1990-09-01"})', filter=True),
+          '{"gte": "1990-08-01", "lt": "1990-09-01"})', filter=True, clean=_date),
     Field("symbol", str, "Symbol", "Document symbol as cited: S/RES/242 (1967)", filter=True,
           sql_index=True, summary=2),
     Field("number", int, "Number", "Resolution number", filter=True, sql_index=True,
@@ -96,7 +132,7 @@ FIELDS: tuple[Field, ...] = (
     Field("conference", str, "Conference", "The meeting", filter=True, free_text=True),
     Field("place", str, "Place", "Where it was held", filter=True, free_text=True),
     Field("country", str, "Country code", "ISO 3166 alpha-3 code of the speaker's country",
-          filter=True, facet=True, sql_index=True, clean=_upper, view=False),
+          filter=True, facet=True, sql_index=True, clean=_country, view=False),
     Field("country_name", str, "Country", "The country's name", summary=2),
     Field("countries", str, "Countries concerned", "ISO 3166 alpha-3 codes of the countries "
           "the document is about, most named first (a resolution: read from its text): "

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from indexer import countries
-from indexer.fields import FILTERS, column
+from indexer.fields import BY_NAME, FILTERS, column, iso_day
 from indexer.store import Generation
 from search_api.query import QueryError
 from search_api.rows import LightTable
@@ -145,14 +145,18 @@ def _resolution_number(value: Any) -> int:
     return int(match.group(1))
 
 
-def _range(name: str, kind: type, col: str, value: dict) -> Condition:
-    """`{"gte": x, "lte": y, …}` on a whole-number field; an empty range is a mistake worth
-    saying (year_from=2020&year_to=2010 found nothing, silently)."""
+def _range_of(name: str, value: dict) -> None:
     unknown = set(value) - set(_RANGE)
     if unknown or not value:
         raise QueryError(
             f"filter {name!r}: a range takes gte, lte, gt or lt, not {sorted(unknown)}"
         )
+
+
+def _range(name: str, kind: type, col: str, value: dict) -> Condition:
+    """`{"gte": x, "lte": y, …}` on a whole-number field; an empty range is a mistake worth
+    saying (year_from=2020&year_to=2010 found nothing, silently)."""
+    _range_of(name, value)
     if kind is not int:
         raise QueryError(f"filter {name!r} takes a value or a list of values, not a range")
     bounds = {op: _coerce(name, kind, bound) for op, bound in value.items()}
@@ -163,35 +167,22 @@ def _range(name: str, kind: type, col: str, value: dict) -> Condition:
     return Condition(" AND ".join(f"{col} {_RANGE[op]} ?" for op in bounds), list(bounds.values()))
 
 
-_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
 def _date_condition(value: Any) -> Condition:
     """A day, month or year ("1990-08-06", "1990-08", "1990"), a list of them, or a range of
     them. A document's `date` is a day or a range ("2024-08-20/2024-08-23"), compared as
     text: a month matches its days, and `lte` a month runs to its last day."""
     if isinstance(value, dict):
-        unknown = set(value) - set(_RANGE)
-        if unknown or not value:
-            raise QueryError(
-                f"filter 'date': a range takes gte, lte, gt or lt, not {sorted(unknown)}"
-            )
-        sql, params = [], []
-        for op, bound in value.items():
-            start, end = _date_span(bound)
-            # gt/lte a month or year: after (or up to) its end, not its first day
-            text, cmp = {"gte": (start, ">="), "lt": (start, "<"), "gt": (end, ">="),
-                         "lte": (end, "<")}[op]  # fmt: skip
-            sql.append(f"d.date {cmp} ?")
-            params.append(text)
-        spans = {op: _date_span(b) for op, b in value.items()}
-        low = max([s for op, (s, e) in spans.items() if op == "gte"]
-                  + [e for op, (s, e) in spans.items() if op == "gt"] or [""])  # fmt: skip
-        high = min([e for op, (s, e) in spans.items() if op == "lte"]
-                   + [s for op, (s, e) in spans.items() if op == "lt"] or ["~"])  # fmt: skip
+        _range_of("date", value)
+        spans = {op: _date_span(bound) for op, bound in value.items()}
+        # after (gt) or up to (lte) a month or year: from its end, not its first day
+        bounds = {op: end if op in ("gt", "lte") else start for op, (start, end) in spans.items()}
+        low = max([bounds[op] for op in ("gte", "gt") if op in bounds] or [""])
+        high = min([bounds[op] for op in ("lt", "lte") if op in bounds] or ["~"])
         if low >= high:
             raise QueryError(f"filter 'date': the range from {low} to {high} holds no day")
-        return Condition(" AND ".join(sql), params)
+        compare = {"gte": ">=", "gt": ">=", "lt": "<", "lte": "<"}
+        sql = " AND ".join(f"d.date {compare[op]} ?" for op in bounds)
+        return Condition(sql, list(bounds.values()))
     values = _listed(value)
     if not values:
         raise QueryError("filter 'date': the list of values is empty")
@@ -202,22 +193,17 @@ def _date_condition(value: Any) -> Condition:
 
 def _date_span(value: Any) -> tuple[str, str]:
     """The text bounds [start, end) of a day, month or year, as documents' dates compare."""
-    text = _coerce("date", str, value)
-    match = _ISO_DATE.match(text)
-    problem = f"filter 'date': {value!r} is not a date such as 1990-08-06, 1990-08 or 1990"
-    if match is None:
-        raise QueryError(problem)
-    year, month, day = (int(g) if g else None for g in match.groups())
-    try:
-        if day is not None:
-            start = datetime.date(year, month, day)
-            end = start + datetime.timedelta(days=1)
-            return start.isoformat(), end.isoformat()
-        if month is not None:
-            datetime.date(year, month, 1)
-            return f"{year:04d}-{month:02d}", f"{year + month // 12:04d}-{month % 12 + 1:02d}"
-    except (ValueError, OverflowError):
-        raise QueryError(problem) from None
+    parts = iso_day(_coerce("date", str, value))
+    if parts is None:
+        raise QueryError(
+            f"filter 'date': {value!r} is not a date such as 1990-08-06, 1990-08 or 1990"
+        )
+    year, month, day = parts
+    if day is not None:
+        start = datetime.date(year, month, day)
+        return start.isoformat(), (start + datetime.timedelta(days=1)).isoformat()
+    if month is not None:
+        return f"{year:04d}-{month:02d}", f"{year + month // 12:04d}-{month % 12 + 1:02d}"
     return f"{year:04d}", f"{year + 1:04d}"
 
 
@@ -225,14 +211,10 @@ def _coerce(name: str, kind: type, value: Any) -> int | str:
     if isinstance(value, bool) or value is None or isinstance(value, dict | list):
         raise QueryError(f"filter {name!r}: {value!r} is not a valid value")
     if name == "country" and str(value).strip():  # who spoke: a code, or a name ("Tuvalu")
-        text = str(value).strip()
-        code = countries.code(text)
-        if code is None and not re.fullmatch(r"[A-Za-z]{3}", text):
-            raise QueryError(
-                f"filter 'country': {value!r} is neither an ISO 3166 alpha-3 code (TUV) nor "
-                "a country's name"
-            )
-        value = code or text.upper()
+        try:
+            value = BY_NAME["country"].value(value)
+        except ValueError as exc:
+            raise QueryError(f"filter 'country': {exc}") from None
     if kind is int:
         try:
             number = int(str(value).strip())

@@ -285,6 +285,12 @@ def test_an_upload_says_which_countries_it_is_about_by_name(admin: TestClient):
     found = admin.get("/search", params={"q": "kavabridge", "countries": "COK"}).json()["results"]
     assert found and found[0]["document"]["countries"] == "WSM,COK"
     assert found[0]["document"]["country_name"] == "Fiji"  # named from its code
+    named = upload(admin, "note.md", b"# Note\n\nA kavabridge note from Apia.\n", country="Samoa",
+                   date="2024-07")  # fmt: skip
+    assert named.status_code == 202, named.text
+    wait_for(admin, named.json()["task"])
+    note = admin.get("/search", params={"q": "kavabridge note", "country": "WSM"}).json()
+    assert note["results"] and note["results"][0]["document"]["date"] == "2024-07"
     assert "'Atlantis' is neither" in check_error(bad, 422, "invalid_request")
 
 
@@ -324,6 +330,11 @@ def test_a_client_file_name_never_becomes_a_path(admin: TestClient, tmp_path: Pa
 def test_upload_metadata_is_checked(admin: TestClient):
     corpus = admin.app.state.settings.corpus_dir
     check_error(upload(admin, "a.txt", TEXT.encode(), year="last year"), 422, "invalid_request")
+    for date in ("not-a-date", "2024-13-45", "2024-02-30/2024-03-01"):
+        assert "date" in check_error(upload(admin, "a.txt", TEXT.encode(), date=date), 422)
+    assert "'Atlantis' is neither" in check_error(
+        upload(admin, "a.txt", TEXT.encode(), country="Atlantis"), 422
+    )
     message = check_error(upload(admin, "a.txt", TEXT.encode(), colour="red"), 422)
     assert "colour" in message
     check_error(upload(admin, "a.txt", TEXT.encode(), title="x" * 1001), 422)
