@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-_SKIP = {"script", "style", "nav", "header", "footer", "noscript", "template", "svg", "head"}
+_SKIP = {"script", "style", "nav", "noscript", "template", "svg", "head"}
+# A page's own header and footer (banner, site links) are chrome; an article's or a
+# section's (its title, byline, "Adopted unanimously …") are its text.
+_CHROME = {"header", "footer"}
+_CONTENT = {"article", "main", "section"}
 _BLOCKS = {"p", "div", "li", "tr", "section", "article", "blockquote", "pre", "dd", "dt", "br",
-           "table", "ul", "ol", "main", "aside", "figure", "figcaption"}  # fmt: skip
+           "table", "ul", "ol", "main", "aside", "figure", "figcaption", "header", "footer",
+           "caption"}  # fmt: skip
+_CELLS = {"td", "th"}
 _HEADINGS = {f"h{i}" for i in range(1, 7)}
 
 
@@ -18,24 +24,53 @@ class _TextExtractor(HTMLParser):
         self._skip = 0
         self._svg = 0
         self._in_title = False
+        self._content = 0  # depth inside article, main or section
+        self._chrome: list[bool] = []  # each open header/footer: skipped as chrome?
+        self._cells = 0  # cells begun in the current table row
+        self._heading: list[str] | None = None  # the first h1 of an article, as it is read
+        self.article_title = ""
 
     def handle_starttag(self, tag, attrs):
         if tag == "svg":
             self._svg += 1
+        if tag in _CONTENT:
+            self._content += 1
+        if tag in _CHROME:
+            chrome = not self._content
+            self._chrome.append(chrome)
+            self._skip += chrome
         if tag in _SKIP:
             self._skip += 1
         elif tag == "title" and not self._svg:  # an icon's <title> is not the page's
             self._in_title = True
+        elif self._skip:
+            return
+        elif tag == "h1" and self._content and not self.article_title and self._heading is None:
+            self._heading = []
+            self.parts.append("\n\n# ")
         elif tag in _HEADINGS:
             self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
         elif tag == "li":
             self.parts.append("\n\n- ")
+        elif tag == "tr":  # a row as one line, its cells apart: "Suva | 1200", not "Suva1200"
+            self._cells = 0
+            self.parts.append("\n\n- ")
+        elif tag in _CELLS:
+            self.parts.append(" | " if self._cells else "")
+            self._cells += 1
         elif tag in _BLOCKS:
             self.parts.append("\n\n")
 
     def handle_endtag(self, tag):
         if tag == "svg":
             self._svg = max(0, self._svg - 1)
+        if tag in _CONTENT:
+            self._content = max(0, self._content - 1)
+        if tag == "h1" and self._heading is not None:
+            self.article_title = " ".join("".join(self._heading).split())
+            self._heading = None
+        if tag in _CHROME and self._chrome:
+            self._skip = max(0, self._skip - self._chrome.pop())
         if tag in _SKIP:
             self._skip = max(0, self._skip - 1)
         elif tag == "title":
@@ -49,11 +84,16 @@ class _TextExtractor(HTMLParser):
         elif not self._skip:
             # Source line breaks inside a paragraph are not breaks in the rendered page.
             self.parts.append(" ".join(data.split("\n")))
+            if self._heading is not None:
+                self._heading.append(data)
 
 
 def html_to_text(markup: str) -> tuple[str, str]:
-    """Return (title, text) where headings become Markdown headings and blocks paragraphs."""
+    """Return (title, text) where headings become Markdown headings and blocks paragraphs.
+    The title is an article's own h1 when it has one: a site's pages often share one
+    <title> ("OCO Secretariat")."""
     parser = _TextExtractor()
     parser.feed(markup)
     parser.close()
-    return " ".join(parser.title.split()), "".join(parser.parts)
+    title = parser.article_title or " ".join(parser.title.split())
+    return title, "".join(parser.parts)

@@ -69,6 +69,43 @@ def test_script_style_nav_header_and_footer_are_dropped():
         assert unwanted not in text
 
 
+ARTICLE = """<html><head><title>OCO Secretariat</title></head><body>
+<header><a href="/">OCO</a> site banner</header>
+<article>
+  <header><h1>Statement on Regional Border Biosecurity</h1>
+    <p>Delivered by the Head of Customs of Palau, Koror, 3 March 2023</p></header>
+  <p>The statement urged members to fund fruit fly surveillance at every port of entry.</p>
+  <table><tr><th>Port</th><th>Tonnage</th></tr><tr><td>Suva</td><td>1200</td></tr></table>
+  <footer><p>Adopted unanimously by the heads of delegation.</p></footer>
+</article>
+<footer>Copyright 2024 OCO</footer>
+</body></html>"""
+
+
+def test_an_articles_own_header_and_footer_are_its_text_the_pages_are_not():
+    _, text = html_to_text(ARTICLE)
+
+    assert "Delivered by the Head of Customs of Palau" in text
+    assert "Adopted unanimously by the heads of delegation." in text
+    assert "site banner" not in text and "Copyright 2024" not in text
+
+
+def test_an_articles_h1_is_its_title_over_the_sites_shared_title(tmp_path):
+    (tmp_path / "statement.html").write_text(ARTICLE)
+    loaded = load(tmp_path, "statement.html")
+    document = derive({}, "statement.html", loaded.text, loaded.html_title)
+
+    assert document.values["title"] == "Statement on Regional Border Biosecurity"
+    assert document.values["year"] == 2023  # from the byline its header holds
+
+
+def test_table_cells_stay_apart_and_rows_are_no_headings():
+    blocks = blocks_of(ARTICLE)
+
+    assert [b.text for b in blocks if "Suva" in b.text] == ["Suva | 1200"]
+    assert not [b for b in blocks if b.kind == "heading" and "Port" in b.text]
+
+
 def test_entities_are_decoded():
     _, text = html_to_text(PAGE)
     assert "Nauru & agreed on the Boe Declaration – a regional" in text
