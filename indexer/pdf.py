@@ -182,12 +182,15 @@ _PACKAGES = {"fontTools": "fonttools", "cryptography": "cryptography", "PIL": "p
 def describe_complaints(complaints: list[str]) -> list[str]:
     """What pypdf's complaints mean for the reader: a missing package named as such, the
     rest as a damaged file repaired while reading."""
-    notes, damage = [], []
+    notes, damage, missing_packages = [], [], set()
     for complaint in complaints:
         missing = _MISSING.search(complaint)
         if missing:
             module = missing.group("module")
             package = _PACKAGES.get(module, module.lower())
+            if package in missing_packages:  # once per package, not once per font
+                continue
+            missing_packages.add(package)
             notes.append(
                 f"pypdf needs the package {package} to read part of this PDF "
                 f"({complaint[:160]}): text may be missing; pip install {package}"

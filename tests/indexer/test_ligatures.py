@@ -102,6 +102,16 @@ def test_a_missing_package_is_named_not_called_damage():
     assert "pip install fonttools" in notes[0]
 
 
+def test_a_missing_package_is_named_once_not_once_per_font():
+    # pypdf names each font's dictionary in its complaint: every font said it again
+    complaints = [
+        f"fontTools is required to fully parse the encoding of a CFF Type1 font {{'/F{n}'}}"
+        for n in range(5)
+    ]
+
+    assert len(describe_complaints(complaints)) == 1
+
+
 def test_real_damage_is_still_reported_as_damage():
     notes = describe_complaints(["Invalid parent xref., rebuild xref", "startxref on same line"])
 
