@@ -38,8 +38,17 @@ log = logging.getLogger(__name__)
 # 4: the Congo of 1960-1963 and Zaire as COD (indexer/countries.py); 5: a resolution's
 # unnumbered operative clauses before its numbered ones as its "Operative part"; 6: their
 # references, and those of a resolution that numbers nothing, made in the "operative" part;
-# 7: the collection's notes after an adoption line cite nothing (indexer/citations.py).
-CHUNKER_VERSION = 7
+# 7: the collection's notes after an adoption line cite nothing (indexer/citations.py);
+# 8: only page furniture dropped, not lines without a word ("467 (1980),"), compounds kept
+# across line ends (indexer/normalise.py), more adoption and date forms, countries from the
+# resolution's own text (indexer/resolutions.py), misdated references not linked, the
+# warnings stored with their document.
+CHUNKER_VERSION = 8
+# Keys of a document's `extra` the indexer writes: its warnings, reported by every build
+# until the file changes, and for a second copy of a resolution (a file named for another
+# one holding its text) the document that holds it under its own name.
+WARNINGS = "warnings"
+COPY_OF = "duplicate_of"
 
 
 @dataclass
@@ -144,6 +153,7 @@ class _Plan:
     planned: list[Planned]  # every document to be in the new generation, in order
     unchanged: set[str]  # ids of documents copied from the previous generation as they are
     skipped: list[tuple[str, str, str]]  # (source, fingerprint, reason) recorded as skipped
+    named: dict[int, str]  # resolution number → the document whose file name says it
 
     def changed(self) -> list[Planned]:
         return [p for p in self.planned if p.doc_id not in self.unchanged]
@@ -182,6 +192,8 @@ def build(
         if previous is not None and not report.changed and not force and same_type:
             report.passages = previous.manifest["counts"]["passages"]
             report.generation = previous.name
+            for row in previous.query("SELECT source, extra FROM documents ORDER BY rowid"):
+                report.warnings.extend((row["source"], w) for w in _stored_warnings(row))
             return report
         job = Job(corpus_dir, plan.changed(), embedder, options, limits, previous, batch_passages)
         writer = GenerationWriter(index_dir, embedder.dimension, index_type)
@@ -220,6 +232,7 @@ def _plan_build(
     old_docs = _previous_documents(previous)
     old_skipped = _previous_skipped(previous)
     planned = _plan(corpus_dir, sources, manifest, settings_key, report)
+    named = _named(planned)
     carried = [
         p
         for p in planned
@@ -228,10 +241,15 @@ def _plan_build(
     for p in carried:
         report.skipped.append((p.source, old_skipped[p.source][1]))
     planned = [p for p in planned if p not in carried]
+    # A document is copied as it is unless it changed, or it became or ceased to be the
+    # second copy of a resolution whose file came or went.
     unchanged = {
         p.doc_id
         for p in planned
-        if not force and p.doc_id in old_docs and old_docs[p.doc_id] == p.fingerprint
+        if not force
+        and p.doc_id in old_docs
+        and old_docs[p.doc_id]["fingerprint"] == p.fingerprint
+        and _copy_of(old_docs[p.doc_id], named) == _stored_extra(old_docs[p.doc_id]).get(COPY_OF)
     }
     for p in planned:
         if p.doc_id in unchanged:
@@ -244,7 +262,8 @@ def _plan_build(
         for doc_id, previous_source in _previous_sources(previous).items()
         if doc_id not in current_ids
     )
-    return _Plan(planned, unchanged, [(p.source, *old_skipped[p.source]) for p in carried])
+    skipped = [(p.source, *old_skipped[p.source]) for p in carried]
+    return _Plan(planned, unchanged, skipped, named)
 
 
 def _write(
@@ -289,7 +308,8 @@ def _add(
         return
     if result.row["id"] != item.doc_id:  # an engine must keep the order
         raise RuntimeError(f"engine returned {result.row['id']!r} for {item.doc_id!r}")
-    report.warnings.extend((item.source, w) for w in result.warnings)
+    _mark_copy(result.row, plan.named)
+    report.warnings.extend((item.source, w) for w in _stored_warnings(result.row))
     report.passages += len(result.passages)
     report.reused += result.reused
     report.embedded += result.embedded
@@ -331,11 +351,58 @@ def _open_previous(index_dir: Path) -> Generation | None:
         return None
 
 
-def _previous_documents(previous: Generation | None) -> dict[str, str]:
-    """id → fingerprint of the documents in the published generation."""
+def _previous_documents(previous: Generation | None) -> dict[str, dict]:
+    """id → what the plan needs of each document in the published generation."""
     if previous is None:
         return {}
-    return {r[0]: r[1] for r in previous.query("SELECT id, fingerprint FROM documents")}
+    rows = previous.query("SELECT id, source, fingerprint, doc_type, number, extra FROM documents")
+    return {r["id"]: dict(r) for r in rows}
+
+
+def _named(planned: list[Planned]) -> dict[int, str]:
+    """Resolution number → the document whose file name says it (the first, in order)."""
+    named: dict[int, str] = {}
+    for p in planned:
+        number = resolutions.file_number(p.source)
+        if number is not None:
+            named.setdefault(number, p.doc_id)
+    return named
+
+
+def _copy_of(row: dict, named: dict[int, str]) -> str | None:
+    """For a second copy of a resolution, the document that holds it under its own file
+    name: the collection's S_RES_0542 file holds the text of 538, which S_RES_0538 holds."""
+    number = row["number"]
+    if row["doc_type"] != "resolution" or number is None:
+        return None
+    if resolutions.file_number(row["source"]) in (None, number):
+        return None
+    holder = named.get(number)
+    return holder if holder != row["id"] else None
+
+
+def _mark_copy(row: dict, named: dict[int, str]) -> None:
+    """Mark a second copy and leave its references to the file named for the resolution: a
+    resolution is cited once, wherever two files hold it ("cited by" lists it once). Its
+    text stays searchable: the two files are two printings, not always word for word."""
+    holder = _copy_of(row, named)
+    if holder is None:
+        return
+    extra = _stored_extra(row)
+    extra[COPY_OF] = holder
+    said = f"a second copy of {row['symbol']}, which {holder} holds under its own name: "
+    extra[WARNINGS] = [*extra.get(WARNINGS, []), said + "its references are counted there"]
+    row["extra"] = json.dumps(extra, sort_keys=True)
+    row["citations"] = "[]"
+
+
+def _stored_extra(row) -> dict:
+    return json.loads(row["extra"] or "{}")
+
+
+def _stored_warnings(row) -> list[str]:
+    """The warnings stored with a document (a build reports them until its file changes)."""
+    return list(_stored_extra(row).get(WARNINGS, []))
 
 
 def _previous_skipped(previous: Generation | None) -> dict[str, tuple[str, str]]:
@@ -389,6 +456,7 @@ def _copy_document(writer: GenerationWriter, previous: Generation, doc_id: str, 
                         previous.sentence_vectors(ids, alone=True))  # fmt: skip
     report.passages += len(rows)
     report.reused += len(rows)
+    report.warnings.extend((doc["source"], w) for w in _stored_warnings(doc))
 
 
 def _limited(item: Planned, limits: tuple) -> str:
@@ -430,11 +498,12 @@ def prepare(
     except (DocumentError, MetadataError, OSError, RecursionError) as exc:
         return Skip(str(exc))
 
-    text, references, about = loaded.text, [], ""
+    text, references, about, misdated = loaded.text, [], "", []
     resolution = resolutions.read(text, item.source, known=True)
     if document.doc_type == "resolution" and resolution is not None:
         text = resolutions.structure(text, resolution)  # preamble, operative paragraphs
         references = citations.extract(text, resolution.number)
+        misdated = citations.misdated(text, resolution.number)
         # Its operative paragraphs rarely name what it is about ("Decides to remain seized
         # of the matter"): the names go into every passage's context (docs/evaluation.md).
         about = ", ".join(resolutions.subjects(text.text))
@@ -451,6 +520,9 @@ def prepare(
     keys = [hashlib.sha256(f"{embedder.name}\0{t}".encode()).hexdigest() for t in inputs]
     vectors, sentence_vectors, alone, todo, reused = _reuse(previous, keys, embedder.dimension)
     rows = [_passage_row(document.id, p, key) for p, key in zip(passages, keys, strict=True)]
+    warnings = [*loaded.warnings, *document.warnings, *misdated]
+    if warnings:
+        document.extra[WARNINGS] = warnings
     doc_row = {
         **document.row(),
         "citations": json.dumps([[r.number, r.year, r.paragraph] for r in references]),
@@ -464,7 +536,6 @@ def prepare(
     for p, (_, offsets) in zip(passages, folds, strict=True):
         shift = len(p.embed_text) - len(p.text)
         spans.append([(offsets[s + shift], offsets[e + shift]) for s, e in p.sentences])
-    warnings = [*loaded.warnings, *document.warnings]
     return Prepared(doc_row, rows, vectors, sentence_vectors, alone, todo, inputs, spans,
                     warnings, reused)  # fmt: skip
 

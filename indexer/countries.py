@@ -164,14 +164,18 @@ _SENDER = re.compile(
 )
 
 
-def mentioned(text: str, most: int = 4, year: int | None = None) -> list[str]:
+def mentioned(
+    text: str, most: int = 4, year: int | None = None, context: str | None = None
+) -> list[str]:
     """The codes of the countries a text is about: those it names at least twice (or the one
     it names most when none is named twice), most named first, at most `most`. Paragraphs
     that name a letter's sender or the votes are left out. `year`: the text's, which tells
-    which Congo "the Republic of the Congo" is when its capital is not named."""
+    which Congo "the Republic of the Congo" is when its capital is not named; `context`: the
+    document around the text, whose notes may name the capital ("28 Republic of the Congo,
+    capital Brazzaville.")."""
     about = "\n".join(p for p in text.splitlines() if not _SENDER.search(p))
     counts = collections.Counter(aliases()[m.group(0)] for m in _in_text().finditer(about))
-    if counts["COG"] and _which_congo(text, year) == "COD":
+    if counts["COG"] and _which_congo(context or text, year) == "COD":
         counts["COD"] += counts.pop("COG")
     often = [code for code, n in counts.most_common(most) if n >= 2]
     return often or [code for code, _ in counts.most_common(1)]

@@ -28,10 +28,29 @@ _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _LABEL = re.compile(
     r"^(?P<label>[A-Z0-9][\w'’&/()-]*(?:[ ][\w'’&/()-]+){0,5}?)[ ]?:[ ]+(?P<body>\S.*)$"
 )
-_PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+(?:of|/)\s+\d{1,4})?$", re.IGNORECASE)
+# Page furniture: what a printed page carries besides its text. Page numbers ("5", "- 7 -",
+# "Page 2", "2 of 3", "16/23"); the job numbers, dates and record symbols of the UN's running
+# headers and footers ("4 05-51226", "94-12513 (E)", "29/09/2015 A/70/PV.18"). Never a line
+# that goes on with a sentence ("467 (1980),", "1984;", "2015.") or a list ("[S/1393]", "(ii)").
+_PAGE_NUMBER = re.compile(
+    r"^(?:page\s+)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
+)
+_JOB_OR_DATE = re.compile(r"\b\d{2}-\d{5}\b|\b\d{1,2}/\d{1,2}/\d{4}\b")
+_RUNNING_TOKENS = re.compile(
+    r"^(?:(?:\d{2}-\d{5}(?:\s*\(E\))?|\d{1,2}/\d{1,2}/\d{4}|\d{1,4}(?:/\d{1,4})?"
+    r"|[A-Z]+(?:/[A-Za-z0-9.]*[A-Za-z0-9])+)(?:\s+|$))+$"
+)
+_ALNUM = re.compile(r"[^\W_]")
+# A document symbol printed on a line of its own, under a title ("[S/1393]", OCR's "[8/4357]").
+_SYMBOL_LINE = re.compile(r"^[\[(]\s*[A-Z8]{1,2}/[^\[\]()]{1,30}[\])}]$")
 _WORD3 = re.compile(r"[^\W\d_]{3,}")
 _WORD_HYPHEN_END = re.compile(r"(\w+)-$")
-_WORD_START = re.compile(r"^([a-z]\w*)")
+_NEXT_WORD = re.compile(r"^(\w+)")
+# A line-end hyphen is kept, whatever the document's other spellings, in compound numerals
+# ("Twenty-\nseventh") and after the prefixes English writes with one ("non-\ngovernmental",
+# "self-\ndetermination").
+_TENS = frozenset(("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"))
+_HYPHENATED_PREFIXES = frozenset(("non", "self"))
 
 
 @dataclass(frozen=True)
@@ -81,18 +100,19 @@ def clean(text: str) -> str:
 
 
 def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
-    """Drop page numbers and headers/footers repeated on most pages of a PDF."""
-    if len(pages) < 2:
-        return [[ln for ln in p if not _PAGE_NUMBER.match(ln.strip())] for p in pages]
+    """Drop the page numbers and the headers/footers repeated on most pages at a PDF page's
+    edges. Inside a page a number is text (a table's, a list's)."""
 
     def key(line: str) -> str:
         return re.sub(r"\d+", "#", line.strip().lower())
 
+    def edges(lines: list[str]) -> list[int]:
+        content = [i for i, ln in enumerate(lines) if ln.strip()]
+        return content[:2] + content[-2:]
+
     edge_counts: Counter[str] = Counter()
     for lines in pages:
-        content = [ln for ln in lines if ln.strip()]
-        edges = {key(ln) for ln in content[:2] + content[-2:]}
-        edge_counts.update(edges)
+        edge_counts.update({key(lines[i]) for i in edges(lines)})
     threshold = max(2, math.ceil(0.6 * len(pages)))
     # A running header or footer is on most pages and is not the end of a sentence
     # (a short last line such as "members." may close several pages by chance).
@@ -101,14 +121,17 @@ def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
         for k, n in edge_counts.items()
         if n >= threshold and (not k.rstrip().endswith((".", "!", "?")) or "#" in k)
     }
-    return [
-        [
-            ln
-            for ln in lines
-            if not (ln.strip() and (key(ln) in running or _PAGE_NUMBER.match(ln.strip())))
-        ]
-        for lines in pages
-    ]
+    if len(pages) < 2:
+        running = set()  # nothing runs over a single page
+    stripped = []
+    for lines in pages:
+        furniture = {
+            i
+            for i in edges(lines)
+            if key(lines[i]) in running or _PAGE_NUMBER.match(lines[i].strip())
+        }
+        stripped.append([ln for i, ln in enumerate(lines) if i not in furniture])
+    return stripped
 
 
 def _is_hard_wrapped(lines: list[_Line]) -> bool:
@@ -124,18 +147,29 @@ def _join(previous: str, line: str, vocabulary: set[str]) -> str:
     line = line.strip()
     # Only the end matters: searching the whole growing paragraph would be quadratic.
     hyphen = _WORD_HYPHEN_END.search(previous[-64:]) if previous.endswith("-") else None
-    start = _WORD_START.match(line)
+    start = _NEXT_WORD.match(line)
     if hyphen and start:
         head, tail = hyphen.group(1), start.group(1)
-        # Keep the hyphen when the document spells the word with one elsewhere ("e-commerce").
-        joined = (head + tail).lower()
-        if f"{head}-{tail}".lower() in vocabulary or (
-            joined not in vocabulary
-            and (len(head) <= 2 or (head.lower() in vocabulary and tail.lower() in vocabulary))
-        ):
-            return previous + line
-        return previous[:-1] + line
+        return previous + line if _keeps_hyphen(head, tail, vocabulary) else previous[:-1] + line
     return f"{previous} {line}"
+
+
+def _keeps_hyphen(head: str, tail: str, vocabulary: set[str]) -> bool:
+    """Whether `head-` at a line's end and `tail` at the next line's start are one hyphenated
+    word ("e-commerce", "Secretary-General") rather than a word split by the line end."""
+    if not tail[:1].islower():  # "Secretary-\nGeneral", "post-\n2015": a word never splits so
+        return True
+    hyphenated, joined = f"{head}-{tail}".lower(), (head + tail).lower()
+    # The document's own spelling elsewhere decides ("e-commerce", "ceasefire").
+    if hyphenated in vocabulary or joined in vocabulary:
+        return hyphenated in vocabulary
+    head = head.lower()
+    return (
+        head in _TENS
+        or head in _HYPHENATED_PREFIXES
+        or len(head) <= 2
+        or (head in vocabulary and tail.lower() in vocabulary)
+    )
 
 
 def _starts_new_line(current: str, prev: str, line: str, hard_wrapped: bool, width: float) -> bool:
@@ -144,6 +178,8 @@ def _starts_new_line(current: str, prev: str, line: str, hard_wrapped: bool, wid
     stripped = line.strip()
     if _BULLET.match(stripped) or _MD_HEADING.match(stripped):
         return True
+    if _SYMBOL_LINE.match(stripped) or _SYMBOL_LINE.match(prev.strip()):
+        return True  # a symbol line stands alone
     prev_ends = prev.rstrip().endswith(TERMINAL)
     label = _LABEL.match(_EMPHASIS.sub(r"\2", stripped))
     if prev_ends and label and _is_label(label.group("label")):
@@ -213,7 +249,7 @@ def normalise(pages: list[str], paged: bool = False) -> NormalisedText:
     page_lines = [p.split("\n") for p in cleaned]
     if paged:
         page_lines = _strip_running_lines(page_lines)
-    lines = _physical_lines(page_lines, paged)
+    lines = _physical_lines(page_lines, paged, _repeated_furniture(page_lines))
     vocabulary = _vocabulary("\n".join(cleaned))
     hard_wrapped = _is_hard_wrapped(lines)
     lengths = sorted(len(ln.text.strip()) for ln in lines if ln.text.strip())
@@ -222,9 +258,37 @@ def normalise(pages: list[str], paged: bool = False) -> NormalisedText:
     return _to_blocks(logical, width, hard_wrapped)
 
 
-def _physical_lines(page_lines: list[list[str]], paged: bool) -> list[_Line]:
-    """The pages' lines in order, without lines that hold no word (page numbers, document
-    symbols); a PDF's page breaks marked with a form feed."""
+def _repeated_furniture(page_lines: list[list[str]]) -> set[str]:
+    """Lines without a word that a document prints three times or more and that end no
+    sentence: a running header or footer of a text that lost its pages ("A/63/PV.13")."""
+    counts = Counter(
+        ln.strip()
+        for page in page_lines
+        for ln in page
+        if ln.strip() and not _WORD3.search(ln) and any(c.isdigit() for c in ln)
+    )
+    return {line for line, n in counts.items() if n >= 3 and not line.endswith((*TERMINAL, ","))}
+
+
+def _furniture(line: str, previous: str, paged: bool, repeated: set[str]) -> bool:
+    """Whether a physical line is page furniture, not text (`previous`: the line before)."""
+    stripped = line.strip()
+    if not _ALNUM.search(stripped):
+        return True  # a rule or a separator: "---", "____"
+    # A page number ("Page 2 of 3", "5"), unless it ends a token the line before broke
+    # ("S/Agenda/" + "2185"); a PDF's are dropped at its pages' edges (_strip_running_lines).
+    if _PAGE_NUMBER.match(stripped):
+        return not paged and not previous.rstrip().endswith("/")
+    if _WORD3.search(stripped):
+        return False
+    return stripped in repeated or bool(
+        _RUNNING_TOKENS.match(stripped) and _JOB_OR_DATE.search(stripped)
+    )
+
+
+def _physical_lines(page_lines: list[list[str]], paged: bool, repeated: set[str]) -> list[_Line]:
+    """The pages' lines in order, without page furniture (page numbers, running headers and
+    footers); a PDF's page breaks marked with a form feed."""
     lines: list[_Line] = []
     for number, page in enumerate(page_lines, start=1):
         if paged:  # a page break is not a paragraph break: trim the page's blank edges
@@ -233,9 +297,12 @@ def _physical_lines(page_lines: list[list[str]], paged: bool) -> list[_Line]:
             while page and not page[0].strip():
                 page = page[1:]
         dropped = False
+        previous = ""
         for raw in page:
-            if raw.strip() and not _WORD3.search(raw):
-                dropped = True  # page numbers, document symbols ("4 05-51226"): no words
+            furniture = raw.strip() and _furniture(raw, previous, paged, repeated)
+            previous = raw
+            if furniture:
+                dropped = True
                 continue
             if not raw.strip() and dropped and _unterminated(lines):
                 continue  # the blank line beside a dropped page number is no paragraph end

@@ -14,7 +14,9 @@ resolution than its name says is reported (`Resolution.warnings`).
 
 from __future__ import annotations
 
+import bisect
 import collections
+import difflib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -26,36 +28,67 @@ from indexer.normalise import Block, NormalisedText
 ORGANISATION = "United Nations Security Council"
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                 "September", "October", "November", "December")  # fmt: skip
-_MONTHS = {m[:3]: i for i, m in enumerate(_MONTH_NAMES, start=1)}  # "Apri]" is still April
-# OCR slips seen in the collection: "ef 15 June", "of 3 Apri] 1991".
-_DATE = r"(?P<day>\d{1,2})[a-z]?\s+(?P<month>[A-Z][a-z\]]{2,})\s*,?\s+(?P<dyear>\d{4})"
+# OCR slips seen in the collection: "ef 15 June", "of 3 Apri] 1991", "10 Auqust 1993",
+# "15 August. 1991".
+_DATE = r"(?P<day>\d{1,2})[a-z]?\s+(?P<month>[A-Z][a-z\]]{2,})\s*[.,]?\s+(?P<dyear>\d{4})(?!\d)"
+# Between a header's number and its date: "of" (OCR's "ef", "Of"), nothing ("Resolution 883
+# (1993)\n11 November 1993"), or the provisional documents' "Adopted by the Security Council
+# at its 3102nd meeting[,] on" (also "at _ its", and "Security at its" without "Council").
+_DATE_LEAD = (
+    r"(?:[oeOE]f\s+|Adopted\s+by\s+the\s+Security\s+(?:Council\s+)?at\s+_?\s*its\s+\S+\s+"
+    r"meeting\s*,?\s*[oO]n\s+)?"
+)
 # "Resolution 242 (1967) of 22 November 1967", "Resolution 290 of 8 December 1970",
 # "1 (1946). Resolution of 25 January 1946", "Resolution 1454 (2002) Adopted by the Security
 # Council at its 4683rd meeting, on 30 December 2002"
 _HEADER = re.compile(
     r"(?:^|\n)\s*(?:(?i:resolution)\s+(?P<n1>\d{1,4})(?:\s*\((?P<y1>[\d\s-]{4,7})\))?"
     r"|(?P<n2>\d{1,4})\s*\((?P<y2>\d{4})\)\s*\.?\s*Resolution)"
-    r"(?:\s+\d{1,3}(?=\s))?"  # a footnote mark after the number
-    r"(?:\s*(?:[oe]f|Adopted by the Security Council at its \w+ meeting,\s*on)\s+" + _DATE + ")?"
+    r"(?:\s+\d{1,3}(?=\s)(?!\s+[A-Z][a-z]+\s+\d{4}))?"  # a note mark, not a date's day
+    r"(?:\s*" + _DATE_LEAD + _DATE + ")?"
 )
 # A header run into the text before it (resolution 851 follows a statement): only with its
 # date, and "Resolution" capitalised, which references in the text are not.
 _HEADER_INLINE = re.compile(
     r"Resolution\s+(?P<n1>\d{1,4})\s*\((?P<y1>\d{4})\)(?P<n2>)(?P<y2>)\s+of\s+" + _DATE
 )
+# An adoption statement, to its full stop (not one inside brackets: "(German Democratic
+# Republic. Union of …)") or a note after it ("\n\n25 Adopted without vote."), across the
+# blocks a hard-wrapped line was cut into: "Adopted unanimously at the 1382nd meeting.",
+# "Adopted at the 2963rd meeting by 12 votes to 2 (…), with 1 abstention (…)", "Adopted by
+# the Security Council at its 3102nd meeting on 30 July 1992".
+_STATEMENT = re.compile(
+    r"\b(?:Ad[oa]pted|Approved)\b(?:[^.()\n]|\n(?!\n?\d{1,3}\s+\S)|\([^()]*\)){0,300}"
+)
+# "at the 2049th meeting", "at its 3102nd meeting", "at the resumed 2396th meeting", "at the
+# 3017th (closed) meeting"; OCR's "ai the", "the 298Ist meeting", "3005 meeting", "meet- ing".
 _MEETING = re.compile(
-    r"Ad[oa]pted\s+(?P<how>unanimously,?\s+|without\s+a\s+vote,?\s+)?"
-    r"(?:by the Security Council\s+)?"
-    r"at\s+(?:the|its)\s+(?P<meeting>\d[\d ]{0,5})(?:st|nd|rd|th)_?\s+meeting"
-    r"(?P<rest>[^.]{0,240})"
+    r"(?:(?:[Aa]t|ai|ut)\s+)?(?:_\s*|\b)(?:the|its)\s+(?:resumed\s+)?"
+    r"(?:(?P<number>[\dIlOi\]](?:\s?[\dIlOi\]]){0,4}?)(?:(?P<suffix>st|nd|rd|th)[a-z]?_?\s+|\s+))?"
+    r"(?:\([a-z ]+\)\s+)?me{1,2}t(?:-\s*)?ings?\b"
 )
+_WITHOUT_VOTE = re.compile(r"\bwithout\s+(?:a\s+)?v[ao]te\b")
+_CONSENSUS = re.compile(r"\bby\s+consensus\b")
+_UNANIMOUS = re.compile(r"\bunanimous(?:ly)?\b")
+_COUNT = r"(?:nones?|one|\d{1,2}|[Il]\d?)"  # OCR's "I1 votes" is 11, "to I (Syria)" 1
 _VOTES = re.compile(
-    r"by\s+(?P<yes>\d{1,2})\s+votes?\s+to\s+(?P<no>none|\d{1,2})"
-    r"(?:\s*\([^)]*\))?(?:\s*,?\s*with\s+(?P<abst>\d{1,2}|I|one)\s+abstentions?)?"
+    rf"\b[bh]y\s+(?P<yes>{_COUNT})\s+(?:votes?\s+)?(?:t[oa]|io)\s+(?P<no>{_COUNT})(?![a-z])"
+    rf"(?:\s*\([^)]*\))?(?:\s*,?\s*with\s+(?P<abst>{_COUNT})\s+abstentions?)?"
 )
+# A note mark after the statement ("Adopted at the 2nd meeting. 22"), which a note after
+# it may say more of ("22 Adopted without vote.").
+_MARK = re.compile(r"\.?\s*(?P<mark>\d{1,3})(?!\w)")
+_MARK_AT_END = re.compile(r"\s(?P<mark>\d{1,3})\s*$")  # "Adopted at the 80th meeting 25"
 _TOPIC = re.compile(r"^[A-Z][A-Z ,.'’()&/-]{3,80}$")  # "MILITARY STAFF COMMITTEE"
 _COUNCIL = re.compile(r"\bSecurity\s+Council\b")
 _FILE_NUMBER = re.compile(r"S_RES_0*(\d+)_", re.IGNORECASE)
+# The number of the Council's first resolution of each year from 1946 to 1994: its
+# resolutions are numbered on through the years, so a number tells its year ("587 (1991)"
+# names no resolution: 587 is of 1986). From the collection's file names.
+_FIRST_OF_YEAR = (1, 16, 38, 67, 79, 90, 97, 99, 104, 106, 111, 122, 127, 132, 133, 161, 171,
+                  178, 186, 200, 220, 233, 245, 263, 276, 292, 308, 325, 345, 367, 385, 403,
+                  423, 444, 462, 485, 500, 529, 546, 560, 581, 594, 607, 627, 647, 684, 726,
+                  800, 893)  # fmt: skip
 
 
 @dataclass
@@ -65,12 +98,16 @@ class Resolution:
     date: str | None  # ISO 8601
     topic: str | None = None
     meeting: int | None = None
-    vote: str | None = None  # unanimous | recorded | without vote | consensus
+    # unanimous | recorded (votes_* hold the counts) | without vote | consensus: as the text
+    # says it was adopted ("Adopted unanimously, without a vote" is without vote: none was
+    # taken); None where it does not say
+    vote: str | None = None
     votes_for: int | None = None
     votes_against: int | None = None
     votes_abstaining: int | None = None
     countries: list[str] = field(default_factory=list)  # ISO codes of those it is about
     header_end: int = 0  # offset in the text where the header ends
+    body_end: int | None = None  # offset where its adoption line begins (None: no such line)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -82,6 +119,12 @@ class Resolution:
         when = f" of {_long_date(self.date)}" if self.date else ""
         year = f" ({self.year})" if self.year else ""
         return f"Resolution {self.number}{year}{when}"
+
+    def own_text(self, text: str) -> str:
+        """What the Council resolved, in `text` (the resolution's normalised text): its
+        preamble and operative part, without the header, the adoption line and the vote, or
+        the collection's notes after them."""
+        return text[self.header_end : self.body_end]
 
     def fields(self) -> dict:
         """Values for the document fields (indexer/fields.py)."""
@@ -124,7 +167,9 @@ def read(text: NormalisedText, source: str = "", known: bool = False) -> Resolut
     resolution = Resolution(number, year, when, header_end=match.end())
     resolution.topic = _topic(text, match.start())
     _read_adoption(text.text, resolution)
-    resolution.countries = countries.mentioned(text.text, year=year)
+    resolution.countries = countries.mentioned(
+        resolution.own_text(text.text), year=year, context=text.text
+    )
     _check_file_name(source, resolution)
     if written and written.isdigit() and when and written != when[:4]:
         resolution.warnings.append(
@@ -133,10 +178,16 @@ def read(text: NormalisedText, source: str = "", known: bool = False) -> Resolut
     return resolution
 
 
+def _month(name: str) -> int | None:
+    """A month's number from its name as printed, OCR slips and all ("Apri]", "Auqust")."""
+    close = difflib.get_close_matches(name.capitalize(), _MONTH_NAMES, n=1, cutoff=0.75)
+    return _MONTH_NAMES.index(close[0]) + 1 if close else None
+
+
 def _iso_date(match: re.Match) -> str | None:
     if not match.group("day"):
         return None
-    month = _MONTHS.get(match.group("month")[:3])
+    month = _month(match.group("month"))
     try:
         return date(int(match.group("dyear")), month, int(match.group("day"))).isoformat()
     except (TypeError, ValueError):
@@ -158,41 +209,123 @@ def _topic(text: NormalisedText, header_start: int) -> str | None:
     return None
 
 
+def _statements(text: str) -> list[tuple[re.Match, re.Match | None]]:
+    """The adoption statements of a text, each with its meeting phrase: "Adopted" or
+    "Approved" with a meeting or with how it was adopted."""
+    found = []
+    for statement in _STATEMENT.finditer(text):
+        words = statement.group()
+        meeting = _MEETING.search(words)
+        if meeting or _manner(words):
+            found.append((statement, meeting))
+    return found
+
+
 def _read_adoption(text: str, resolution: Resolution) -> None:
-    flat = " ".join(text.split())
-    match = _MEETING.search(flat)
-    if match is None:
-        return
-    resolution.meeting = int(match.group("meeting").replace(" ", ""))
-    how = " ".join((match.group("how") or "").replace(",", " ").split())
-    rest = match.group("rest")
-    votes = _VOTES.search(rest)
-    if how == "unanimously":
-        resolution.vote = "unanimous"
-    elif how.startswith("without"):
-        resolution.vote = "without vote"
-    elif "consensus" in rest[:40]:
-        resolution.vote = "consensus"
-    elif votes:
-        resolution.vote = "recorded"
-        resolution.votes_for = int(votes.group("yes"))
-        resolution.votes_against = 0 if votes.group("no") == "none" else int(votes.group("no"))
-        abstaining = votes.group("abst")
-        resolution.votes_abstaining = (
-            0 if abstaining is None else 1 if abstaining in ("I", "one") else int(abstaining)
-        )
+    """Meeting and vote from the adoption statements: the provisional documents' in the
+    header ("Adopted by the Security Council at its 3102nd meeting"), the others' after the
+    operative part, and a note the statement points to ("22 Adopted without vote.")."""
+    statements = _statements(text)
+    meetings = (_meeting_number(m) for _, m in statements if m is not None)
+    resolution.meeting = next((n for n in meetings if n is not None), None)
+    closing = next((s for s, _ in statements if text[resolution.header_end : s.start()].strip()),
+                   None)  # fmt: skip
+    resolution.body_end = closing.start() if closing else None
+    for statement, meeting in statements:
+        words = statement.group()
+        # After the meeting only what follows it in the same sentence: a header's date
+        # and the preamble under it are not the vote.
+        after = words[meeting.end() :] if meeting else ""
+        manner = _manner(words[: meeting.end()] if meeting else words, after)
+        if manner is None:
+            manner = _manner(_note(text, statement) or "")
+        if manner is not None:
+            resolution.vote = manner[0]
+            resolution.votes_for, resolution.votes_against, resolution.votes_abstaining = manner[1:]
+            return
+
+
+_Manner = tuple[str, int | None, int | None, int | None]
+
+
+def _manner(before: str, after: str = "") -> _Manner | None:
+    """How a statement says the resolution was adopted: (vote, for, against, abstaining).
+    `before`: the words up to its meeting; `after`: those after it."""
+    soon = after[:40]
+    if _WITHOUT_VOTE.search(before) or _WITHOUT_VOTE.search(soon):
+        return ("without vote", None, None, None)
+    if _CONSENSUS.search(before) or _CONSENSUS.search(soon):
+        return ("consensus", None, None, None)
+    if _UNANIMOUS.search(before):
+        return ("unanimous", None, None, None)
+    votes = _VOTES.search(before) or _VOTES.search(after)
+    if votes is None:
+        return None
+    counts = [_count(votes.group(g)) for g in ("yes", "no", "abst")]
+    return ("recorded", counts[0], counts[1], counts[2] or 0)
+
+
+def _count(token: str | None) -> int | None:
+    if token is None:
+        return None
+    if token in ("none", "nones", "one"):
+        return 1 if token == "one" else 0
+    return int(token.replace("I", "1").replace("l", "1"))
+
+
+def _meeting_number(meeting: re.Match) -> int | None:
+    """The meeting's number as printed ("273 1st" is 2731st), OCR's letters for digits read
+    where the ordinal agrees ("298Ist" is 2981st; not "176I1st")."""
+    printed = (meeting.group("number") or "").replace(" ", "")
+    if not any(c.isdigit() for c in printed):
+        return None
+    if printed.isdigit():
+        return int(printed)
+    number = int(printed.translate(str.maketrans("IliO]", "11101")))
+    return number if meeting.group("suffix") == _ordinal(number) else None
+
+
+def _ordinal(number: int) -> str:
+    if number % 100 in (11, 12, 13):
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+
+
+def _note(text: str, statement: re.Match) -> str | None:
+    """The note a statement's mark points to, when the note is itself an adoption line."""
+    mark = _MARK.match(text, statement.end()) or _MARK_AT_END.search(statement.group())
+    if mark is None:
+        return None
+    note = re.search(
+        rf"(?:^|\n){mark.group('mark')}\s+(Ad[oa]pted\b[^\n]*)", text[statement.end() :]
+    )
+    return note.group(1) if note else None
 
 
 def adopted(text: str) -> bool:
-    """Whether a block of text holds an adoption line ("Adopted at the 230th meeting …")."""
-    return _MEETING.search(" ".join(text.split())) is not None
+    """Whether a block of text holds an adoption statement ("Adopted at the 230th meeting …")."""
+    return bool(_statements(text))
+
+
+def years_of(number: int) -> tuple[int, int | None]:
+    """The first and last year resolution `number` may be of (the last None: past the
+    years the collection knows)."""
+    at = bisect.bisect_right(_FIRST_OF_YEAR, number) - 1
+    year = 1946 + max(at, 0)
+    return (year, year if at < len(_FIRST_OF_YEAR) - 1 else None)
+
+
+def file_number(source: str) -> int | None:
+    """The resolution number a collection's file name says ("S_RES_0542_1983_EN_GOLD.txt")."""
+    named = _FILE_NUMBER.search(source.rsplit("/", 1)[-1])
+    return int(named.group(1)) if named else None
 
 
 def _check_file_name(source: str, resolution: Resolution) -> None:
-    named = _FILE_NUMBER.search(source.rsplit("/", 1)[-1])
-    if named and int(named.group(1)) != resolution.number:
+    named = file_number(source)
+    if named is not None and named != resolution.number:
         resolution.warnings.append(
-            f"the file name says resolution {int(named.group(1))} but the text is "
+            f"the file name says resolution {named} but the text is "
             f"resolution {resolution.symbol}: indexed as {resolution.symbol}"
         )
 

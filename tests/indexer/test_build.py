@@ -16,7 +16,7 @@ from indexer.checksums import sha256_file
 from indexer.chunking import ChunkingOptions
 from indexer.embedders.fake import FakeEmbedder
 from indexer.store import Generation, current_generation
-from tests.conftest import COMMUNIQUE_PDF, COMMUNIQUE_TXT, SPEECHES, copy_corpus
+from tests.conftest import COMMUNIQUE_PDF, COMMUNIQUE_TXT, CORPUS, SPEECHES, copy_corpus
 
 TUV_2019 = "ungdc-pacific/TUV_74_2019.txt"
 FJI_2019 = "ungdc-pacific/FJI_74_2019.txt"
@@ -599,3 +599,55 @@ def test_unreadable_previous_index_is_rebuilt_from_scratch(corpus_dir, built_ind
     assert sorted(report.added) == ALL_SOURCES
     with opened(built_index) as opened_generation:
         assert opened_generation.name == report.generation
+
+
+def resolution_corpus(target: Path, *numbers: int) -> Path:
+    """The collection's files named for `numbers`, under `target`/unsc-resolutions."""
+    folder = target / "unsc-resolutions"
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in numbers:
+        path = next((CORPUS / "unsc-resolutions").glob(f"S_RES_{number:04d}_*"))
+        (folder / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+COPY_538 = "unsc-resolutions/S_RES_0542_1983_EN_GOLD.txt"  # the text of 538 under 542's name
+OWN_538 = "unsc-resolutions/S_RES_0538_1983_EN_GOLD.txt"
+
+
+def test_a_documents_warnings_are_reported_by_every_build_until_it_changes(tmp_path, embedder):
+    corpus = resolution_corpus(tmp_path / "corpus", 425, 538, 542)
+    first = build(corpus, tmp_path / "index", embedder)
+    unchanged = build(corpus, tmp_path / "index", embedder)  # nothing to publish
+    (corpus / "note.txt").write_text("An unrelated note on the Council.", encoding="utf-8")
+    another = build(corpus, tmp_path / "index", embedder)  # 542 copied, not read
+
+    assert not unchanged.published and another.published and COPY_538 in another.unchanged
+    for report in (first, unchanged, another):
+        said = [w for source, w in report.warnings if source == COPY_538]
+        assert any("the file name says resolution 542" in w for w in said)
+    stored = json.loads(documents(tmp_path / "index")[COPY_538]["extra"])
+    assert any("resolution 542" in w for w in stored["warnings"])  # what the API shows
+
+
+def test_a_second_copy_of_a_resolution_is_marked_and_its_references_counted_once(
+    tmp_path, embedder
+):
+    corpus = resolution_corpus(tmp_path / "corpus", 425, 538, 542)
+    build(corpus, tmp_path / "index", embedder)
+    docs = documents(tmp_path / "index")
+    copy, own = docs[COPY_538], docs[OWN_538]
+
+    assert copy["symbol"] == own["symbol"] == "S/RES/538 (1983)"
+    assert json.loads(copy["extra"])["duplicate_of"] == own["id"]
+    assert "duplicate_of" not in json.loads(own["extra"])
+    with opened(tmp_path / "index") as generation:
+        citing = generation.query("SELECT document_id FROM citations WHERE number = 425")
+        assert {row[0] for row in citing} == {own["id"]}  # "cited by" lists 538 once
+
+    # without the file named for 538, its copy is the resolution: read again, cited, unmarked
+    (corpus / OWN_538).unlink()
+    report = build(corpus, tmp_path / "index", embedder)
+    copy = documents(tmp_path / "index")[COPY_538]
+    assert COPY_538 in report.updated and report.embedded == 0
+    assert "duplicate_of" not in json.loads(copy["extra"]) and json.loads(copy["citations"])

@@ -45,8 +45,14 @@ GOLD = REPO / "eval" / "citations_gold.json"
             [(841, 1993), (861, 1993)],
         ),  # a printing slip
         ("paragraph 2 of Security Council resolution 161 A (1961)", [(161, 1961)]),
+        ("transmitting two resolutions 31 adopted at the", []),  # 74 (1949): a note mark
+        ("from the date of this resolution 4 programme of", []),  # 80 (1950): OCR's "a"
+        ("section C of resolution 587 (1991)", []),  # 706: 587 is of 1986 (687 is meant)
+        ("resolutions 266 (1969) of 10 June and 274 (1959) of 11 December 1969",
+         [(266, 1969), (274, 1969)]),  # 281: the date settles a misprinted year
+        ("resolution 84 (1993) of 29 January 1993", []),  # 834: 84 is of 1950
     ],
-)
+)  # fmt: skip
 def test_references_single_listed_ranged_and_not_the_assemblys(text: str, expected: list):
     assert citations.references(text) == expected
 
@@ -94,6 +100,28 @@ def test_the_collections_notes_after_the_adoption_line_cite_nothing():
     assert citations.extract(note) == [citations.Reference(27, 1947, "preamble")]
 
 
+def test_a_misdated_reference_is_not_linked_and_says_why():
+    text = _structured("S_RES_0706_1991_EN_GOLD.txt")
+
+    assert all(r.number != 587 for r in citations.extract(text, own_number=706))
+    assert citations.misdated(text, own_number=706) == [
+        "paragraph 3 refers to resolution 587 (1991), but resolution 587 is of 1986: not "
+        "linked to it"
+    ]
+
+
+def test_references_on_lines_without_a_word_are_read():
+    # "427\n(1978), 434 (1978), 444 (1979), 450 (1979), 459 (1979),\n467 (1980) and 474": such
+    # lines were dropped as page numbers; 434 was cited by 4 resolutions instead of 11
+    citing = [
+        number
+        for number in (444, 450, 459, 467, 474, 483, 488, 498, 501, 511, 519)
+        if any(r.number == 434 for r in citations.extract(
+            _structured(next(CORPUS.glob(f"unsc-resolutions/S_RES_0{number}_*")).name), number))
+    ]  # fmt: skip
+    assert citing == [444, 450, 459, 467, 474, 483, 488, 498, 501, 511, 519]
+
+
 def extraction_scores() -> tuple[int, int, int]:
     gold = json.loads(GOLD.read_text(encoding="utf-8"))["resolutions"]
     tp = fp = fn = 0
@@ -111,6 +139,8 @@ def extraction_scores() -> tuple[int, int, int]:
 def test_extraction_precision_and_recall_on_the_hand_checked_resolutions():
     tp, fp, fn = extraction_scores()
 
-    assert tp + fn >= 150  # the gold set: 36 resolutions, 186 (resolution, paragraph) pairs
-    assert tp / (tp + fp) >= 0.97
-    assert tp / (tp + fn) >= 0.93
+    # the gold set: 36 resolutions, 186 (resolution, paragraph) pairs; measured precision
+    # 0.995, recall 0.984 (0.989 and 0.952 while wrapped lines without a word were dropped)
+    assert tp + fn >= 150
+    assert tp / (tp + fp) >= 0.99
+    assert tp / (tp + fn) >= 0.98

@@ -160,14 +160,76 @@ def test_form_feed_on_a_line_of_its_own_does_not_break_a_sentence():
     assert paragraphs(doc) == ["This sentence runs on and on to the end of the page."]
 
 
-@pytest.mark.parametrize("noise", ["4 05-51226", "12", "- 7 -", "A/60/PV.12  05-51226"])
-def test_lines_without_words_are_dropped(noise):
+@pytest.mark.parametrize(
+    "noise",
+    ["4 05-51226", "12", "- 7 -", "A/60/PV.12  05-51226", "16/23 15-29595",
+     "29/09/2015 A/70/PV.18", "94-12513 (E)", "Page 2 of 3"],
+)  # fmt: skip
+def test_page_furniture_is_dropped(noise):
     lines = WRAPPED_SPEECH.splitlines()
     raw = "\n".join([*lines[:4], noise, *lines[4:]])
     doc = normalise([raw])
     assert noise not in doc.text
-    assert "05-51226" not in doc.text
+    assert not re.search(r"\d", doc.text)
     assert "profound gratitude to every single member" in doc.text
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["Recalling its resolutions 425 (1978), 426 (1978), 427", "(1978), 434 (1978),",
+          "467 (1980) and 474 (1980),"], "427 (1978), 434 (1978), 467 (1980) and 474"),
+        (["for an interim period of six months, that is, until 19 April", "1984;"],
+         "until 19 April 1984;"),
+        (["and to report to the Council by 31 October", "1963."], "by 31 October 1963."),
+        (["as contained in document S/Agenda/", "2185"], "S/Agenda/ 2185"),  # ends a token
+    ],
+)  # fmt: skip
+def test_a_wrapped_line_without_a_word_is_text_not_page_furniture(lines, expected):
+    # Resolution 483 printed "427\n(1978), 434 (1978), …": lines without a word of three
+    # letters were dropped as page numbers, and references with them.
+    raw = "\n".join(["The Security Council,", "", *lines, "", *WRAPPED_SPEECH.splitlines()])
+    assert expected in normalise([raw]).text
+
+
+def test_a_repeated_running_header_without_words_is_dropped():
+    # PNG_63_2008.txt lost its pages but prints its record symbol at each page's head
+    lines = WRAPPED_SPEECH.splitlines()
+    raw = "\n".join([*lines[:3], "A/63/PV.13", *lines[3:6], "A/63/PV.13", *lines[6:9],
+                     "A/63/PV.13", *lines[9:]])  # fmt: skip
+    assert "A/63/PV.13" not in normalise([raw]).text
+    assert "A/63/PV.13" in normalise([WRAPPED_SPEECH + "\nSee A/63/PV.13.\n"]).text
+
+
+def test_a_draft_symbol_under_a_resolutions_header_is_kept_on_a_line_of_its_own():
+    doc = normalise([(CORPUS / "unsc-resolutions" / "S_RES_0074_1949_EN_GOLD.txt").read_text()])
+    assert [b.text for b in doc.blocks[:2]] == [
+        "74 (1949). Resolution of 16 September 1949", "[S/1393]"]  # fmt: skip
+
+
+def test_a_pdf_drops_page_numbers_at_its_pages_edges_only():
+    pages = ["# Fisheries\n\nFish catches by year:\n\n2019\n\n2020\n\nThe table ends here.\n\n1",
+             "The second page talks about the ocean.\n\n2"]  # fmt: skip
+    doc = normalise(pages, paged=True)
+    assert "2019" in doc.text and "2020" in doc.text
+    assert doc.text.rstrip().endswith("ocean.") and "here. 1" not in doc.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("report of the Secretary-\nGeneral on the", "report of the Secretary-General on"),
+        ("Official Records, Twenty-\nseventh Year", "Twenty-seventh Year"),
+        ("agencies and non-\ngovernmental organizations", "non-governmental organizations"),
+        ("the right to self-\ndetermination of peoples", "self-determination of peoples"),
+        ("in the post-\n2015 agenda", "post-2015 agenda"),
+        ("the develop-\nment of the region", "development of the region"),
+        # the document's own spelling decides: resolution 211 writes "ceasefire" too
+        ("a ceasefire now and a cease-\nfire later", "a ceasefire now and a ceasefire later"),
+    ],
+)
+def test_a_word_split_at_a_line_end_is_joined_and_a_compound_keeps_its_hyphen(raw, expected):
+    assert expected in normalise([raw]).text
 
 
 # --- the seed communiqué -------------------------------------------------------------------------

@@ -19,6 +19,12 @@ def text_of(name: str):
     return normalise([(RESOLUTIONS / name).read_text(encoding="utf-8")])
 
 
+def read_number(number: int) -> resolutions.Resolution:
+    """The resolution in the collection's file named for `number`."""
+    path = next(RESOLUTIONS.glob(f"S_RES_{number:04d}_*"))
+    return resolutions.read(text_of(path.name), path.name, known=True)
+
+
 def test_metadata_of_resolution_242_comes_from_its_text():
     document = derive({}, "unsc-resolutions/S_RES_0242_1967_EN_GOLD.txt", text_of(
         "S_RES_0242_1967_EN_GOLD.txt"))  # fmt: skip
@@ -60,6 +66,86 @@ def test_a_misprinted_year_in_the_header_gives_way_to_the_date():
 
     assert found.year == 1978 and found.date == "1978-09-18"
     assert any("(1973)" in w for w in found.warnings)
+
+
+@pytest.mark.parametrize(
+    ("number", "vote", "meeting"),
+    [
+        (419, "without vote", 2049),  # "Adopted at the 2049th meeting without a vote."
+        (406, "without vote", 2008),  # "Adopted unanimously, without a vote, at the …"
+        (702, "without vote", 3001),  # "Adopted without vote at the 3001st meeting."
+        (1, "without vote", 2),  # "Adopted at the 2nd meeting. 22" … "22 Adopted without vote."
+        (591, "consensus", 2723),  # "Adopted by consensus at the 2723rd meeting."
+        (521, "unanimous", 2396),  # "at the resumed 2396th meeting"
+        (720, "unanimous", 3017),  # "at the 3017th (closed) meeting"
+        (594, "unanimous", 2731),  # "at the 273 1st meeting"
+        (724, "unanimous", 3023),  # OCR's "ai the 3023rd meeting"
+    ],
+)
+def test_every_printed_form_of_the_adoption_line_gives_vote_and_meeting(number, vote, meeting):
+    found = read_number(number)
+
+    assert (found.vote, found.meeting) == (vote, meeting)
+    assert found.votes_for is None
+
+
+@pytest.mark.parametrize(
+    ("number", "meeting", "counts"),
+    [
+        (687, 2981, (12, 1, 2)),  # OCR's "298Ist meeting" costs the meeting nothing
+        (462, 2190, (12, 2, 1)),  # "(German Democratic Republic. Union of …)": a point inside
+        (265, 1473, (11, 0, 4)),  # OCR's "I1 votes"
+        (54, 338, (7, 1, 3)),  # "by 7 votes to I (Syria)"
+    ],
+)
+def test_recorded_votes_are_read_through_printing_slips(number, meeting, counts):
+    found = read_number(number)
+
+    assert found.vote == "recorded" and found.meeting == meeting
+    assert (found.votes_for, found.votes_against, found.votes_abstaining) == counts
+
+
+def test_an_unreadable_meeting_number_is_none_and_a_provisional_header_gives_no_vote():
+    assert resolutions.read(text_of("S_RES_0345_1974_EN_GOLD.txt")).meeting is None  # 176I1st
+    found = resolutions.read(text_of("S_RES_0761_1992_EN_GOLD.txt"))  # vote not printed
+    assert (found.meeting, found.vote) == (3087, None)
+
+
+@pytest.mark.parametrize(
+    ("number", "day"),
+    [
+        (772, "1992-08-17"),  # "Adopted by the Security Council at its 3107th meeting on …"
+        (770, "1992-08-13"),  # "… meeting,\nOn 13 August 1992"
+        (803, "1993-01-28"),  # "Adopted by the Security at its 3167th meeting, on …"
+        (464, "1980-02-19"),  # "Of 19 February 1980"
+        (883, "1993-11-11"),  # "Resolution 883 (1993)\n11 November 1993"
+        (856, "1993-08-10"),  # OCR's "10 Auqust 1993"
+        (705, "1991-08-15"),  # "15 August. 1991"
+    ],
+)
+def test_every_printed_form_of_the_header_gives_the_date(number, day):
+    found = read_number(number)
+
+    assert found.date == day and found.year == int(day[:4])
+    assert found.title.endswith(f"({day[:4]}) of {resolutions._long_date(day)}")
+
+
+def test_countries_come_from_the_resolutions_own_text_not_its_vote_or_notes():
+    # 338 (1973) names China only in "One member (China) did not participate in the voting."
+    found = resolutions.read(text_of("S_RES_0338_1973_EN_GOLD.txt"))
+    assert found.countries == []
+    assert "did not participate" not in found.own_text(text_of("S_RES_0338_1973_EN_GOLD.txt").text)
+    # 152 (1960): a note tells which Congo ("Republic of the Congo, capital Brazzaville.")
+    assert resolutions.read(text_of("S_RES_0152_1960_EN_GOLD.txt")).countries == ["COG"]
+
+
+def test_a_resolutions_number_tells_its_year():
+    assert resolutions.years_of(1) == (1946, 1946)
+    assert resolutions.years_of(132) == (1959, 1959)
+    assert resolutions.years_of(587) == resolutions.years_of(593) == (1986, 1986)
+    assert resolutions.years_of(893) == (1994, None)  # past what the collection knows
+    assert resolutions.file_number("unsc-resolutions/S_RES_0542_1983_EN_GOLD.txt") == 542
+    assert resolutions.file_number("speech.txt") is None
 
 
 @pytest.mark.parametrize(
