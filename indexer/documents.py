@@ -14,10 +14,12 @@ from pathlib import Path
 
 from indexer import sandbox
 from indexer.html import html_to_text
+from indexer.markdown import markdown_to_text
 from indexer.normalise import Block, NormalisedText, normalise
 from indexer.pdf import DocumentError, LimitError, extract_pdf
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
@@ -46,7 +48,7 @@ __all__ = ["DocumentError", "LimitError", "LoadedDocument", "discover", "load", 
 class LoadedDocument:
     source: str
     text: NormalisedText
-    html_title: str | None = None
+    html_title: str | None = None  # the title the file gives itself: HTML <title>, front matter
     warnings: list[str] = field(default_factory=list)
 
 
@@ -355,6 +357,8 @@ def read_document(root: Path, source: str) -> LoadedDocument:
         title = None
         if suffix in HTML_SUFFIXES:
             title, raw = html_to_text(raw)
+        elif suffix in MARKDOWN_SUFFIXES:
+            title, raw = markdown_to_text(raw)
         doc = LoadedDocument(source, normalise([raw]), title or None, warnings)
     return _with_text(doc)
 

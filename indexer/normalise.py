@@ -23,7 +23,7 @@ _BULLET = re.compile(
     r"^(?:[-*•▪◦–]|\d{1,2}[.)]|\d{1,2},(?=\s+[A-Z])|\((?:[a-z]{1,4}|\d{1,3})\))\s+"
 )
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 # "Session Four: ...", "Opening Ceremony: ...": a short capitalised label, a colon, then text.
 _LABEL = re.compile(
     r"^(?P<label>[A-Z0-9][\w'’&/()-]*(?:[ ][\w'’&/()-]+){0,5}?)[ ]?:[ ]+(?P<body>\S.*)$"
@@ -111,15 +111,21 @@ def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
         return content[:2] + content[-2:]
 
     edge_counts: Counter[str] = Counter()
+    inside: set[str] = set()  # lines seen away from every page's edges: body text
     for lines in pages:
-        edge_counts.update({key(lines[i]) for i in edges(lines)})
+        at_edges = edges(lines)
+        edge_counts.update({key(lines[i]) for i in at_edges})
+        inside.update(key(ln) for i, ln in enumerate(lines) if ln.strip() and i not in at_edges)
     threshold = max(2, math.ceil(0.6 * len(pages)))
-    # A running header or footer is on most pages and is not the end of a sentence
-    # (a short last line such as "members." may close several pages by chance).
+    # A running header or footer is on most pages, never inside one (a paragraph's line
+    # that happens to open most pages is text), and is not the end of a sentence (a short
+    # last line such as "members." may close several pages by chance).
     running = {
         k
         for k, n in edge_counts.items()
-        if n >= threshold and (not k.rstrip().endswith((".", "!", "?")) or "#" in k)
+        if n >= threshold
+        and k not in inside
+        and (not k.rstrip().endswith((".", "!", "?")) or "#" in k)
     }
     if len(pages) < 2:
         running = set()  # nothing runs over a single page
@@ -181,7 +187,7 @@ def _starts_new_line(current: str, prev: str, line: str, hard_wrapped: bool, wid
     if _SYMBOL_LINE.match(stripped) or _SYMBOL_LINE.match(prev.strip()):
         return True  # a symbol line stands alone
     prev_ends = prev.rstrip().endswith(TERMINAL)
-    label = _LABEL.match(_EMPHASIS.sub(r"\2", stripped))
+    label = _LABEL.match(EMPHASIS.sub(r"\2", stripped))
     if prev_ends and label and _is_label(label.group("label")):
         return True
     # A heading stands on its own line: nothing joins it, it joins nothing.
@@ -210,7 +216,7 @@ def _looks_like_heading(text: str, width: float, strict: bool = False) -> bool:
 
     `strict` (hard-wrapped text, where any line may be a sentence fragment) asks for fully
     title-cased short lines only."""
-    text = _EMPHASIS.sub(r"\2", text.strip())
+    text = EMPHASIS.sub(r"\2", text.strip())
     if not text or _BULLET.match(text):
         return False
     if _MD_HEADING.match(text):
@@ -380,7 +386,7 @@ def _classify(
     """(kind, text, label, paragraph number, is a sub-item) of a logical line. A paragraph
     number ("2.") and a sub-item's letter ("(a)") stay in the text: people cite by them;
     other bullets go."""
-    text = _EMPHASIS.sub(r"\2", logical[i].text).strip()
+    text = EMPHASIS.sub(r"\2", logical[i].text).strip()
     md = _MD_HEADING.match(text)
     if md:
         return "heading", md.group(2).rstrip(":").strip(), None, None, False

@@ -215,6 +215,19 @@ def test_a_pdf_drops_page_numbers_at_its_pages_edges_only():
     assert doc.text.rstrip().endswith("ocean.") and "here. 1" not in doc.text
 
 
+def test_a_line_that_opens_most_pages_but_is_also_text_inside_one_is_kept():
+    # a report's paragraphs repeat a phrase; pages break so that it opens three of four
+    line = "post-clearance audit and the use of advance cargo information"
+    body = f"Members discussed the\n{line}\nand agreed to share data.\n\nMore text here."
+    pages = [f"{line}\n\nwas reviewed.\n\n{body}\n\n{n}" for n in (1, 2, 3)]
+    pages.append(f"Closing words.\n\n{body}\n\n4")
+
+    text = normalise(pages, paged=True).text
+
+    assert text.count(line) == 7  # three at the pages' tops, four inside them
+    assert "Closing words." in text and not text.rstrip().endswith("4")
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
