@@ -111,7 +111,10 @@ def derive(
             fields[f.name] = f.value(known.get(f.name))
         except ValueError as exc:
             raise MetadataError(f"{f.name}: {exc}") from exc
-    fields["title"] = fields["title"] or html_title or _first_heading(text) or _title_from(source)
+    # an upload is stored under a random name: the name its sender gave it says more
+    named = values.get("filename") if isinstance(values.get("filename"), str) else None
+    fields["title"] = (fields["title"] or html_title or _first_heading(text)
+                       or _title_from(named or source))  # fmt: skip
     if fields["country"] and not fields["country_name"]:
         fields["country_name"] = countries.name(fields["country"])
     if fields["year"] is None:

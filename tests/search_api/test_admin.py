@@ -275,6 +275,16 @@ def test_uploaded_pdf_becomes_searchable(admin: TestClient):
     assert results["results"][0]["document"]["filename"] == "Communiqué final.PDF"
 
 
+def test_an_upload_without_a_title_is_titled_by_the_name_its_sender_gave_it(admin: TestClient):
+    # stored under a random name, it was titled "F2dc7b2a684b430e86b307c0c8a52926"
+    response = upload(admin, "sugar_tariffs-2024.txt", b"Sugar tariffs were discussed at length.\n")
+    assert response.status_code == 202, response.text
+    wait_for(admin, response.json()["task"])
+
+    hit = admin.get("/search", params={"q": "sugar tariffs", "k": 1}).json()["results"][0]
+    assert hit["document"]["title"] == "Sugar tariffs 2024"
+
+
 def test_an_upload_says_which_countries_it_is_about_by_name(admin: TestClient):
     text = b"# Session paper\n\nJoint border posts and shared kavabridge risk profiles.\n"
     response = upload(admin, "paper.md", text, country="FJI", countries="Samoa, the Cook Islands")
