@@ -36,7 +36,8 @@ def _author(document: DocumentInfo) -> str:
 
 def _key(document: DocumentInfo) -> str:
     symbol = document.values.get("symbol")
-    base = symbol or document.id
+    # a second copy of a resolution (indexer/build.py) must not share its original's key
+    base = document.id if document.extra.get("duplicate_of") else symbol or document.id
     return re.sub(r"[^A-Za-z0-9]+", "", base) or "document"
 
 

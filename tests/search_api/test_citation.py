@@ -47,3 +47,12 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_shown_as_text():
     assert rows[0]["text"] == '\'=HYPERLINK("http://x")' and rows[0]["title"] == "'+1 report"
     assert rows[1]["text"] == "'-5 percent" and rows[1]["title"] == "'@SUM(A1)"
     assert rows[0]["rank"] == "1" and float(rows[0]["score"]) == 1.0  # numbers stay numbers
+
+
+def test_a_second_copy_of_a_resolution_has_a_key_of_its_own():
+    original = _document(symbol="S/RES/538 (1983)", title="Resolution 538 (1983)")
+    copy = DocumentInfo(id="unsc-resolutions-s_res_0542_1983_en_gold-txt", source="x.txt",
+                        values=original.values, extra={"duplicate_of": "doc-1"})  # fmt: skip
+
+    assert bibtex(original).startswith("@misc{SRES5381983,")
+    assert bibtex(copy).startswith("@misc{unscresolutionssres05421983engoldtxt,")
