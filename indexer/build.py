@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 # 8: only page furniture dropped, not lines without a word ("467 (1980),"), compounds kept
 # across line ends (indexer/normalise.py), more adoption and date forms, countries from the
 # resolution's own text (indexer/resolutions.py), misdated references not linked, the
-# warnings stored with their document.
-CHUNKER_VERSION = 8
+# warnings stored with their document; 9: places whose names hold a country's read whole
+# ("New Guinea" is no Guinea, "Guinea (Bissau)" is Guinea-Bissau: indexer/countries.py).
+CHUNKER_VERSION = 9
 # Keys of a document's `extra` the indexer writes: its warnings, reported by every build
 # until the file changes, and for a second copy of a resolution (a file named for another
 # one holding its text) the document that holds it under its own name.

@@ -90,8 +90,63 @@ ALIASES: dict[str, list[str]] = {
     "YUG": ["Yugoslav", "Socialist Federal Republic of Yugoslavia",
             "Federal Republic of Yugoslavia"],
     "RHO": ["Rhodesia", "Rhodesian"],
+    "GNB": ["Guinea (Bissau)"],  # the Council's name for it before independence (312, 322)
     "KOR": ["Republic of Korea"],
 }  # fmt: skip
+
+
+# Places whose names hold a country's name ("New Guinea", "South Georgia", "East Germany")
+# and that ISO does not give, matched whole so that the country inside is not read, in
+# questions and in documents alike. A place that is, or was, a country of its own carries
+# that country's code ("Northern Rhodesia" became Zambia); a part of another country, an
+# island, a sea or a union of several carries none (None): the words name no one country.
+PLACES: dict[str, str | None] = {
+    # former names and halves of countries
+    "Western Samoa": "WSM",
+    "East Germany": "DDR",
+    "West Germany": "DEU",
+    "Northern Rhodesia": "ZMB",
+    "Northern Rhodesian": "ZMB",
+    "East Pakistan": "BGD",
+    "West Pakistan": "PAK",
+    "North Yemen": "YEM",
+    "South Yemen": "YMD",
+    "North Vietnam": "VDR",
+    "South Vietnam": "VNM",
+    "British Honduras": "BLZ",
+    "French Sudan": "MLI",
+    "Portuguese Guinea": "GNB",
+    "Spanish Guinea": "GNQ",
+    "French Guinea": "GIN",
+    "Guinea Bissau": "GNB",  # as often typed without the hyphen
+    "Belgian Congo": "COD",
+    "French Congo": "COG",
+    "Middle Congo": "COG",
+    "Papua and New Guinea": "PNG",  # the territory of 1949-1975
+    "Territory of Papua and New Guinea": "PNG",
+    # territories with a code of their own
+    "South Georgia": "SGS",
+    # parts of other countries, islands, seas, unions: no one country
+    "New Guinea": None,
+    "West New Guinea": None,
+    "Netherlands New Guinea": None,
+    "Dutch New Guinea": None,
+    "New Britain": None,  # islands of Papua New Guinea
+    "New Ireland": None,
+    "Northern Ireland": None,
+    "New Mexico": None,
+    "New Jersey": None,
+    "Niger Delta": None,
+    "Lake Chad": None,
+    "Gulf of Guinea": None,
+    "Gulf of Mexico": None,
+    "Gulf of Oman": None,
+    "Gulf of Thailand": None,
+    "Sea of Japan": None,
+    "South China Sea": None,
+    "East China Sea": None,
+    "Federation of Rhodesia and Nyasaland": None,
+}
 
 
 @functools.cache
@@ -114,6 +169,9 @@ def aliases() -> dict[str, str]:
             names.setdefault(name.removeprefix("the "), code)
     for country in pycountry.historic_countries:  # "Southern Rhodesia", "Zaire", "USSR"
         names.setdefault(country.name.split(", ")[0], country.alpha_3)
+    for place, code in PLACES.items():  # former names: "Western Samoa"
+        if code is not None:
+            names.setdefault(place, code)
     return names
 
 
@@ -153,7 +211,8 @@ def _in_text() -> re.Pattern:
     """Any name of a country as a document writes it: capitalised, whole words, the longest
     first ("Papua New Guinea" before "Guinea"); codes and other capitals-only abbreviations
     are left out ("US" in "US$", "PNG" in a file name)."""
-    names = sorted((n for n in aliases() if not n.isupper()), key=len, reverse=True)
+    every = {*aliases(), *PLACES}  # "New Guinea" whole, then nothing read from it
+    names = sorted((n for n in every if not n.isupper()), key=len, reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])")
 
 
@@ -174,7 +233,8 @@ def mentioned(
     document around the text, whose notes may name the capital ("28 Republic of the Congo,
     capital Brazzaville.")."""
     about = "\n".join(p for p in text.splitlines() if not _SENDER.search(p))
-    counts = collections.Counter(aliases()[m.group(0)] for m in _in_text().finditer(about))
+    named = (aliases().get(m.group(0)) for m in _in_text().finditer(about))
+    counts = collections.Counter(code for code in named if code is not None)
     if counts["COG"] and _which_congo(context or text, year) == "COD":
         counts["COD"] += counts.pop("COG")
     often = [code for code, n in counts.most_common(most) if n >= 2]

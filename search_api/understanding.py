@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer import countries
-from search_api import places, wording
+from search_api import wording
 from search_api.references import Reference
 
 _YEARS = r"19[4-9]\d|20[0-4]\d"
@@ -151,7 +151,7 @@ class Reader:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self._years = None if vocabulary.years is None else sorted(vocabulary.years)
-        every = {**countries.aliases(), **places.PLACES}
+        every = {**countries.aliases(), **countries.PLACES}
         names: dict[str, str | tuple[str, ...] | None] = {
             name: code
             for name, code in every.items()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from indexer import countries
 from indexer.normalise import normalise
 from tests.conftest import CORPUS, REPO
@@ -78,3 +80,18 @@ def test_the_countries_read_agree_with_forty_resolutions_judged_by_hand():
         right += len(got & set(entry["countries"]))
     assert len(gold["resolutions"]) == 40
     assert right / found >= 0.9 and right / wanted >= 0.7
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the Trust Territory of New Guinea is no Guinea (resolutions on it were tagged GIN)
+        ("the Trust Territory of New Guinea. The people of New Guinea voted.", []),
+        # the Council's name for Guinea-Bissau before its independence (312, 322)
+        ("the people of Guinea (Bissau) and of Guinea (Bissau) again", ["GNB"]),
+        ("East Germany and East Germany, not Germany", ["DDR"]),
+        ("Western Samoa and Western Samoa", ["WSM"]),
+    ],
+)
+def test_a_place_whose_name_holds_a_countrys_is_read_whole(text, expected):
+    assert countries.mentioned(text) == expected

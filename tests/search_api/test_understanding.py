@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from indexer import countries
 from indexer.build import build
 from indexer.embedders.fake import FakeEmbedder
-from search_api import places
 from search_api import search as search_module
 from search_api.filters import parse_filters
 from search_api.preferences import UNKNOWN_MATCHES, Preferences
@@ -140,7 +139,7 @@ def test_a_former_name_reads_the_country_it_names_once_the_index_holds_it():
 def _contained() -> dict[str, set[str]]:
     """Each ISO 3166 name (of countries, historic countries, common names) or other place
     name that holds the name of another country as whole words → the codes inside it."""
-    names = {**countries.aliases(), **places.PLACES}
+    names = {**countries.aliases(), **countries.PLACES}
 
     def words(name: str) -> tuple[str, ...]:
         return tuple(re.findall(r"[\w'’.()-]+", name if name.isupper() else name.lower()))
@@ -160,13 +159,13 @@ def _contained() -> dict[str, set[str]]:
 
 
 def test_no_iso_name_reads_another_country_inside_it():
-    """For every name of a place (ISO 3166's, historic ones, common names, `places.PLACES`)
+    """For every name of a place (ISO 3166's, historic ones, common names, `countries.PLACES`)
     that holds another country's name: with every other country held, the name reads its
     own country or, when the index holds none of its documents, nothing."""
     every = {c.alpha_3 for c in pycountry.countries} | {
         c.alpha_3 for c in pycountry.historic_countries
     }
-    names = {**countries.aliases(), **places.PLACES}
+    names = {**countries.aliases(), **countries.PLACES}
     inside = _contained()
     assert {"American Samoa", "South Sudan", "New Guinea", "Papua New Guinea"} <= set(inside)
     readers: dict[str | None, Reader] = {}
