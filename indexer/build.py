@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 # across line ends (indexer/normalise.py), more adoption and date forms, countries from the
 # resolution's own text (indexer/resolutions.py), misdated references not linked, the
 # warnings stored with their document; 9: places whose names hold a country's read whole
-# ("New Guinea" is no Guinea, "Guinea (Bissau)" is Guinea-Bissau: indexer/countries.py).
+# ("New Guinea" is no Guinea, "Guinea (Bissau)" is Guinea-Bissau: indexer/countries.py),
+# and a run over the model's limit cut into the most whole words that fit (chunking.py).
 CHUNKER_VERSION = 9
 # Keys of a document's `extra` the indexer writes: its warnings, reported by every build
 # until the file changes, and for a second copy of a resolution (a file named for another

@@ -15,20 +15,26 @@ _ABBREVIATIONS = {
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "e.g", "i.e", "u.n", "u.s", "u.k", "h.e", "a.m", "p.m",
 }  # fmt: skip
-# A candidate end: . ! ? (or …) possibly followed by closing quotes/brackets, then space.
-_CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+|$)")
+# A candidate end: . ! ? (or …) possibly followed by closing quotes/brackets, then space
+# (checked after the match: a lookahead here would retry each mark of a long run of them).
+_CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+_NON_SPACE = re.compile(r"\S")
 
 
 def split_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Return (start, end) offsets of the sentences in text[start:end], whitespace trimmed.
 
-    Every non-space character of the range belongs to exactly one span, so nothing is lost."""
+    Every non-space character of the range belongs to exactly one span, so nothing is lost.
+    The work is linear in the range's length: each candidate end looks at a bounded window
+    around it, never at the rest of the range."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     sentence_start = start
     for match in _CANDIDATE.finditer(text, start, end):
         stop = match.end()
+        if stop < end and not text[stop].isspace():
+            continue
         if not _is_boundary(text, match.start(), stop, end):
             continue
         spans.append((sentence_start, stop))
@@ -64,8 +70,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def _is_boundary(text: str, mark_start: int, mark_end: int, limit: int) -> bool:
     marks = text[mark_start:mark_end]
-    nxt = text[mark_end:limit].lstrip()
-    if not nxt:
+    nxt = _NON_SPACE.search(text, mark_end, limit)  # the next sentence's first character
+    if nxt is None:
         return True
     if marks.startswith(".") and len(marks.rstrip("\"'”’)]")) == 1:
         word = _WORD_BEFORE.search(text[max(0, mark_start - 40) : mark_start])
@@ -76,16 +82,19 @@ def _is_boundary(text: str, mark_start: int, mark_end: int, limit: int) -> bool:
         if len(token.rstrip(".")) == 1 and token[:1].isalpha():
             return False
         # A paragraph's own number ("9. Decides that …") opens it; it ends nothing.
-        line_start = text.rfind("\n", 0, mark_start) + 1
-        if (
-            token.isdigit()
-            and len(token) <= 3
-            and not text[line_start : mark_start - len(token)].strip()
-        ):
+        if token.isdigit() and len(token) <= 3 and _opens_line(text, mark_start - len(token)):
             return False
     # A sentence starts with a capital, a digit, a quote or a bracket; lowercase continues.
-    first = nxt[0]
+    first = nxt.group()
     return not first.islower()
+
+
+def _opens_line(text: str, at: int) -> bool:
+    """Whether only whitespace comes before `at` on its line (looking back no further than
+    that whitespace, not to the line's start)."""
+    while at > 0 and text[at - 1] != "\n" and text[at - 1].isspace():
+        at -= 1
+    return at == 0 or text[at - 1] == "\n"
 
 
 def split(text: str) -> list[str]:

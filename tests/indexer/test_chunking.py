@@ -329,3 +329,82 @@ def test_options_max_tokens_is_respected_without_context():
     doc = normalise(["# Trade\n\n" + long_paragraph(100, "trade")])
     for passage in chunk(doc, wordpiece_counter, ChunkingOptions(max_tokens=80, target_tokens=60)):
         assert wordpiece_counter([passage.text])[0] <= 80
+
+
+# --- work: linear in the text's length, whatever its punctuation ------------------------------
+
+
+def tallied(count_tokens):
+    """`count_tokens`, tallying its calls and the characters it is given."""
+    tally = {"calls": 0, "chars": 0}
+
+    def counter(texts: Sequence[str]) -> list[int]:
+        tally["calls"] += 1
+        tally["chars"] += sum(len(t) for t in texts)
+        return count_tokens(texts)
+
+    return counter, tally
+
+
+@COUNTERS
+def test_a_long_run_without_punctuation_is_tokenized_a_few_times_not_once_per_piece(
+    count_tokens,
+):
+    # A 40 KB "sentence" (about 40 passages) and one twice as long: each is tokenized a
+    # bounded number of times in all, where searching each piece's end over the rest of the
+    # run tokenized it again for every piece (30 and 50 times its length; hours for MBs).
+    for repeats in (900, 1800):
+        doc = normalise([("ocean freight rates rose sharply this quarter " * repeats).strip()])
+        counter, tally = tallied(count_tokens)
+        passages = chunk(doc, counter, ChunkingOptions(), context_for("A title"))
+        assert len(passages) > repeats // 30
+        assert tally["chars"] <= 4 * len(doc.text), tally
+        assert tally["calls"] <= 10, tally
+        assert " ".join(p.text for p in passages).split() == doc.text.split()
+
+
+def test_a_long_word_over_the_limit_is_cut_with_work_proportional_to_its_length():
+    # One "word" of 40 000 word pieces, then one twice as long: each cut searches from where
+    # the last one ended, not over the rest of the word.
+    work = []
+    for repeats in (20_000, 40_000):
+        doc = normalise(["a," * repeats])
+        counter, tally = tallied(wordpiece_counter)
+        passages = chunk(doc, counter, ChunkingOptions(max_tokens=256))
+        assert "".join(p.text for p in passages) == doc.text
+        assert all(wordpiece_counter([p.text])[0] <= 256 for p in passages)
+        work.append(tally["chars"] / len(doc.text))
+    assert work[0] <= 30
+    assert work[1] <= 1.1 * work[0], work
+
+
+def _fussy_counter(texts: Sequence[str]) -> list[int]:
+    """Like a word-piece tokenizer: a known word is one token, anything else (a word cut
+    part-way) one token a character, so a word's prefix can take more tokens than the
+    word."""
+    known = {"ocean", "freight", "rates", "rose", "sharply", "this", "quarter"}
+    return [sum(1 if w in known else len(w) for w in t.split()) + 2 for t in texts]
+
+
+def test_pieces_of_a_long_run_are_the_longest_run_of_whole_words_that_fits():
+    doc = normalise([("ocean freight rates rose sharply this quarter " * 200).strip()])
+    options = ChunkingOptions(max_tokens=64, target_tokens=40)
+    passages = chunk(doc, _fussy_counter, options)
+    assert " ".join(p.text for p in passages).split() == doc.text.split()
+    for passage, following in itertools.pairwise(passages):
+        assert _fussy_counter([passage.text])[0] <= 64 - 2 - 1
+        one_more = doc.text[passage.start : doc.text.index(" ", following.start)]
+        assert _fussy_counter([one_more])[0] > 64 - 2 - 1, passage.text
+
+
+def test_pieces_fit_when_words_counted_alone_undercount_the_text():
+    # A tokenizer that counts each space too: a run's words summed miss the spaces between
+    # them, so each piece is counted whole and cut again where it does not fit.
+    def counter(texts: Sequence[str]) -> list[int]:
+        return [len(re.findall(r"\S+| ", t)) + 2 for t in texts]
+
+    doc = normalise([("ocean freight rates rose sharply this quarter " * 300).strip()])
+    passages = chunk(doc, counter, ChunkingOptions(max_tokens=64, target_tokens=40))
+    assert " ".join(p.text for p in passages).split() == doc.text.split()
+    for passage in passages:
+        assert counter([passage.text])[0] <= 64

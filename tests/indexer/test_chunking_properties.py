@@ -80,3 +80,42 @@ def test_chunking_loses_no_text_and_respects_the_token_limit(document: str, max_
         overlap = doc.text[after.start : max(after.start, min(before.end, after.end))]
         if overlap.strip():
             assert len(split(overlap)) <= options.overlap_sentences, overlap
+
+
+RUN_WORDS = st.sampled_from(["ocean", "freight", "rates", "rose", "sharply", "sovereignty",
+                             "co-operation", "(HS)", "a" * 30, "x," * 40, "b" * 300])  # fmt: skip
+SPACES = st.sampled_from([" ", " ", " ", "  ", " \n "])
+RUN = st.lists(st.tuples(RUN_WORDS, SPACES), min_size=1, max_size=300).map(
+    lambda parts: "".join(w + s for w, s in parts).strip()
+)
+_PIECES = re.compile(r"\w{1,4}|[^\w\s]")
+COUNTERS = {
+    "fake": COUNTER,
+    "short pieces": lambda texts: [len(_PIECES.findall(t)) + 2 for t in texts],
+    # A word cut part-way takes more tokens than the word (as with word pieces).
+    "fussy": lambda texts: [
+        sum(1 if w.isalpha() and len(w) >= 4 else len(w) for w in t.split()) + 2 for t in texts
+    ],
+    # Spaces count: words counted alone undercount a text.
+    "spaces": lambda texts: [len(re.findall(r"\S+|\s", t)) + 2 for t in texts],
+}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(RUN, st.sampled_from(sorted(COUNTERS)), st.integers(min_value=40, max_value=256))
+def test_a_run_without_punctuation_is_cut_into_pieces_that_fit_and_lose_nothing(
+    run: str, counter_name: str, max_tokens: int
+):
+    count = COUNTERS[counter_name]
+    doc = normalise([f"Opening sentence. {run} Closing sentence."])
+    options = ChunkingOptions(max_tokens=max_tokens, target_tokens=min(180, max_tokens))
+    passages = chunk(doc, count, options, context=lambda section: "Title")
+    for passage in passages:
+        assert count([passage.embed_text])[0] <= max_tokens
+        assert passage.text == doc.text[passage.start : passage.end]
+    # In order, and every non-space character in one of them.
+    assert [p.start for p in passages] == sorted(p.start for p in passages)
+    covered = [False] * len(doc.text)
+    for passage in passages:
+        covered[passage.start : passage.end] = [True] * (passage.end - passage.start)
+    assert all(covered[i] for i, c in enumerate(doc.text) if not c.isspace())

@@ -127,3 +127,48 @@ def test_spans_cover_every_non_space_character_exactly_once(text):
 
 def test_spans_cover_every_non_space_character_of_a_real_document():
     _assert_covers_every_non_space_char_once((CORPUS / COMMUNIQUE_TXT).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wait... What now? Go!", ["Wait...", "What now?", "Go!"]),
+        ("x...y and more. Next.", ["x...y and more.", "Next."]),
+        ('Stop?!" He left.', ['Stop?!"', "He left."]),
+        ('It ends..."x Then.', ['It ends..."x Then.']),
+        ("Agreed.\n   9. Decides to act. Done.", ["Agreed.", "9. Decides to act.", "Done."]),
+        ("It rose by 9. Decides nothing.", ["It rose by 9.", "Decides nothing."]),
+    ],
+)
+def test_runs_of_marks_and_paragraph_numbers(text, expected):
+    assert split(text) == expected
+
+
+class _Tallied(str):
+    """A text that tallies the characters sliced out of it."""
+
+    sliced = 0
+
+    def __getitem__(self, key):
+        part = super().__getitem__(key)
+        if isinstance(key, slice):
+            _Tallied.sliced += len(part)
+        return part
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "rates rose 5. and fell. ",  # candidates that end nothing: a number, lowercase next
+        "Rates rose. ",
+    ],
+)
+def test_splitting_looks_only_near_each_candidate_end(unit):
+    # Each candidate end looks at a bounded window, not at the rest of the range or back to
+    # its line's start: linear in the text's length (it sliced 2000 times the length here).
+    text = _Tallied(unit * 4000)
+    _Tallied.sliced = 0
+    spans = split_spans(text)
+    sliced = _Tallied.sliced
+    assert " ".join(str.__getitem__(text, slice(s, e)) for s, e in spans) == text.strip()
+    assert sliced <= 8 * len(text), sliced / len(text)
