@@ -117,11 +117,8 @@ def chunk(
     options = options or ChunkingOptions()
     text = doc.text
 
-    def tokens(start: int, end: int) -> int:
-        return count_tokens([text[start:end]])[0]
-
     def is_long_item(block: Block) -> bool:
-        return tokens(block.start, block.end) >= options.min_item_tokens
+        return _tokens(text, block.start, block.end, count_tokens) >= options.min_item_tokens
 
     passages: list[Passage] = []
     for section in sections(doc, is_long_item):
@@ -206,7 +203,7 @@ def _pack(text, blocks, count_tokens, target, budget, options) -> list[tuple[int
     """Group whole blocks up to `target` tokens; split blocks over `target` by sentences."""
 
     def tokens(start: int, end: int) -> int:
-        return count_tokens([text[start:end]])[0]
+        return _tokens(text, start, end, count_tokens)
 
     units: list[tuple[int, int, bool]] = []  # (start, end, starts a paragraph)
     sizes: list[int] = []  # their tokens, less the two special tokens
@@ -274,11 +271,13 @@ def _count(texts: list[str], count_tokens) -> list[int]:
 
 
 def _count_spans(text: str, spans: list[tuple[int, int]], count_tokens) -> list[int]:
-    """Tokens of each text[start:end], as `_count` (sliced a batch at a time)."""
-    counts: list[int] = []
-    for i in range(0, len(spans), _BATCH):
-        counts.extend(count_tokens([text[s:e] for s, e in spans[i : i + _BATCH]]))
-    return counts
+    """Tokens of each text[start:end], as `_count`."""
+    return _count([text[s:e] for s, e in spans], count_tokens)
+
+
+def _tokens(text: str, start: int, end: int, count_tokens) -> int:
+    """Tokens of text[start:end], special tokens included."""
+    return count_tokens([text[start:end]])[0]
 
 
 def _fit_sentences(text, block: Block, block_tokens: int, count_tokens, budget) -> list:
@@ -316,7 +315,7 @@ def _cut(text: str, start: int, end: int, count_tokens, budget: int) -> list:
     del distinct, known
 
     def tokens(s: int, e: int) -> int:
-        return count_tokens([text[s:e]])[0]
+        return _tokens(text, s, e, count_tokens)
 
     pieces: list[tuple[int, int]] = []
     cursor, i = start, 0  # the next piece starts at `cursor`, in words[i]
@@ -378,16 +377,16 @@ def _check(text, pieces, starts, ends, count_tokens, budget) -> list[tuple[int, 
             lo, hi = first, last
             while lo < hi:
                 mid = (lo + hi + 1) // 2
-                if count_tokens([text[s : ends[mid]]])[0] <= budget:
+                if _tokens(text, s, ends[mid], count_tokens) <= budget:
                     lo = mid
                 else:
                     hi = mid - 1
-            out.append((s, ends[lo], count_tokens([text[s : ends[lo]]])[0]))
+            out.append((s, ends[lo], _tokens(text, s, ends[lo], count_tokens)))
             if lo + 1 >= len(starts) or starts[lo + 1] >= e:
                 s = e
                 break
             s = starts[lo + 1]
-            n = count_tokens([text[s:e]])[0]
+            n = _tokens(text, s, e, count_tokens)
         if s < e:
             out.append((s, e, n))
     return out
