@@ -68,12 +68,24 @@ def open_member(page: Page, site: MemberSite, host: str, **attributes) -> None:
 
 
 def search(page: Page, query: str) -> dict:
-    """Type `query`, press Enter; the JSON of the response the widget got."""
+    """Type `query`, press Enter; the JSON of the response the widget rendered.
+
+    With a short debounce, typing has already sent a search when Enter is pressed; Enter sends
+    it again and the widget cancels the first, whose body Chromium then drops. So the body read
+    is that of the last request, once the widget is no longer busy."""
     box = page.locator(INPUT)
-    box.fill(query)
-    with page.expect_response(lambda r: is_search(r.url) and r.status == 200) as info:
-        box.press("Enter")
-    data = info.value.json()
+    sent = []
+    listener = lambda r: is_search(r.url) and sent.append(r)  # noqa: E731
+    page.on("request", listener)
+    try:
+        box.fill(query)
+        box.press("Enter")  # sets the panel busy before it returns
+        expect(page.locator(f"{BOX} .panel")).to_have_attribute("aria-busy", "false")
+    finally:
+        page.remove_listener("request", listener)
+    response = sent[-1].response()
+    assert response is not None and response.status == 200, response
+    data = response.json()
     expect(page.locator(OPTION)).to_have_count(len(data["results"]))
     return data
 
