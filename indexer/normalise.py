@@ -99,6 +99,12 @@ def clean(text: str) -> str:
     return "\n".join(_SPACES.sub(" ", line).rstrip() for line in text.split("\n"))
 
 
+def _numbered_heading(key: str) -> bool:
+    """A heading line with a number in it, the number not all it says (a page number set in
+    heading type is furniture)."""
+    return key.startswith("# ") and not _PAGE_NUMBER.match(key[2:].replace("#", "1"))
+
+
 def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
     """Drop the page numbers and the headers/footers repeated on most pages at a PDF page's
     edges. Inside a page a number is text (a table's, a list's)."""
@@ -112,10 +118,13 @@ def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
 
     edge_counts: Counter[str] = Counter()
     inside: set[str] = set()  # lines seen away from every page's edges: body text
+    written: dict[str, set[str]] = {}  # each key's lines as printed
     for lines in pages:
         at_edges = edges(lines)
         edge_counts.update({key(lines[i]) for i in at_edges})
         inside.update(key(ln) for i, ln in enumerate(lines) if ln.strip() and i not in at_edges)
+        for i in at_edges:
+            written.setdefault(key(lines[i]), set()).add(lines[i].strip())
     threshold = max(2, math.ceil(0.6 * len(pages)))
     # A running header or footer is on most pages, never inside one (a paragraph's line
     # that happens to open most pages is text), and is not the end of a sentence (a short
@@ -126,6 +135,9 @@ def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
         if n >= threshold
         and k not in inside
         and (not k.rstrip().endswith((".", "!", "?")) or "#" in k)
+        # a heading numbered anew on each page ("Annex 1", "Annex 2") is the document's own;
+        # one printed the same on every page is a running header
+        and not (_numbered_heading(k) and len(written[k]) > 1)
     }
     if len(pages) < 2:
         running = set()  # nothing runs over a single page

@@ -323,6 +323,14 @@ def _layout(lines: list[_Line]) -> str:
         short = len(line.text) < 90
         return line.size >= body * HEADING_SCALE or (line.bold and short and line.size >= body)
 
+    # How many characters of body type a line holds, to tell a heading that ran out of room
+    # (wrapped: its first line nearly full) from a heading followed by another ("Report" then
+    # "Annex 1"). A page without body text gives no measure: its headings are joined as before.
+    measure = max((len(ln.text) for ln in lines if abs(ln.size - body) < 0.5), default=0)
+
+    def wrapped(line: _Line) -> bool:
+        return not measure or len(line.text) >= 0.6 * measure * body / line.size
+
     out: list[str] = []
     previous: _Line | None = None
     for line in lines:
@@ -330,7 +338,7 @@ def _layout(lines: list[_Line]) -> str:
         if previous is not None:
             gap = previous.y - line.y
             same_heading = heading and is_heading(previous) and abs(previous.size - line.size) < 0.5
-            if same_heading and gap < 2 * line.size:
+            if same_heading and gap < 2 * line.size and wrapped(previous):
                 out[-1] += " " + line.text  # a heading wrapped over two lines
                 previous = line
                 continue

@@ -233,6 +233,31 @@ def test_repeated_footer_line_is_removed(tmp_path):
     assert any(PHRASE in p.text for p in passages)
 
 
+def test_numbered_headings_opening_each_page_are_kept_and_a_running_heading_is_not(tmp_path):
+    # "Annex 1", "Annex 2", "Annex 3", each opening its page in heading type: the numbers
+    # vary as a page number's would, but they are the document's own headings. A heading
+    # printed identically on every page is still a running header.
+    pages = [
+        [("h", "Regional Customs Report"), ("h", f"Annex {n}"), ("p", sentences(topic, 4))]
+        for n, topic in enumerate(TOPICS, start=1)
+    ]
+    doc, passages = passages_of(make_pdf(tmp_path / "annexes.pdf", pages))
+    headings = [b.text for b in doc.blocks if b.kind == "heading"]
+    assert headings == ["Annex 1", "Annex 2", "Annex 3"]
+    assert "Regional Customs Report" not in doc.text
+    for n, topic in enumerate(TOPICS, start=1):
+        (passage,) = [p for p in passages if f"Sentence 0 of this part considers {topic}" in p.text]
+        assert passage.section == f"Annex {n}" and passage.page == n
+
+
+def test_page_numbers_set_in_heading_type_are_removed(tmp_path):
+    pages = [[("h", f"- {n} -"), ("p", sentences(topic, 4))] for n, topic in enumerate(TOPICS, 1)]
+    doc, _ = passages_of(make_pdf(tmp_path / "big-numbers.pdf", pages))
+    assert read_pdf_pages(tmp_path / "big-numbers.pdf")[1].startswith("# - 2 -")
+    assert [b.text for b in doc.blocks if b.kind == "heading"] == []
+    assert "- 2 -" not in doc.text
+
+
 def test_larger_font_lines_become_headings_and_body_does_not(tmp_path):
     path = three_pages_with_headings(tmp_path / "headed.pdf")
     pages = read_pdf_pages(path)
