@@ -290,7 +290,13 @@ class Context:
                 loaded = load(CORPUS, source)
             except DocumentError:
                 continue
-            doc = derive(manifest.lookup(CORPUS, source), source, loaded.text, loaded.html_title)
+            doc = derive(
+                manifest.lookup(CORPUS, source),
+                source,
+                loaded.text,
+                loaded.html_title,
+                loaded.stated,
+            )
 
             def context(section, title=doc.title):
                 return embed_context(title, section)

@@ -496,7 +496,7 @@ def prepare(
     try:
         max_bytes, timeout_s, memory_mb = limits
         loaded = load(corpus_dir, item.source, max_bytes, timeout_s=timeout_s, memory_mb=memory_mb)
-        document = derive(item.values, item.source, loaded.text, loaded.html_title)
+        document = derive(item.values, item.source, loaded.text, loaded.html_title, loaded.stated)
     except LimitError as exc:
         return Skip(str(exc), limited=True)
     except (DocumentError, MetadataError, OSError, RecursionError) as exc:

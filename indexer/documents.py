@@ -50,6 +50,7 @@ class LoadedDocument:
     text: NormalisedText
     html_title: str | None = None  # the title the file gives itself: HTML <title>, front matter
     warnings: list[str] = field(default_factory=list)
+    stated: dict = field(default_factory=dict)  # what else it says of itself: front matter
 
 
 def _ignore_patterns(root: Path) -> list[str]:
@@ -354,12 +355,14 @@ def read_document(root: Path, source: str) -> LoadedDocument:
             text = normalise(pdf.pages, paged=True)
             return _with_text(LoadedDocument(source, text, None, [named, *pdf.warnings]))
         raw, warnings = decode(data)
-        title = None
+        title, stated = None, {}
         if suffix in HTML_SUFFIXES:
             title, raw = html_to_text(raw)
         elif suffix in MARKDOWN_SUFFIXES:
-            title, raw = markdown_to_text(raw)
-        doc = LoadedDocument(source, normalise([raw]), title or None, warnings)
+            stated, raw = markdown_to_text(raw)
+            title = stated.pop("title", None)
+            title = title if isinstance(title, str) else None
+        doc = LoadedDocument(source, normalise([raw]), title or None, warnings, stated)
     return _with_text(doc)
 
 
@@ -387,4 +390,6 @@ def _from_json(data: dict) -> LoadedDocument:
         blocks=[Block(**block) for block in text["blocks"]],
         page_starts=[tuple(start) for start in text["page_starts"]],
     )
-    return LoadedDocument(data["source"], normalised, data["html_title"], data["warnings"])
+    return LoadedDocument(
+        data["source"], normalised, data["html_title"], data["warnings"], data["stated"]
+    )

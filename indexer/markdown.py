@@ -1,6 +1,7 @@
-"""Text of a Markdown file as a reader sees it: its front matter's title taken and the block
-left out of the text, links and images as their words, emphasis, code marks, quote marks,
-inline HTML and entities gone. Headings, lists and paragraphs stay for the normaliser.
+"""Text of a Markdown file as a reader sees it: its front matter (YAML: title, year, date,
+place, country …) read as what the file says of itself and left out of the text, links and
+images as their words, emphasis, code marks, quote marks, inline HTML and entities gone.
+Headings, lists and paragraphs stay for the normaliser.
 
 Bold (`**…**`) is undone for every text by the normaliser (communiqués set labels in it),
 here before italics, whose marks it holds; the rest is Markdown's own and is undone here,
@@ -9,15 +10,19 @@ for `.md` files only.
 
 from __future__ import annotations
 
+import datetime
 import html
 import re
+
+import yaml
 
 from indexer.normalise import EMPHASIS
 
 _FRONT_MATTER = re.compile(
     r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S
 )
-_TITLE = re.compile(r"^title[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
+# "key: value" lines, for front matter that is not valid YAML ("title: Report: Part 1")
+_KEY_VALUE = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
 _FENCE = re.compile(r"^[ \t]{0,3}(?:```|~~~).*$", re.M)
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
@@ -31,13 +36,12 @@ _QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?", re.M)
 _TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 
 
-def markdown_to_text(markup: str) -> tuple[str, str]:
-    """(title from the front matter, or "", the text)."""
-    title = ""
+def markdown_to_text(markup: str) -> tuple[dict, str]:
+    """(the front matter's values by lower-case key, {} without one; the text)."""
+    stated: dict = {}
     front = _FRONT_MATTER.match(markup)
     if front:
-        named = _TITLE.search(front.group(1))
-        title = named.group(1).strip().strip("\"'") if named else ""
+        stated = front_matter(front.group(1))
         markup = markup[front.end() :]
     text = _FENCE.sub("", markup)
     text = _LINK_DEFINITION.sub("", text)
@@ -49,4 +53,34 @@ def markdown_to_text(markup: str) -> tuple[str, str]:
     text = _ITALIC.sub(r"\2", EMPHASIS.sub(r"\2", text))
     text = _QUOTE.sub("", text)
     text = _TAG.sub("", text)
-    return title, html.unescape(text)
+    return stated, html.unescape(text)
+
+
+def front_matter(block: str) -> dict:
+    """The front matter's plain values: text, numbers, dates as ISO 8601 ("2023-08-14"),
+    lists of them; nested mappings are left out. Lines of "key: value" where the block is not
+    valid YAML."""
+    try:
+        data = yaml.safe_load(block)
+    except yaml.YAMLError:
+        data = None
+    if not isinstance(data, dict):
+        data = {key: value.strip("\"'") for key, value in _KEY_VALUE.findall(block)}
+    stated = {}
+    for key, value in data.items():
+        plain = [_plain(v) for v in value] if isinstance(value, list) else _plain(value)
+        if plain is not None and (not isinstance(plain, list) or None not in plain):
+            stated[str(key).strip().lower()] = plain
+    return stated
+
+
+def _plain(value: object) -> str | int | float | bool | None:
+    if isinstance(value, datetime.datetime):  # a time of day says no more than its date
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool | int | float):
+        return value
+    return None

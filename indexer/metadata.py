@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer import countries, resolutions
-from indexer.fields import FIELDS, NAMES
+from indexer.fields import BY_NAME, FIELDS, NAMES
 from indexer.normalise import NormalisedText
 
 MANIFEST = "manifest.csv"
@@ -95,11 +95,19 @@ def slug(source: str) -> str:
 
 
 def derive(
-    values: dict, source: str, text: NormalisedText, html_title: str | None = None
+    values: dict,
+    source: str,
+    text: NormalisedText,
+    html_title: str | None = None,
+    stated: dict | None = None,
 ) -> Document:
-    """A Document from user metadata, filling title and year from the text when missing."""
+    """A Document from user metadata, filling what it leaves out from what the file says of
+    itself (`stated`: a Markdown file's front matter; `html_title`), then from the text."""
     values = dict(values)
     known = {k: values.pop(k) for k in list(values) if k in USER_FIELDS}
+    own, own_extra, warnings = _stated(stated or {})
+    known = {**own, **{k: v for k, v in known.items() if v not in (None, "")}}
+    values = {**own_extra, **values}
     # What the text says of itself fills what the user did not write.
     resolution = resolutions.read(text, source, known.get("doc_type") == "resolution")
     if resolution is not None:
@@ -125,8 +133,31 @@ def derive(
         source=source,
         values=fields,
         extra={k: v for k, v in values.items() if isinstance(v, str | int | float | bool)},
-        warnings=resolution.warnings if resolution else [],
+        warnings=[*warnings, *(resolution.warnings if resolution else [])],
     )
+
+
+def _stated(stated: dict) -> tuple[dict, dict, list[str]]:
+    """A file's own metadata, as (fields, other values, warnings): a value a field does not
+    accept is reported and left out, the document still indexed (the manifest's are errors:
+    whoever wrote it is at hand)."""
+    fields, extra, warnings = {}, {}, []
+    for key, value in stated.items():
+        if key in BY_NAME and key != "title":
+            field_ = BY_NAME[key]
+            try:
+                value = field_.value(value)
+                if field_.type is str and isinstance(value, int | float):
+                    value = str(value)  # "conference: 25"
+                if not isinstance(value, field_.type) or isinstance(value, bool):
+                    raise ValueError(f"{value!r} is not a single {field_.type.__name__} value")
+            except ValueError as exc:
+                warnings.append(f"front matter {key}: {exc}; left out")
+                continue
+            fields[key] = value
+        elif key not in USER_FIELDS and not isinstance(value, list):
+            extra[key] = value
+    return fields, extra, warnings
 
 
 def _first_heading(text: NormalisedText) -> str | None:

@@ -1,4 +1,4 @@
-"""Markdown files read as a reader sees them: front matter out of the text (its title kept),
+"""Markdown files read as a reader sees them: front matter out of the text (its metadata kept),
 links, images, emphasis, code and quote marks, inline HTML and entities undone."""
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ Keep snake_case_names and 2 * 3 * 4 as they are.
 
 
 def test_front_matter_gives_the_title_and_is_no_text():
-    title, text = markdown_to_text(NOTE)
+    stated, text = markdown_to_text(NOTE)
 
-    assert title == "Valuation Working Group: notes"
+    assert stated == {"title": "Valuation Working Group: notes", "year": 2021}
     assert "year: 2021" not in text and "---" not in text
 
 
@@ -48,7 +48,7 @@ def test_inline_markdown_is_read_as_its_words():
 def test_a_markdown_files_front_matter_title_is_its_title(tmp_path):
     (tmp_path / "notes.md").write_text(NOTE)
     loaded = load(tmp_path, "notes.md")
-    document = derive({}, "notes.md", loaded.text, loaded.html_title)
+    document = derive({}, "notes.md", loaded.text, loaded.html_title, loaded.stated)
 
     assert document.values["title"] == "Valuation Working Group: notes"
     assert not loaded.text.text.startswith("title")
@@ -57,6 +57,91 @@ def test_a_markdown_files_front_matter_title_is_its_title(tmp_path):
 
 def test_a_markdown_file_without_front_matter_is_untouched_but_for_its_marks():
     assert markdown_to_text("# Heading\n\n---\n\nText after a rule.\n") == (
-        "",
+        {},
         "# Heading\n\n---\n\nText after a rule.\n",
     )
+
+
+REPORT = """---
+title: Outcomes of the 25th OCO Annual Conference
+date: 2023-08-14
+place: Nuku'alofa
+country: Tonga
+countries: [Fiji, TON]
+doc_type: session_paper
+conference: 25th OCO Annual Conference
+author: OCO Secretariat
+tags: [valuation, risk]
+---
+# Valuation
+
+Members reported on undervaluation of imports.
+"""
+
+
+def _document(tmp_path, markup: str, values: dict | None = None):
+    (tmp_path / "report.md").write_text(markup)
+    loaded = load(tmp_path, "report.md")
+    return derive(values or {}, "report.md", loaded.text, loaded.html_title, loaded.stated)
+
+
+def test_front_matter_gives_the_documents_metadata(tmp_path):
+    document = _document(tmp_path, REPORT)
+
+    assert document.values["title"] == "Outcomes of the 25th OCO Annual Conference"
+    assert document.values["date"] == "2023-08-14"
+    assert document.values["year"] == 2023  # from its date
+    assert document.values["place"] == "Nuku'alofa"
+    assert document.values["country"] == "TON" and document.values["country_name"] == "Tonga"
+    assert document.values["countries"] == "FJI,TON"
+    assert document.values["doc_type"] == "session_paper"
+    assert document.values["conference"] == "25th OCO Annual Conference"
+    assert document.extra == {"author": "OCO Secretariat"}  # shown as given; lists are not
+    assert document.warnings == []
+
+
+def test_the_manifest_and_sidecars_override_front_matter(tmp_path):
+    document = _document(tmp_path, REPORT, {"place": "Suva", "year": "2022", "author": "Chair"})
+
+    assert document.values["place"] == "Suva" and document.values["year"] == 2022
+    assert document.values["conference"] == "25th OCO Annual Conference"
+    assert document.extra == {"author": "Chair"}
+
+
+def test_a_bad_front_matter_value_is_reported_and_the_document_still_read(tmp_path):
+    markup = REPORT.replace("date: 2023-08-14", "date: last August").replace(
+        "country: Tonga", "country: Atlantis"
+    )
+    document = _document(tmp_path, markup)
+
+    assert document.values["date"] is None and document.values["country"] is None
+    assert document.values["place"] == "Nuku'alofa"
+    assert len(document.warnings) == 2
+    assert document.warnings[0].startswith("front matter date: 'last August' is not an ISO 8601")
+    assert "front matter country: 'Atlantis'" in document.warnings[1]
+
+
+def test_front_matter_that_is_not_yaml_is_read_line_by_line():
+    stated, text = markdown_to_text("---\ntitle: Report: Part 1\nyear: 2019\n---\nBody text.\n")
+
+    assert stated == {"title": "Report: Part 1", "year": "2019"}
+    assert text == "Body text.\n"
+
+
+def test_front_matter_is_indexed_and_filtered_on(tmp_path):
+    from indexer.build import build
+    from indexer.embedders.fake import FakeEmbedder
+    from search_api.search import Query, Searcher
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report.md").write_text(REPORT)
+    (corpus / "other.md").write_text("# Valuation\n\nMembers reported on valuation rulings.\n")
+    embedder = FakeEmbedder()
+    build(corpus, tmp_path / "index", embedder)
+    searcher = Searcher(tmp_path / "index", embedder)
+    response = searcher.search(Query(text="valuation", filters={"place": "Nuku'alofa"}))
+
+    assert [hit.document.source for hit in response.hits] == ["report.md"]
+    assert response.hits[0].document.values["year"] == 2023
+    assert response.hits[0].document.extra == {"author": "OCO Secretariat"}
