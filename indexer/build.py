@@ -46,8 +46,10 @@ log = logging.getLogger(__name__)
 # ("New Guinea" is no Guinea, "Guinea (Bissau)" is Guinea-Bissau: indexer/countries.py),
 # and a run over the model's limit cut into the most whole words that fit (chunking.py);
 # 10: a PDF's headings numbered anew on each page ("Annex 1", "Annex 2") kept, and two
-# headings one above the other no longer joined as one wrapped heading (indexer/pdf.py).
-CHUNKER_VERSION = 10
+# headings one above the other no longer joined as one wrapped heading (indexer/pdf.py);
+# 11: the early resolutions' votes read from their notes ("In the absence of any objection
+# … adopted unanimously", "voted on in parts") and "by 10 votes (…, absent)".
+CHUNKER_VERSION = 11
 # Keys of a document's `extra` the indexer writes: its warnings, reported by every build
 # until the file changes, and for a second copy of a resolution (a file named for another
 # one holding its text) the document that holds it under its own name.

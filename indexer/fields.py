@@ -142,7 +142,8 @@ FIELDS: tuple[Field, ...] = (
     Field("topic", str, "Topic", "The resolution's topic heading", filter=True,
           free_text=True),
     Field("meeting", int, "Meeting", "Meeting number at which it was adopted", clean=_whole),
-    Field("vote", str, "Vote", "unanimous, recorded, without vote or consensus", filter=True,
+    Field("vote", str, "Vote", "unanimous, recorded, without vote, consensus or in parts "
+          "(each part voted on, none on the whole)", filter=True,
           facet=True),
     Field("votes_for", int, "Votes for", "Recorded votes in favour", clean=_whole),
     Field("votes_against", int, "Votes against", "Recorded votes against", clean=_whole),

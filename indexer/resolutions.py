@@ -68,13 +68,27 @@ _MEETING = re.compile(
     r"(?:\([a-z ]+\)\s+)?me{1,2}t(?:-\s*)?ings?\b"
 )
 _WITHOUT_VOTE = re.compile(r"\bwithout\s+(?:a\s+)?v[ao]te\b")
+# The early Council's notes: "The draft resolution was voted on in parts. No vote was taken
+# on the text as a whole", "… voted on paragraph by paragraph", "adopted in parts".
+_IN_PARTS = re.compile(
+    r"\bvoted\s+on\s+(?:in\s+parts|paragraph\s+by\s+paragraph)|\badopted\s+in\s+parts\b"
+    r"|\bno\s+vote\s+was\s+taken\s+on\s+the\s+(?:text|draft(?:\s+resolution)?)\s+as\s+a\s+whole",
+    re.IGNORECASE,
+)
 _CONSENSUS = re.compile(r"\bby\s+consensus\b")
 _UNANIMOUS = re.compile(r"\bunanimous(?:ly)?\b")
-_COUNT = r"(?:nones?|one|\d{1,2}|[Il]\d?)"  # OCR's "I1 votes" is 11, "to I (Syria)" 1
+# OCR's "I1 votes" is 11, "to I (Syria)" 1, "by 9 votes 10 none" to none
+_COUNT = r"(?:nones?|one|\d{1,2}|[Il]\d?)"
 _VOTES = re.compile(
-    rf"\b[bh]y\s+(?P<yes>{_COUNT})\s+(?:votes?\s+)?(?:t[oa]|io)\s+(?P<no>{_COUNT})(?![a-z])"
+    rf"\b[bh]y\s+(?P<yes>{_COUNT})\s+(?:votes?\s+)?(?:t[oa]|io|1[0o](?=\s+nones?\b))\s+"
+    rf"(?P<no>{_COUNT})(?![a-z])"
     rf"(?:\s*\([^)]*\))?(?:\s*,?\s*with\s+(?P<abst>{_COUNT})\s+abstentions?)?"
 )
+# "by 10 votes (Union of Soviet Socialist Republics, absent)": a count for, none against given
+_VOTES_FOR = re.compile(rf"\b[bh]y\s+(?P<yes>{_COUNT})\s+votes\b(?!\s+(?:t[oa]|io)\s)")
+# a note that says how the resolution was adopted, whatever it opens with ("In the absence
+# of any objection, the President stated that the draft resolution was adopted unanimously")
+_NOTE_ON_ADOPTION = re.compile(r"\b(?:ad[oa]pted|vot(?:e|ed|ing))\b", re.IGNORECASE)
 # A note mark after the statement ("Adopted at the 2nd meeting. 22"), which a note after
 # it may say more of ("22 Adopted without vote.").
 _MARK = re.compile(r"\.?\s*(?P<mark>\d{1,3})(?!\w)")
@@ -98,7 +112,8 @@ class Resolution:
     date: str | None  # ISO 8601
     topic: str | None = None
     meeting: int | None = None
-    # unanimous | recorded (votes_* hold the counts) | without vote | consensus: as the text
+    # unanimous | recorded (votes_* hold the counts) | without vote | consensus | in parts
+    # (each part voted on, no vote on the whole): as the text
     # says it was adopted ("Adopted unanimously, without a vote" is without vote: none was
     # taken); None where it does not say
     vote: str | None = None
@@ -252,6 +267,8 @@ def _manner(before: str, after: str = "") -> _Manner | None:
     """How a statement says the resolution was adopted: (vote, for, against, abstaining).
     `before`: the words up to its meeting; `after`: those after it."""
     soon = after[:40]
+    if _IN_PARTS.search(before):  # its paragraphs' votes, none on the whole
+        return ("in parts", None, None, None)
     if _WITHOUT_VOTE.search(before) or _WITHOUT_VOTE.search(soon):
         return ("without vote", None, None, None)
     if _CONSENSUS.search(before) or _CONSENSUS.search(soon):
@@ -260,7 +277,8 @@ def _manner(before: str, after: str = "") -> _Manner | None:
         return ("unanimous", None, None, None)
     votes = _VOTES.search(before) or _VOTES.search(after)
     if votes is None:
-        return None
+        alone = _VOTES_FOR.search(before) or _VOTES_FOR.search(after)
+        return ("recorded", _count(alone.group("yes")), None, None) if alone else None
     counts = [_count(votes.group(g)) for g in ("yes", "no", "abst")]
     return ("recorded", counts[0], counts[1], counts[2] or 0)
 
@@ -296,10 +314,8 @@ def _note(text: str, statement: re.Match) -> str | None:
     mark = _MARK.match(text, statement.end()) or _MARK_AT_END.search(statement.group())
     if mark is None:
         return None
-    note = re.search(
-        rf"(?:^|\n){mark.group('mark')}\s+(Ad[oa]pted\b[^\n]*)", text[statement.end() :]
-    )
-    return note.group(1) if note else None
+    note = re.search(rf"(?:^|\n){mark.group('mark')}\s+([A-Z][^\n]*)", text[statement.end() :])
+    return note.group(1) if note and _NOTE_ON_ADOPTION.search(note.group(1)) else None
 
 
 def adopted(text: str) -> bool:

@@ -80,6 +80,15 @@ def test_a_misprinted_year_in_the_header_gives_way_to_the_date():
         (720, "unanimous", 3017),  # "at the 3017th (closed) meeting"
         (594, "unanimous", 2731),  # "at the 273 1st meeting"
         (724, "unanimous", 3023),  # OCR's "ai the 3023rd meeting"
+        # "16" … "16 In the absence of any objection, the President stated that the draft
+        # resolution was adopted unanimously."
+        (99, "unanimous", 613),
+        (331, "unanimous", 1710),  # "meet-\ning 21" … "21 In the absence of objections, …"
+        # "14" … "14 The draft resolution was adopted in parts. No vote was taken on the text
+        # as a whole."
+        (7, "in parts", 49),
+        (47, "in parts", 286),  # "… voted on paragraph by paragraph. No vote was taken …"
+        (12, "in parts", 82),  # "Paragraphs 1 and 2 were adopted unanimously; …": not unanimous
     ],
 )
 def test_every_printed_form_of_the_adoption_line_gives_vote_and_meeting(number, vote, meeting):
@@ -96,6 +105,9 @@ def test_every_printed_form_of_the_adoption_line_gives_vote_and_meeting(number, 
         (462, 2190, (12, 2, 1)),  # "(German Democratic Republic. Union of …)": a point inside
         (265, 1473, (11, 0, 4)),  # OCR's "I1 votes"
         (54, 338, (7, 1, 3)),  # "by 7 votes to I (Syria)"
+        (79, 462, (9, 0, 0)),  # OCR's "by 9 votes 10 none"
+        # "by 10 votes (Union of Soviet Socialist Republics, absent)": none against given
+        (5, 40, (10, None, None)),
     ],
 )
 def test_recorded_votes_are_read_through_printing_slips(number, meeting, counts):
