@@ -1,5 +1,6 @@
-"""A bounded load test on loopback: 16 clients search for 30 s while a rebuild publishes a
-new index generation; not one request may fail, and the new generation gets served."""
+"""A load test on loopback: 16 clients search before, through and after a rebuild that
+publishes a new index generation; not one request may fail, and the new generation gets
+served."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from tests.helpers import free_port
 pytestmark = pytest.mark.load
 
 CLIENTS = 16
-SECONDS = float(os.environ.get("CONFSEARCH_LOAD_SECONDS", "30"))
+# Load before the rebuild starts and after it is published, in seconds: the clients run
+# through the whole rebuild, however long it takes, and then this long again.
+MARGIN = float(os.environ.get("CONFSEARCH_LOAD_MARGIN", "3"))
 QUESTIONS = ["climate change", "e-commerce", "fisheries", "sea level", "customs valuation",
              "nuclear legacy", "tariffs on goods", "ocean governance"]  # fmt: skip
 
@@ -60,13 +63,13 @@ def test_sixteen_clients_see_no_failure_while_a_rebuild_is_published(tmp_path: P
 
         latencies: list[float] = []
         failures: list[str] = []
-        stop = time.monotonic() + SECONDS
+        done = threading.Event()
         lock = threading.Lock()
 
         def client(number: int) -> None:
             with httpx.Client(base_url=base, timeout=10) as http:
                 i = number
-                while time.monotonic() < stop:
+                while not done.is_set():
                     started = time.perf_counter()
                     try:
                         response = http.get("/search", params={"q": QUESTIONS[i % 8], "k": 5})
@@ -81,21 +84,25 @@ def test_sixteen_clients_see_no_failure_while_a_rebuild_is_published(tmp_path: P
                     i += 1
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+        started = time.monotonic()
         for thread in threads:
             thread.start()
-        time.sleep(SECONDS / 3)
+        time.sleep(MARGIN)
         (corpus / "oco" / "new-paper.md").write_text(
             "# Session paper\n\nThe quarantine of kava exports was discussed at length.\n"
         )
         report = build(corpus, index_dir, FakeEmbedder())
         assert report.published
+        time.sleep(MARGIN)  # served from the new generation, under the same load
+        done.set()
         for thread in threads:
             thread.join()
+        seconds = time.monotonic() - started
 
         assert failures == [], failures[:5]
         latencies.sort()
         p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000
-        rate = len(latencies) / SECONDS
+        rate = len(latencies) / seconds
         print(f"\nload: {len(latencies)} requests, {rate:.0f} req/s, p99 {p99:.1f} ms, 0 failed")
         health = httpx.get(f"{base}/health").json()
         assert health["generation"] != first_generation
