@@ -20,9 +20,9 @@ import calendar
 import datetime
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from indexer import countries
 from search_api import wording
@@ -202,9 +202,10 @@ class Reader:
         conference = _conference(question, taken, self.vocabulary.conferences)
         if conference is not None:  # before the names: "OCO" in it is the conference's
             readings.append(conference)
+        words = words_of(question)
         for name, found in (("country", self._names), ("organisation", self._organisations),
                             ("doc_type", self._doc_types)):  # fmt: skip
-            reading = _names(question, found, name, taken)
+            reading = _names(question, found, name, taken, words)
             if reading is not None:
                 readings.append(reading)
         return Understood(readings)
@@ -221,19 +222,58 @@ class Reader:
         return i < len(self._years) and self._years[i] <= high
 
 
-def _alternation(
-    aliases: dict[str, Any], before: str = ""
-) -> tuple[re.Pattern, dict[str, tuple[Any, bool]]] | None:
-    """A pattern matching any alias as whole words (group `name`), longest first, after
-    what `before` matches, with the alias → (value, written in capitals) map (aliases in
-    lower case). A value may be a tuple: a name of several things, each read."""
+class _Alternation(NamedTuple):
+    """A pattern matching any alias as whole words (group `name`), the alias → (value,
+    written in capitals) map, and the words a match can open with (None: any)."""
+
+    pattern: re.Pattern
+    values: dict[str, tuple[Any, bool]]
+    openings: frozenset[str] | None
+
+    def finditer(
+        self, question: str, words: list[tuple[int, str]] | None = None
+    ) -> Iterator[re.Match]:
+        """The pattern's matches, as `pattern.finditer` finds them, tried only where a word
+        that can open one stands (`words`: the question's, as `words_of` gives them): the
+        alternation of ~800 names is costly to try at every character of a question."""
+        if self.openings is None:
+            yield from self.pattern.finditer(question)
+            return
+        openings = self.openings
+        end = 0
+        for start in [s for s, w in words or words_of(question) if w in openings]:
+            if start < end:
+                continue
+            match = self.pattern.match(question, start)
+            if match is not None:
+                end = match.end()
+                yield match
+
+
+_WORD = re.compile(r"(?<![\w-])\w+")
+
+
+def words_of(question: str) -> list[tuple[int, str]]:
+    """Where each word of `question` starts, and the word in lower case."""
+    return [(m.start(), m.group().lower()) for m in _WORD.finditer(question)]
+
+
+def _alternation(aliases: dict[str, Any], before: str = "") -> _Alternation | None:
+    """Any alias as whole words (group `name`), longest first, after what `before` matches
+    (an optional article: "the"). A value may be a tuple: a name of several things, each
+    read."""
     if not aliases:
         return None
     ordered = sorted(aliases, key=len, reverse=True)
     body = "|".join(re.escape(a) for a in ordered)
     # Short all-capital aliases (PNG, NZ, OCO) only as written; names in any case.
     pattern = re.compile(rf"(?<![\w-]){before}(?P<name>{body})(?![\w-])", re.IGNORECASE)
-    return pattern, {a.lower(): (v, a.isupper()) for a, v in aliases.items()}
+    firsts = [_WORD.match(a.lower()) for a in ordered]
+    openings = None
+    if all(firsts) and before in ("", countries.ARTICLE):
+        openings = frozenset(m.group() for m in firsts) | ({"the"} if before else set())
+    return _Alternation(pattern, {a.lower(): (v, a.isupper()) for a, v in aliases.items()},
+                        openings)  # fmt: skip
 
 
 # A name inside the name of an agreement or a plan ("Parties to the Nauru Agreement", "the
@@ -256,13 +296,13 @@ def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return not any(span[0] < e and s < span[1] for s, e in taken)
 
 
-def _names(question, found, name: str, taken) -> Reading | None:
+def _names(question, found, name: str, taken, words=None) -> Reading | None:
     if found is None:
         return None
-    pattern, values = found
     codes: dict[Any, str] = {}
     spans = []
-    for match in pattern.finditer(question):
+    values = found.values
+    for match in found.finditer(question, words):
         text, alias = match.group(0), match.group("name")
         value, abbreviation = values[alias.lower()]
         if not _free(match.span(), taken) or (abbreviation and not alias.isupper()):
