@@ -13,8 +13,8 @@ boost is then a membership test per reading, not a row of metadata compared per 
 from __future__ import annotations
 
 import functools
-import json
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -36,12 +36,12 @@ class Preferences:
 
     def __init__(self, gen: Generation) -> None:
         self.gen = gen
-        self._documents: dict[str, np.ndarray] = {}
+        self._documents: dict[tuple, np.ndarray] = {}
         self._lock = threading.Lock()
 
     def documents(self, name: str, value: object) -> np.ndarray:
         """The rowids of the documents that match one reading, ascending."""
-        key = json.dumps([name, value], sort_keys=True)
+        key = (name, _frozen(value))
         found = self._documents.get(key)
         if found is None:
             condition = preferring(None, {name: value}, UNKNOWN_MATCHES)
@@ -68,3 +68,13 @@ class Preferences:
             sets.append(allowed)
         # sorted sets: bisection keeps what the others hold, in order (intersect1d sorts)
         return functools.reduce(lambda kept, other: kept[member(kept, other)], sets)
+
+
+def _frozen(value: Any) -> Any:
+    """A reading's value as a dictionary key: a list (two countries) as a tuple, a range as
+    its sorted items."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
