@@ -48,8 +48,9 @@ log = logging.getLogger(__name__)
 # 10: a PDF's headings numbered anew on each page ("Annex 1", "Annex 2") kept, and two
 # headings one above the other no longer joined as one wrapped heading (indexer/pdf.py);
 # 11: the early resolutions' votes read from their notes ("In the absence of any objection
-# … adopted unanimously", "voted on in parts") and "by 10 votes (…, absent)".
-CHUNKER_VERSION = 11
+# … adopted unanimously", "voted on in parts") and "by 10 votes (…, absent)"; 12: what a
+# file says of itself read as metadata: Markdown front matter, HTML <meta> and <html lang>.
+CHUNKER_VERSION = 12
 # Keys of a document's `extra` the indexer writes: its warnings, reported by every build
 # until the file changes, and for a second copy of a resolution (a file named for another
 # one holding its text) the document that holds it under its own name.

@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from indexer import sandbox
-from indexer.html import html_to_text
+from indexer.html import read_html
 from indexer.markdown import markdown_to_text
 from indexer.normalise import Block, NormalisedText, normalise
 from indexer.pdf import DocumentError, LimitError, extract_pdf
@@ -357,7 +357,7 @@ def read_document(root: Path, source: str) -> LoadedDocument:
         raw, warnings = decode(data)
         title, stated = None, {}
         if suffix in HTML_SUFFIXES:
-            title, raw = html_to_text(raw)
+            title, raw, stated = read_html(raw)
         elif suffix in MARKDOWN_SUFFIXES:
             stated, raw = markdown_to_text(raw)
             title = stated.pop("title", None)

@@ -1,7 +1,9 @@
-"""Text of an HTML page, its headings and paragraphs kept as blocks."""
+"""Text of an HTML page, its headings and paragraphs kept as blocks, and what its <meta>
+tags and <html lang> say of it (date, language, place, author)."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 _SKIP = {"script", "style", "nav", "noscript", "template", "svg", "head"}
@@ -14,6 +16,19 @@ _BLOCKS = {"p", "div", "li", "tr", "section", "article", "blockquote", "pre", "d
            "caption"}  # fmt: skip
 _CELLS = {"td", "th"}
 _HEADINGS = {f"h{i}" for i in range(1, 7)}
+# <meta name|property|itemprop=… content=…> → a field, most specific first: Dublin Core,
+# Google Scholar's citation_*, Open Graph's article:*, schema.org's itemprop.
+_META = {
+    "date": ("citation_publication_date", "citation_date", "dcterms.issued", "dc.date.issued",
+             "dcterms.date", "dc.date", "article:published_time", "datepublished", "date",
+             "dcterms.created"),
+    "title": ("citation_title", "dc.title", "dcterms.title", "og:title"),
+    "place": ("citation_conference_place", "geo.placename"),
+    "conference": ("citation_conference_title",),
+    "author": ("citation_author", "dc.creator", "dcterms.creator", "author"),
+}  # fmt: skip
+_DATETIME = re.compile(r"^(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ][\d:.]+(?:Z|[+-][\d:]+)?)?$")
+_LANG = re.compile(r"^([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*$")
 
 
 class _TextExtractor(HTMLParser):
@@ -29,8 +44,19 @@ class _TextExtractor(HTMLParser):
         self._cells = 0  # cells begun in the current table row
         self._heading: list[str] | None = None  # the first h1 of an article, as it is read
         self.article_title = ""
+        self.meta: dict[str, str] = {}  # <meta> name → content, names in lower case
+        self.lang = ""
 
     def handle_starttag(self, tag, attrs):
+        if tag in ("meta", "html"):
+            named = dict(attrs)
+            if tag == "html":
+                self.lang = (named.get("lang") or named.get("xml:lang") or "").strip()
+            key = named.get("name") or named.get("property") or named.get("itemprop")
+            content = " ".join((named.get("content") or "").split())
+            if key and content:
+                self.meta.setdefault(key.strip().lower(), content)
+            return
         if tag == "svg":
             self._svg += 1
         if tag in _CONTENT:
@@ -89,11 +115,30 @@ class _TextExtractor(HTMLParser):
 
 
 def html_to_text(markup: str) -> tuple[str, str]:
-    """Return (title, text) where headings become Markdown headings and blocks paragraphs.
-    The title is an article's own h1 when it has one: a site's pages often share one
-    <title> ("OCO Secretariat")."""
+    """Return (title, text) where headings become Markdown headings and blocks paragraphs."""
+    title, text, _ = read_html(markup)
+    return title, text
+
+
+def read_html(markup: str) -> tuple[str, str, dict]:
+    """(title, text, what the page says of itself). The title is an article's own h1 when it
+    has one, else its <meta> title, else <title>: a site's pages often share one <title>
+    ("OCO Secretariat"). The rest (date, language, place, conference, author) comes from
+    <meta> tags and <html lang>, as a Markdown file's front matter does."""
     parser = _TextExtractor()
     parser.feed(markup)
     parser.close()
-    title = parser.article_title or " ".join(parser.title.split())
-    return title, "".join(parser.parts)
+    stated = {}
+    for name, keys in _META.items():
+        value = next((parser.meta[k] for k in keys if k in parser.meta), None)
+        if value:
+            stated[name] = value
+    if "date" in stated:  # "2024-07-31T10:00:00+12:00", "2024/07/31": the day
+        day = _DATETIME.match(stated["date"])
+        stated["date"] = "-".join(day.groups()) if day else stated["date"]
+    lang = _LANG.match(parser.lang)
+    if lang:
+        stated["language"] = lang.group(1).lower()
+    meta_title = stated.pop("title", "")
+    title = parser.article_title or meta_title or " ".join(parser.title.split())
+    return title, "".join(parser.parts), stated

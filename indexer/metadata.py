@@ -138,9 +138,9 @@ def derive(
 
 
 def _stated(stated: dict) -> tuple[dict, dict, list[str]]:
-    """A file's own metadata, as (fields, other values, warnings): a value a field does not
-    accept is reported and left out, the document still indexed (the manifest's are errors:
-    whoever wrote it is at hand)."""
+    """A file's own metadata (Markdown front matter, HTML <meta>), as (fields, other values,
+    warnings): a value a field does not accept is reported and left out, the document still
+    indexed (the manifest's are errors: whoever wrote it is at hand)."""
     fields, extra, warnings = {}, {}, []
     for key, value in stated.items():
         if key in BY_NAME and key != "title":
@@ -152,7 +152,7 @@ def _stated(stated: dict) -> tuple[dict, dict, list[str]]:
                 if not isinstance(value, field_.type) or isinstance(value, bool):
                     raise ValueError(f"{value!r} is not a single {field_.type.__name__} value")
             except ValueError as exc:
-                warnings.append(f"front matter {key}: {exc}; left out")
+                warnings.append(f"its own metadata, {key}: {exc}; left out")
                 continue
             fields[key] = value
         elif key not in USER_FIELDS and not isinstance(value, list):

@@ -172,3 +172,46 @@ def test_html_page_chunks_under_its_headings(tmp_path):
     climate = next(p for p in passages if p.section == "Climate Change")
     assert "single greatest threat" in climate.text
     assert "Ocean boundaries should be secured." in climate.text
+
+
+STATEMENT = """<!DOCTYPE html>
+<html lang="en-NZ">
+<head>
+  <title>News | OCO Secretariat</title>
+  <meta name="citation_title" content="Statement on the 26th OCO Annual Conference">
+  <meta property="article:published_time" content="2024-07-31T16:00:00+10:00">
+  <meta name="geo.placename" content="Rarotonga">
+  <meta name="author" content="OCO Secretariat">
+  <meta name="viewport" content="width=device-width">
+</head>
+<body><main><p>Members agreed to share e-commerce risk profiles.</p></main></body>
+</html>"""
+
+
+def test_a_pages_meta_tags_give_its_date_place_language_and_title(tmp_path):
+    (tmp_path / "statement.html").write_text(STATEMENT, encoding="utf-8")
+    loaded = load(tmp_path, "statement.html")
+    document = derive({}, "statement.html", loaded.text, loaded.html_title, loaded.stated)
+
+    # citation_* is the most specific; the site's shared <title> comes last
+    assert document.title == "Statement on the 26th OCO Annual Conference"
+    assert document.values["date"] == "2024-07-31" and document.year == 2024
+    assert document.values["place"] == "Rarotonga"
+    assert document.values["language"] == "en"
+    assert document.extra == {"author": "OCO Secretariat"}
+    assert document.warnings == []
+    # what the user wrote wins
+    overridden = derive({"date": "2024-08-01"}, "statement.html", loaded.text,
+                        loaded.html_title, loaded.stated)  # fmt: skip
+    assert overridden.values["date"] == "2024-08-01"
+
+
+def test_a_meta_date_that_is_no_date_is_reported_and_the_page_still_read(tmp_path):
+    page = STATEMENT.replace("2024-07-31T16:00:00+10:00", "last Tuesday")
+    (tmp_path / "statement.html").write_text(page, encoding="utf-8")
+    loaded = load(tmp_path, "statement.html")
+    document = derive({}, "statement.html", loaded.text, loaded.html_title, loaded.stated)
+
+    assert document.values["date"] is None and document.values["place"] == "Rarotonga"
+    assert any("date: 'last Tuesday'" in w for w in document.warnings)
+    assert "e-commerce risk profiles" in loaded.text.text

@@ -117,8 +117,10 @@ def test_a_bad_front_matter_value_is_reported_and_the_document_still_read(tmp_pa
     assert document.values["date"] is None and document.values["country"] is None
     assert document.values["place"] == "Nuku'alofa"
     assert len(document.warnings) == 2
-    assert document.warnings[0].startswith("front matter date: 'last August' is not an ISO 8601")
-    assert "front matter country: 'Atlantis'" in document.warnings[1]
+    assert document.warnings[0].startswith(
+        "its own metadata, date: 'last August' is not an ISO 8601"
+    )
+    assert "its own metadata, country: 'Atlantis'" in document.warnings[1]
 
 
 def test_front_matter_that_is_not_yaml_is_read_line_by_line():
