@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 # headings one above the other no longer joined as one wrapped heading (indexer/pdf.py);
 # 11: the early resolutions' votes read from their notes ("In the absence of any objection
 # … adopted unanimously", "voted on in parts") and "by 10 votes (…, absent)"; 12: what a
-# file says of itself read as metadata: Markdown front matter, HTML <meta> and <html lang>.
+# file says of itself read as metadata: Markdown front matter, HTML <meta> and <html lang>,
+# a PDF's document information (its title, unless its writer filled it in; its author).
 CHUNKER_VERSION = 12
 # Keys of a document's `extra` the indexer writes: its warnings, reported by every build
 # until the file changes, and for a second copy of a resolution (a file named for another

@@ -48,9 +48,10 @@ __all__ = ["DocumentError", "LimitError", "LoadedDocument", "discover", "load", 
 class LoadedDocument:
     source: str
     text: NormalisedText
-    html_title: str | None = None  # the title the file gives itself: HTML <title>, front matter
+    # the title the file gives itself: HTML <title> or <meta>, front matter, a PDF's information
+    html_title: str | None = None
     warnings: list[str] = field(default_factory=list)
-    stated: dict = field(default_factory=dict)  # what else it says of itself: front matter
+    stated: dict = field(default_factory=dict)  # what else it says of itself (date, author …)
 
 
 def _ignore_patterns(root: Path) -> list[str]:
@@ -343,7 +344,8 @@ def read_document(root: Path, source: str) -> LoadedDocument:
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
         pdf = extract_pdf(path)
-        doc = LoadedDocument(source, normalise(pdf.pages, paged=True), None, pdf.warnings)
+        text = normalise(pdf.pages, paged=True)
+        doc = LoadedDocument(source, text, pdf.title, pdf.warnings, pdf.stated)
     else:
         try:
             data = path.read_bytes()
@@ -353,7 +355,8 @@ def read_document(root: Path, source: str) -> LoadedDocument:
             pdf = extract_pdf(path)
             named = f"a PDF named {suffix or 'without an extension'}: read as a PDF"
             text = normalise(pdf.pages, paged=True)
-            return _with_text(LoadedDocument(source, text, None, [named, *pdf.warnings]))
+            loaded = LoadedDocument(source, text, pdf.title, [named, *pdf.warnings], pdf.stated)
+            return _with_text(loaded)
         raw, warnings = decode(data)
         title, stated = None, {}
         if suffix in HTML_SUFFIXES:

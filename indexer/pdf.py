@@ -50,6 +50,16 @@ class LimitError(DocumentError):
 class PdfText:
     pages: list[str]  # one string per page (1-based page N is item N-1)
     warnings: list[str] = field(default_factory=list)
+    title: str | None = None  # the title its author gave it (document information)
+    stated: dict = field(default_factory=dict)  # the rest of what that says: the author
+
+
+# Titles that PDF writers fill in by themselves: a file name, "Microsoft Word - …", "Untitled".
+_NO_TITLE = re.compile(
+    r"^(?:microsoft\s+\w+\s+-\s|untitled\b|document\s*\d*$|slide\s*\d+$|presentation\s*\d*$)"
+    r"|\.(?:docx?|pdf|odt|rtf|pptx?|indd|tex|dvi|txt|html?)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -170,7 +180,26 @@ def _extract(source: Path | io.BytesIO, report_repairs: bool = True) -> PdfText:
                      "OCR the PDF to index them")  # fmt: skip
     if complaints and report_repairs:
         notes.extend(describe_complaints(complaints))
-    return PdfText(texts, notes)
+    stated = _information(reader)
+    return PdfText(texts, notes, stated.pop("title", None), stated)
+
+
+def _information(reader: PdfReader) -> dict:
+    """What the PDF's document information says of it that a reader would: a title its author
+    gave (not one its writer filled in), the author."""
+    try:
+        info = reader.metadata or {}
+        found = {"title": info.get("/Title"), "author": info.get("/Author")}
+    except Exception:  # a damaged information dictionary costs nothing but itself
+        return {}
+    stated = {}
+    for key, value in found.items():
+        text = " ".join(str(value or "").split())
+        if 3 <= len(text) <= 300 and re.search(r"[^\W\d_]{3}", text):
+            stated[key] = text
+    if _NO_TITLE.search(stated.get("title", "")):
+        del stated["title"]
+    return stated
 
 
 # "fontTools is required to fully parse the encoding of a CFF Type1 font": pypdf lacks an

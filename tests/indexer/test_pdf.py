@@ -13,6 +13,7 @@ from reportlab.pdfgen import canvas
 from indexer.chunking import chunk
 from indexer.documents import load
 from indexer.embedders.fake import FakeEmbedder
+from indexer.metadata import derive
 from indexer.normalise import normalise
 from indexer.pdf import DocumentError, read_pdf_pages
 from tests.conftest import COMMUNIQUE_PDF, CORPUS
@@ -35,11 +36,14 @@ def make_pdf(
     footer: str | None = None,
     page_numbers: str | None = None,
     encrypt=None,
+    info: dict | None = None,
 ) -> Path:
     """Write a PDF: each page a list of ("h", heading), ("p", paragraph, wrapped here) or
     ("l", one line as given) items; `footer` is drawn at the bottom of every page,
     `page_numbers` a format such as "Page {n} of {m}"."""
     pdf = canvas.Canvas(str(path), pagesize=A4, encrypt=encrypt)
+    for key, value in (info or {}).items():  # the document information: title, author
+        getattr(pdf, f"set{key.capitalize()}")(value)
     width, height = A4
     for number, items in enumerate(pages, start=1):
         y = height - 72
@@ -335,3 +339,32 @@ def test_load_reports_a_broken_pdf_as_document_error(tmp_path):
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog")
     with pytest.raises(DocumentError, match="PDF"):
         load(tmp_path, "broken.pdf")
+
+
+def _document(path: Path):
+    loaded = load(path.parent, path.name)
+    return derive({}, path.name, loaded.text, loaded.html_title, loaded.stated)
+
+
+def test_a_pdfs_own_title_and_author_describe_it(tmp_path):
+    pages = [[("l", "The members discussed e-commerce risk profiles at length.")]]
+    info = {"title": "Session paper: e-commerce risk management", "author": "OCO Secretariat"}
+    document = _document(make_pdf(tmp_path / "paper-4.pdf", pages, info=info))
+
+    assert document.title == "Session paper: e-commerce risk management"
+    assert document.extra == {"author": "OCO Secretariat"}
+    # what the user wrote wins
+    loaded = load(tmp_path, "paper-4.pdf")
+    assert derive({"title": "Paper 4"}, "paper-4.pdf", loaded.text, loaded.html_title).title == (
+        "Paper 4"
+    )
+
+
+@pytest.mark.parametrize(
+    "written", ["Microsoft Word - paper4.docx", "paper4.pdf", "Untitled", "Document1", "  "]
+)
+def test_a_title_the_pdf_writer_filled_in_is_not_the_documents(tmp_path, written):
+    pages = [[("h", "E-commerce Risk Management"), ("p", sentences("e-commerce", 3))]]
+    document = _document(make_pdf(tmp_path / "paper-4.pdf", pages, info={"title": written}))
+
+    assert document.title == "E-commerce Risk Management"  # its first heading
