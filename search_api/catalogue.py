@@ -117,6 +117,111 @@ def cited_by(gen: Generation, doc_id: str, number: int) -> list[Link]:
     return [Link(r["id"], r["symbol"], r["number"], r["year"], r["paragraph"]) for r in rows]
 
 
+@dataclass
+class Node:
+    """A resolution reached by following references, `depth` steps from where the walk
+    began (0: that document)."""
+
+    id: str
+    symbol: str | None
+    number: int | None
+    year: int | None
+    title: str | None
+    depth: int
+
+
+@dataclass
+class Edge:
+    """A reference: `source` refers to `target` (ids; `target` None for a resolution not in
+    the index, then named by `symbol`) in `paragraph`."""
+
+    source: str
+    target: str | None
+    symbol: str | None
+    paragraph: str
+
+
+@dataclass
+class Lineage:
+    direction: str  # "cited_by": what later built on it; "cites": what it built on
+    depth: int
+    nodes: list[Node]
+    edges: list[Edge]
+    truncated: bool  # stopped at the limit of nodes
+
+
+LINEAGE_DIRECTIONS = ("cited_by", "cites")
+
+
+def lineage(gen: Generation, doc_id: str, direction: str, depth: int, limit: int) -> Lineage:
+    """The resolutions reached from a document by following references `depth` steps, one
+    direction only: those that cite it, then those that cite them (what later resolutions
+    built on it), or those it cites and so on back. Breadth first, each document once (at
+    the fewest steps), at most `limit` of them besides the first."""
+    if direction not in LINEAGE_DIRECTIONS:
+        raise QueryError(f"direction must be one of {', '.join(LINEAGE_DIRECTIONS)}")
+    row = gen.query_one(f"SELECT {_NODE} FROM documents d WHERE id = ?", (doc_id,))
+    if row is None:
+        raise NotFound(f"no document with id {doc_id!r}; list them with GET /documents")
+    nodes = {doc_id: _node(row, 0)}
+    edges: list[Edge] = []
+    frontier = [row]
+    truncated = False
+    for step in range(1, depth + 1):
+        found = _cited_by(gen, frontier) if direction == "cited_by" else _cites(gen, frontier)
+        frontier = []
+        for source, target, symbol, paragraph in found:
+            reached = source if direction == "cited_by" else target
+            if reached is not None and reached["id"] not in nodes:
+                if len(nodes) > limit:
+                    truncated = True
+                    continue
+                nodes[reached["id"]] = _node(reached, step)
+                frontier.append(reached)
+            if reached is None or reached["id"] in nodes:
+                edges.append(Edge(source["id"], target and target["id"], symbol, paragraph))
+        if not frontier:
+            break
+    return Lineage(direction, depth, list(nodes.values()), edges, truncated)
+
+
+_NODE = "d.id, d.symbol, d.number, d.year, d.title"  # a node's columns, not the text
+
+
+def _node(row, depth: int) -> Node:
+    return Node(row["id"], row["symbol"], row["number"], row["year"], row["title"], depth)
+
+
+def _cited_by(gen: Generation, rows: list) -> list[tuple]:
+    """(citing document, cited document, its symbol, paragraph) for the documents that cite
+    any of `rows`, in the order of their numbers."""
+    by_number = {r["number"]: r for r in rows if r["number"] is not None}
+    if not by_number:
+        return []
+    marks = ",".join("?" for _ in by_number)
+    found = gen.query(
+        f"SELECT {_NODE}, c.number AS cited, c.paragraph FROM citations c "
+        f"JOIN documents d ON d.id = c.document_id WHERE c.number IN ({marks}) "
+        f"ORDER BY d.number IS NULL, d.number, d.id, c.rowid",
+        list(by_number),
+    )
+    return [(r, by_number[r["cited"]], by_number[r["cited"]]["symbol"], r["paragraph"])
+            for r in found if r["id"] != by_number[r["cited"]]["id"]]  # fmt: skip
+
+
+def _cites(gen: Generation, rows: list) -> list[tuple]:
+    """(citing document, cited document or None, its symbol, paragraph) for the references
+    `rows` make, in the order of their text; a resolution not in the index is named only."""
+    out = []
+    for row in rows:
+        for link in cites(gen, row["id"]):
+            target = None
+            if link.id is not None:
+                target = gen.query_one(f"SELECT {_NODE} FROM documents d WHERE id = ?", (link.id,))
+            out.append((row, target, link.symbol, link.paragraph))
+    return out
+
+
 def _info(row) -> DocumentInfo:
     document = DocumentInfo.from_row(row)
     document.passage_count = row["passage_count"]

@@ -24,11 +24,18 @@ from search_api.schemas import (
     ErrorResponse,
     Fields,
     Health,
+    Lineage,
     SearchRequest,
     SearchResponse,
 )
 from search_api.search import Searcher
-from search_api.serialise import document_json, documents_json, search_csv, search_json
+from search_api.serialise import (
+    document_json,
+    documents_json,
+    lineage_json,
+    search_csv,
+    search_json,
+)
 
 ERRORS = {
     404: {"model": ErrorResponse},
@@ -84,9 +91,9 @@ def _filter_parameters() -> Callable[..., dict]:
 FiltersDep = Annotated[dict, Depends(_filter_parameters())]
 
 
-def _refuse_unknown(request: Request, *own: str) -> None:
+def _refuse_unknown(request: Request, *own: str, filters: bool = True) -> None:
     """A misspelt filter silently ignored would return unfiltered results."""
-    allowed = {*own, *FILTERS, *_RANGES}
+    allowed = {*own, *FILTERS, *_RANGES} if filters else set(own)
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         raise QueryError(
@@ -198,6 +205,26 @@ async def get_document(searcher: SearcherDep, doc_id: str, include_text: bool = 
     """One document's metadata; `include_text=true` adds its normalised text, which the
     passages' `start`/`end` offsets point into."""
     return document_json(await run_in_threadpool(searcher.document, doc_id, include_text))
+
+
+@router.get("/documents/{doc_id}/lineage", response_model=Lineage)
+async def document_lineage(
+    request: Request,
+    searcher: SearcherDep,
+    doc_id: str,
+    direction: Annotated[
+        Literal["cited_by", "cites"],
+        Query(description="cited_by: what later resolutions built on it; cites: what it built on"),
+    ] = "cited_by",
+    depth: Annotated[int, Query(ge=1, le=5, description="References followed, 1 to 5")] = 2,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Documents at most")] = 200,
+):
+    """The resolutions reached by following references from a document, breadth first:
+    those that cite it and those that cite them (`direction=cited_by`), or those it cites and
+    so on back (`cites`); each with its depth, and every reference among them as an edge."""
+    _refuse_unknown(request, "direction", "depth", "limit", filters=False)
+    found = await run_in_threadpool(searcher.lineage, doc_id, direction, depth, limit)
+    return lineage_json(doc_id, found)
 
 
 @router.get(

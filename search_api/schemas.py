@@ -151,6 +151,31 @@ class DocumentDetail(DocumentOut):
     )
 
 
+class LineageNode(BaseModel):
+    id: str
+    symbol: str | None
+    number: int | None
+    year: int | None
+    title: str | None
+    depth: int = Field(..., description="References followed from the document asked for (0)")
+
+
+class LineageEdge(BaseModel):
+    source: str = Field(..., description="The document that makes the reference")
+    target: str | None = Field(..., description="The one referred to; null when not indexed")
+    symbol: str | None = Field(..., description="The symbol of the one referred to")
+    paragraph: str = Field(..., description="Where the reference is made: preamble, 2, …")
+
+
+class Lineage(BaseModel):
+    id: str
+    direction: Literal["cited_by", "cites"]
+    depth: int
+    truncated: bool = Field(..., description="true when the limit of documents was reached")
+    nodes: list[LineageNode]
+    edges: list[LineageEdge]
+
+
 class DocumentList(BaseModel):
     total: int
     offset: int

@@ -396,6 +396,11 @@ class Searcher:
     def document(self, doc_id: str, include_text: bool = False) -> DocumentInfo:
         return catalogue.get_document(self.generation, doc_id, include_text)
 
+    def lineage(
+        self, doc_id: str, direction: str = "cited_by", depth: int = 2, limit: int = 200
+    ) -> catalogue.Lineage:
+        return catalogue.lineage(self.generation, doc_id, direction, depth, limit)
+
     def health(self) -> dict:
         gen = self.generation
         counts = gen.manifest["counts"]

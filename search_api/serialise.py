@@ -8,8 +8,19 @@ import io
 from dataclasses import asdict
 from typing import Any
 
-from search_api.catalogue import DocumentPage
+from search_api.catalogue import DocumentPage, Lineage
 from search_api.results import DocumentInfo, Hit, SearchResult
+
+
+def lineage_json(doc_id: str, lineage: Lineage) -> dict[str, Any]:
+    return {
+        "id": doc_id,
+        "direction": lineage.direction,
+        "depth": lineage.depth,
+        "truncated": lineage.truncated,
+        "nodes": [asdict(n) for n in lineage.nodes],
+        "edges": [asdict(e) for e in lineage.edges],
+    }
 
 
 def document_json(document: DocumentInfo) -> dict[str, Any]:

@@ -342,3 +342,64 @@ def test_cli_prints_csv(resolution_index, tmp_path: Path):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [r["citation"] for r in rows] == ["S/RES/242 (1967), preamble",
                                              "S/RES/242 (1967), para. 1"]  # fmt: skip
+
+
+def _lineage(client: TestClient, number: str, **params) -> dict:
+    response = client.get(f"/documents/{doc_id(number)}/lineage", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_lineage_follows_what_later_resolutions_built_on_one(client: TestClient):
+    one_step = _lineage(client, "0660_1990", depth=1)
+    two_steps = _lineage(client, "0660_1990")  # depth 2 by default
+
+    assert one_step["direction"] == "cited_by" and not one_step["truncated"]
+    depths = {n["symbol"]: n["depth"] for n in one_step["nodes"]}
+    assert depths == {"S/RES/660 (1990)": 0, "S/RES/661 (1990)": 1, "S/RES/678 (1990)": 1,
+                      "S/RES/687 (1991)": 1}  # fmt: skip
+    edges = {(e["source"], e["target"]) for e in two_steps["edges"]}
+    # each resolution once, at the fewest steps; the references among them are edges
+    assert [n["depth"] for n in two_steps["nodes"]] == [0, 1, 1, 1]
+    assert (doc_id("0687_1991"), doc_id("0678_1990")) in edges
+    assert (doc_id("0678_1990"), doc_id("0660_1990")) in edges
+    assert (doc_id("0687_1991"), doc_id("0678_1990")) not in {
+        (e["source"], e["target"]) for e in one_step["edges"]
+    }
+    pair = (doc_id("0678_1990"), doc_id("0660_1990"))
+    paragraphs = {e["paragraph"] for e in two_steps["edges"] if (e["source"], e["target"]) == pair}
+    assert {"preamble", "1"} <= paragraphs
+
+
+def test_lineage_back_names_what_the_index_does_not_hold(client: TestClient):
+    back = _lineage(client, "0687_1991", direction="cites", depth=2)
+
+    ids = {n["id"] for n in back["nodes"]}
+    assert {doc_id("0660_1990"), doc_id("0661_1990"), doc_id("0678_1990")} <= ids
+    outside = [e for e in back["edges"] if e["target"] is None]
+    assert outside and all(e["symbol"].startswith("S/RES/") for e in outside)
+    assert "S/RES/662 (1990)" in {e["symbol"] for e in outside}
+
+
+def test_lineage_stops_at_its_limit_and_says_so(client: TestClient):
+    capped = _lineage(client, "0660_1990", limit=1)
+
+    assert capped["truncated"] is True and len(capped["nodes"]) == 2
+    kept = {n["id"] for n in capped["nodes"]}
+    assert all(e["source"] in kept and e["target"] in kept for e in capped["edges"])
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "words"),
+    [
+        ("/documents/no-such-document/lineage", {}, 404, "no document"),
+        (f"/documents/{doc_id('0660_1990')}/lineage", {"direction": "sideways"}, 422, "direction"),
+        (f"/documents/{doc_id('0660_1990')}/lineage", {"depth": 6}, 422, "depth"),
+        (f"/documents/{doc_id('0660_1990')}/lineage", {"year": 1990}, 422, "unknown parameter"),
+    ],
+)
+def test_a_bad_lineage_request_is_a_json_error(client: TestClient, path, params, status, words):
+    response = client.get(path, params=params)
+
+    check_error(response, status)
+    assert words in response.json()["error"]["message"]
