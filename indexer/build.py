@@ -26,7 +26,7 @@ from indexer.documents import DocumentError, discover, load
 from indexer.embedding import Embedder
 from indexer.fields import NAMES
 from indexer.folding import fold
-from indexer.metadata import Manifest, MetadataError, derive, slug
+from indexer.metadata import COPY_OF, WARNINGS, Manifest, MetadataError, derive, slug
 from indexer.pdf import LimitError
 from indexer.store import Generation, GenerationWriter, IndexError_, current_generation
 
@@ -52,11 +52,6 @@ log = logging.getLogger(__name__)
 # file says of itself read as metadata: Markdown front matter, HTML <meta> and <html lang>,
 # a PDF's document information (its title, unless its writer filled it in; its author).
 CHUNKER_VERSION = 12
-# Keys of a document's `extra` the indexer writes: its warnings, reported by every build
-# until the file changes, and for a second copy of a resolution (a file named for another
-# one holding its text) the document that holds it under its own name.
-WARNINGS = "warnings"
-COPY_OF = "duplicate_of"
 
 
 @dataclass

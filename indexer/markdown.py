@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import math
 import re
 
 import yaml
@@ -56,13 +57,34 @@ def markdown_to_text(markup: str) -> tuple[dict, str]:
     return stated, html.unescape(text)
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML as front matter is written: "no" and "on" are words (Norwegian, a place), not
+    booleans, as in YAML 1.2; dates stay text for the fields to judge ("2023-02-30" is
+    reported, not an error of the whole block)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}  # fmt: skip
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+# a time of day says no more than its date: "2023-08-14T10:00:00+12:00" is 2023-08-14
+_TIMESTAMP = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})(?:[Tt ]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)$"
+)
+
+
 def front_matter(block: str) -> dict:
     """The front matter's plain values: text, numbers, dates as ISO 8601 ("2023-08-14"),
     lists of them; nested mappings are left out. Lines of "key: value" where the block is not
     valid YAML."""
     try:
-        data = yaml.safe_load(block)
-    except yaml.YAMLError:
+        data = yaml.load(block, Loader=_Loader)  # a SafeLoader: builds no Python objects
+    except Exception:  # whatever YAML makes of it (an error, a value it cannot build)
         data = None
     if not isinstance(data, dict):
         data = {key: value.strip("\"'") for key, value in _KEY_VALUE.findall(block)}
@@ -75,12 +97,14 @@ def front_matter(block: str) -> dict:
 
 
 def _plain(value: object) -> str | int | float | bool | None:
-    if isinstance(value, datetime.datetime):  # a time of day says no more than its date
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
+    if isinstance(value, datetime.date | datetime.datetime):  # an explicit !!timestamp
+        return value.isoformat()[:10]
     if isinstance(value, str):
-        return value.strip() or None
+        text = value.strip()
+        stamp = _TIMESTAMP.match(text)
+        return (stamp.group(1) if stamp else text) or None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # .nan, .inf: no JSON value
     if isinstance(value, bool | int | float):
         return value
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -23,6 +24,12 @@ MANIFEST = "manifest.csv"
 SIDECAR_SUFFIX = ".meta.json"
 USER_FIELDS = ("id", *NAMES)  # what manifest.csv and sidecars may set
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+# Keys of a document's `extra` the indexer writes: its warnings, reported by every build
+# until the file changes, and for a second copy of a resolution (a file named for another
+# one holding its text) the document that holds it under its own name. A user's or a
+# file's own values under these names are not kept: they would be read as the indexer's.
+WARNINGS = "warnings"
+COPY_OF = "duplicate_of"
 
 
 class MetadataError(ValueError):
@@ -132,7 +139,13 @@ def derive(
         id=known.get("id") or slug(source),
         source=source,
         values=fields,
-        extra={k: v for k, v in values.items() if isinstance(v, str | int | float | bool)},
+        extra={
+            k: v
+            for k, v in values.items()
+            if isinstance(v, str | int | float | bool)
+            and k not in (WARNINGS, COPY_OF)
+            and not (isinstance(v, float) and not math.isfinite(v))  # NaN: no JSON value
+        },
         warnings=[*warnings, *(resolution.warnings if resolution else [])],
     )
 
@@ -146,6 +159,8 @@ def _stated(stated: dict) -> tuple[dict, dict, list[str]]:
         if key in BY_NAME and key != "title":
             field_ = BY_NAME[key]
             try:
+                if isinstance(value, bool):  # YAML's true/false is no field's value
+                    raise ValueError(f"{value!r} is not a value of this field")
                 value = field_.value(value)
                 if field_.type is str and isinstance(value, int | float):
                     value = str(value)  # "conference: 25"

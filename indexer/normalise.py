@@ -99,10 +99,21 @@ def clean(text: str) -> str:
     return "\n".join(_SPACES.sub(" ", line).rstrip() for line in text.split("\n"))
 
 
+# A page number inside a running line, the digits already made "#": at its start or end
+# beside a separator ("oco annual report 2023 | #", "# – outcome statement"), or after
+# "page"/"p." ("page # of #").
+_PAGE_MARK = re.compile(
+    r"(?:^|[|–—·•:/-])\s*#+\s*$|^#+\s*[|–—·•:/-]|\bp(?:age|\.)\s*#+(?:\s*(?:of|/)\s*#+)?(?!\w)"
+)
+
+
 def _numbered_heading(key: str) -> bool:
-    """A heading line with a number in it, the number not all it says (a page number set in
-    heading type is furniture)."""
-    return key.startswith("# ") and not _PAGE_NUMBER.match(key[2:].replace("#", "1"))
+    """A heading line numbered anew on each page ("annex #"), not a page number set in
+    heading type, alone or beside a running title."""
+    if not key.startswith("# "):
+        return False
+    text = key[2:]
+    return not (_PAGE_NUMBER.match(text.replace("#", "1")) or _PAGE_MARK.search(text))
 
 
 def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:

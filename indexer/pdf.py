@@ -54,10 +54,20 @@ class PdfText:
     stated: dict = field(default_factory=dict)  # the rest of what that says: the author
 
 
-# Titles that PDF writers fill in by themselves: a file name, "Microsoft Word - …", "Untitled".
+# Titles that PDF writers fill in by themselves: a file name, "Microsoft Word - …", "Untitled",
+# "PowerPoint Presentation".
 _NO_TITLE = re.compile(
-    r"^(?:microsoft\s+\w+\s+-\s|untitled\b|document\s*\d*$|slide\s*\d+$|presentation\s*\d*$)"
+    r"^(?:microsoft\s+\w+\s+-\s|untitled\b|document\s*\d*$|slide\s*\d+$"
+    r"|(?:(?:microsoft\s+)?powerpoint\s+)?presentation\s*\d*$)"
     r"|\.(?:docx?|pdf|odt|rtf|pptx?|indd|tex|dvi|txt|html?)$",
+    re.IGNORECASE,
+)
+# A numbered part of a document as its heading: "Annex 1", "Appendix B", "Part II", "Chapter
+# 3: Trade", "Session Four", "Agenda item 5".
+_PART = re.compile(
+    r"^(?:annex|appendix|attachment|schedule|part|chapter|section|session|article|item|"
+    r"agenda\s+item)\s+(?:\d+|[ivxlc]+|[a-z]|one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"\b",
     re.IGNORECASE,
 )
 
@@ -188,13 +198,15 @@ def _information(reader: PdfReader) -> dict:
     """What the PDF's document information says of it that a reader would: a title its author
     gave (not one its writer filled in), the author."""
     try:
-        info = reader.metadata or {}
-        found = {"title": info.get("/Title"), "author": info.get("/Author")}
+        info = reader.metadata
+        found = {"title": info.title, "author": info.author} if info else {}
     except Exception:  # a damaged information dictionary costs nothing but itself
         return {}
     stated = {}
     for key, value in found.items():
-        text = " ".join(str(value or "").split())
+        if not isinstance(value, str):  # an array or a number where text belongs
+            continue
+        text = " ".join(value.split())
         if 3 <= len(text) <= 300 and re.search(r"[^\W\d_]{3}", text):
             stated[key] = text
     if _NO_TITLE.search(stated.get("title", "")):
@@ -352,13 +364,11 @@ def _layout(lines: list[_Line]) -> str:
         short = len(line.text) < 90
         return line.size >= body * HEADING_SCALE or (line.bold and short and line.size >= body)
 
-    # How many characters of body type a line holds, to tell a heading that ran out of room
-    # (wrapped: its first line nearly full) from a heading followed by another ("Report" then
-    # "Annex 1"). A page without body text gives no measure: its headings are joined as before.
-    measure = max((len(ln.text) for ln in lines if abs(ln.size - body) < 0.5), default=0)
-
-    def wrapped(line: _Line) -> bool:
-        return not measure or len(line.text) >= 0.6 * measure * body / line.size
+    def joined(first: _Line, second: _Line) -> bool:
+        """Two heading lines of one size close together are one heading wrapped over two
+        lines, unless either is a numbered part of the document ("Annex 1", "Part II",
+        "Session Four"): a title over its first part, two headings."""
+        return not (_PART.match(first.text) or _PART.match(second.text))
 
     out: list[str] = []
     previous: _Line | None = None
@@ -367,7 +377,7 @@ def _layout(lines: list[_Line]) -> str:
         if previous is not None:
             gap = previous.y - line.y
             same_heading = heading and is_heading(previous) and abs(previous.size - line.size) < 0.5
-            if same_heading and gap < 2 * line.size and wrapped(previous):
+            if same_heading and gap < 2 * line.size and joined(previous, line):
                 out[-1] += " " + line.text  # a heading wrapped over two lines
                 previous = line
                 continue

@@ -86,9 +86,15 @@ _VOTES = re.compile(
 )
 # "by 10 votes (Union of Soviet Socialist Republics, absent)": a count for, none against given
 _VOTES_FOR = re.compile(rf"\b[bh]y\s+(?P<yes>{_COUNT})\s+votes\b(?!\s+(?:t[oa]|io)\s)")
-# a note that says how the resolution was adopted, whatever it opens with ("In the absence
-# of any objection, the President stated that the draft resolution was adopted unanimously")
-_NOTE_ON_ADOPTION = re.compile(r"\b(?:ad[oa]pted|vot(?:e|ed|ing))\b", re.IGNORECASE)
+# A note that says how this resolution was adopted: "Adopted without vote.", "In the absence
+# of any objection, the President stated that the draft resolution was adopted unanimously",
+# "The draft resolution was voted on in parts"; not one on an amendment or another resolution
+# ("The amendment … was adopted by 6 votes to 2", "See resolution 95 (1951), adopted …").
+_NOTE_ON_ADOPTION = re.compile(
+    r"^(?:Ad[oa]pted|Approved)\b|\bthe\s+draft\s+resolution\b|^In\s+the\s+absence\s+of\b",
+    re.IGNORECASE,
+)
+_NOTE_ON_OTHERS = re.compile(r"\bamendments?\b|\bresolutions?\s+\d", re.IGNORECASE)
 # A note mark after the statement ("Adopted at the 2nd meeting. 22"), which a note after
 # it may say more of ("22 Adopted without vote.").
 _MARK = re.compile(r"\.?\s*(?P<mark>\d{1,3})(?!\w)")
@@ -315,7 +321,9 @@ def _note(text: str, statement: re.Match) -> str | None:
     if mark is None:
         return None
     note = re.search(rf"(?:^|\n){mark.group('mark')}\s+([A-Z][^\n]*)", text[statement.end() :])
-    return note.group(1) if note and _NOTE_ON_ADOPTION.search(note.group(1)) else None
+    if note is None or not _NOTE_ON_ADOPTION.search(note.group(1)):
+        return None
+    return None if _NOTE_ON_OTHERS.search(note.group(1)) else note.group(1)
 
 
 def adopted(text: str) -> bool:

@@ -3,6 +3,8 @@ links, images, emphasis, code and quote marks, inline HTML and entities undone."
 
 from __future__ import annotations
 
+import json
+
 from indexer.documents import load
 from indexer.markdown import markdown_to_text
 from indexer.metadata import derive
@@ -147,3 +149,34 @@ def test_front_matter_is_indexed_and_filtered_on(tmp_path):
     assert [hit.document.source for hit in response.hits] == ["report.md"]
     assert response.hits[0].document.values["year"] == 2023
     assert response.hits[0].document.extra == {"author": "OCO Secretariat"}
+
+
+def test_front_matter_values_yaml_would_misread_are_read_as_written(tmp_path):
+    """YAML 1.1 reads "no" as false and "2023-02-30" as an error of the whole block; front
+    matter means the words (Norwegian, Norway) and a date the field judges."""
+    markup = (
+        "---\ntitle: 1984\nlanguage: no\ncountry: Norway\ndate: 2023-02-30\nplace: on\n"
+        "score: .nan\nsize: .inf\ndraft: true\nwarnings: draft\nduplicate_of: another-doc\n"
+        "---\n# Heading\n\nMembers met.\n"
+    )
+    document = _document(tmp_path, markup)
+
+    assert document.values["title"] == "1984"
+    assert document.values["language"] == "no" and document.values["country"] == "NOR"
+    assert document.values["place"] == "on"
+    assert document.values["date"] is None  # no such day: reported, the rest kept
+    assert [w for w in document.warnings if "date" in w] == [
+        "its own metadata, date: '2023-02-30' is not an ISO 8601 date such as 2024-07-29, "
+        "2024-07, 2024 or 2024-07-29/2024-07-31; left out"
+    ]
+    # no NaN (no JSON value), and the indexer's own keys are not a file's to set
+    assert document.extra == {"draft": True}
+    json.dumps(document.row(), allow_nan=False)
+
+
+def test_a_yaml_boolean_is_no_fields_value(tmp_path):
+    document = _document(tmp_path, "---\ndoc_type: true\nconference: 25\n---\nText.\n")
+
+    assert document.values["doc_type"] == "document"  # the default, as without it
+    assert document.values["conference"] == "25"
+    assert any(w.startswith("its own metadata, doc_type: True") for w in document.warnings)

@@ -254,6 +254,27 @@ def test_numbered_headings_opening_each_page_are_kept_and_a_running_heading_is_n
         assert passage.section == f"Annex {n}" and passage.page == n
 
 
+@pytest.mark.parametrize("running", ["OCO Annual Report 2023 | {n}", "{n} - Outcome Statement",
+                                     "Outcome Statement, page {n}"])  # fmt: skip
+def test_a_running_title_with_its_page_number_in_heading_type_is_removed(tmp_path, running):
+    pages = [[("h", running.format(n=n)), ("p", sentences(topic, 4))]
+             for n, topic in enumerate(TOPICS, 1)]  # fmt: skip
+    doc, passages = passages_of(make_pdf(tmp_path / "running.pdf", pages))
+
+    assert [b.text for b in doc.blocks if b.kind == "heading"] == []
+    assert "Outcome Statement" not in doc.text and "Annual Report" not in doc.text
+    assert any("considers maritime surveillance" in p.text for p in passages)
+
+
+def test_a_title_wrapped_over_two_lines_is_one_heading(tmp_path):
+    pages = [[("h", "Communiqué of the Fiftieth"), ("h", "Pacific Islands Forum Leaders Meeting"),
+              ("p", sentences("fisheries", 4))]]  # fmt: skip
+    doc, _ = passages_of(make_pdf(tmp_path / "title.pdf", pages))
+
+    headings = [b.text for b in doc.blocks if b.kind == "heading"]
+    assert headings == ["Communiqué of the Fiftieth Pacific Islands Forum Leaders Meeting"]
+
+
 def test_page_numbers_set_in_heading_type_are_removed(tmp_path):
     pages = [[("h", f"- {n} -"), ("p", sentences(topic, 4))] for n, topic in enumerate(TOPICS, 1)]
     doc, _ = passages_of(make_pdf(tmp_path / "big-numbers.pdf", pages))
@@ -361,7 +382,15 @@ def test_a_pdfs_own_title_and_author_describe_it(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "written", ["Microsoft Word - paper4.docx", "paper4.pdf", "Untitled", "Document1", "  "]
+    "written",
+    [
+        "Microsoft Word - paper4.docx",
+        "paper4.pdf",
+        "Untitled",
+        "Document1",
+        "  ",
+        "PowerPoint Presentation",
+    ],
 )
 def test_a_title_the_pdf_writer_filled_in_is_not_the_documents(tmp_path, written):
     pages = [[("h", "E-commerce Risk Management"), ("p", sentences("e-commerce", 3))]]

@@ -99,6 +99,26 @@ def test_every_printed_form_of_the_adoption_line_gives_vote_and_meeting(number, 
 
 
 @pytest.mark.parametrize(
+    "note",
+    [
+        "The amendment submitted by the United Kingdom (S/3079) was adopted by 6 votes to 2, "
+        "with 3 abstentions.",
+        "See resolution 95 (1951), adopted unanimously at the 558th meeting.",
+        "Official Records of the Security Council, Eighth Year, 613th meeting.",
+    ],
+)
+def test_a_note_on_something_else_than_the_adoption_gives_no_vote(note):
+    """The note an adoption line points to gives the vote only when it is about that
+    adoption, not an amendment's vote or another resolution's."""
+    name = "S_RES_0099_1953_EN_GOLD.txt"
+    written = (RESOLUTIONS / name).read_text(encoding="utf-8")
+    start = written.index("16 In the absence")
+    found = resolutions.read(normalise([written[:start] + "16 " + note + "\n"]), name, known=True)
+
+    assert (found.vote, found.votes_for, found.meeting) == (None, None, 613)
+
+
+@pytest.mark.parametrize(
     ("number", "meeting", "counts"),
     [
         (687, 2981, (12, 1, 2)),  # OCR's "298Ist meeting" costs the meeting nothing
