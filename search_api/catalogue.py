@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from indexer.store import Generation
@@ -186,6 +187,27 @@ def lineage(gen: Generation, doc_id: str, direction: str, depth: int, limit: int
 
 
 _NODE = "d.id, d.symbol, d.number, d.year, d.title"  # a node's columns, not the text
+_NUMBERED = re.compile(r"^(?:S/RES/)?(\d{1,5})(?:\s*\((\d{4})\))?$", re.IGNORECASE)
+
+
+def find(gen: Generation, name: str) -> str:
+    """The id of the document `name` names: its id, or a resolution's symbol or number
+    ("S/RES/660 (1990)", "660"); of two copies of one resolution, the one filed under its
+    own number."""
+    name = name.strip()
+    if gen.query_one("SELECT 1 FROM documents WHERE id = ?", (name,)):
+        return name
+    numbered = _NUMBERED.match(name)
+    if numbered:
+        number, year = int(numbered.group(1)), numbered.group(2)
+        row = gen.query_one(
+            "SELECT id FROM documents WHERE number = ? AND (? IS NULL OR year = ?) "
+            "ORDER BY extra LIKE '%\"duplicate_of\"%', id LIMIT 1",
+            (number, year and int(year), year and int(year)),
+        )
+        if row is not None:
+            return row["id"]
+    raise NotFound(f"no document with id {name!r} and no resolution numbered so in the index")
 
 
 def _node(row, depth: int) -> Node:

@@ -225,6 +225,57 @@ def search(
         typer.echo(f"   {hit.text}\n")
 
 
+@app.command()
+def lineage(
+    document: Annotated[
+        str, typer.Argument(help="A document id, or a resolution's symbol or number: 660")
+    ],
+    back: Annotated[
+        bool, typer.Option("--back", help="What it built on (the resolutions it cites)")
+    ] = False,
+    depth: Annotated[int, typer.Option(min=1, max=5, help="References followed")] = 2,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Documents at most")] = 200,
+    index_dir: IndexDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
+) -> None:
+    """Follow references from a resolution: what later resolutions built on it (those that
+    cite it, then those that cite them) or, with --back, what it built on."""
+    from indexer.store import Generation, IndexError_
+    from search_api import catalogue
+    from search_api.serialise import lineage_json
+
+    settings = _settings(index_dir=index_dir)
+    direction = "cites" if back else "cited_by"
+    try:
+        gen = Generation.open_current(settings.index_dir)
+        doc_id = catalogue.find(gen, document)
+        found = catalogue.lineage(gen, doc_id, direction, depth, limit)
+    except (IndexError_, catalogue.NotFound, QueryError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(lineage_json(doc_id, found), indent=2, ensure_ascii=False))
+        return
+    names = {n.id: n.symbol or n.title for n in found.nodes}
+    links: dict[str, dict[str, list[str]]] = {}  # node → the nodes it is linked by → paragraphs
+    for edge in found.edges:
+        near, far = (edge.source, edge.target) if back else (edge.target, edge.source)
+        if far is not None:
+            links.setdefault(far, {}).setdefault(names.get(near, near), []).append(edge.paragraph)
+    for node in found.nodes:
+        label = node.title or node.symbol or node.id
+        typer.secho(f"{'  ' * node.depth}{label}", bold=not node.depth)
+        if node.depth:
+            how = "cited by" if back else "cites"
+            said = "; ".join(f"{name} ({', '.join(dict.fromkeys(paragraphs))})"
+                             for name, paragraphs in links.get(node.id, {}).items())  # fmt: skip
+            typer.echo(f"{'  ' * node.depth}  {how} {said}")
+    outside = sorted({e.symbol for e in found.edges if e.target is None and e.symbol})
+    if outside:
+        typer.echo(f"not in the index: {', '.join(outside)}")
+    if found.truncated:
+        typer.secho(f"stopped at {limit} documents (--limit)", fg="yellow")
+
+
 def _print_years(result) -> None:
     for group in result.years:
         documents = f"{group.documents} document{'s' * (group.documents != 1)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -403,3 +404,39 @@ def test_a_bad_lineage_request_is_a_json_error(client: TestClient, path, params,
 
     check_error(response, status)
     assert words in response.json()["error"]["message"]
+
+
+def _cli(*args) -> object:
+    from typer.testing import CliRunner
+
+    from search_api.cli import app
+
+    return CliRunner().invoke(app, ["lineage", *map(str, args)])
+
+
+def test_the_cli_follows_the_same_lineage_by_number_or_symbol(resolution_index, client):
+    index_dir = resolution_index[0].index_dir
+    printed = _cli("660", "--depth", "1", "--index-dir", index_dir)
+    as_json = _cli("S/RES/660 (1990)", "--json", "--index-dir", index_dir)
+
+    assert printed.exit_code == 0, printed.output
+    lines = printed.stdout.splitlines()
+    assert lines[0] == "Resolution 660 (1990) of 2 August 1990"
+    at = lines.index("  Resolution 678 (1990) of 29 November 1990")
+    assert lines[at + 1].startswith("    cites S/RES/660 (1990) (preamble, 1")
+    assert json.loads(as_json.stdout) == _lineage(client, "0660_1990")
+
+
+def test_the_cli_walks_back_and_names_what_the_index_lacks(resolution_index):
+    back = _cli("687", "--back", "--depth", "1", "--index-dir", resolution_index[0].index_dir)
+
+    assert back.exit_code == 0, back.output
+    assert "  Resolution 678 (1990) of 29 November 1990" in back.stdout
+    assert "S/RES/662 (1990)" in back.stdout.splitlines()[-1]  # not in the index
+
+
+def test_the_cli_says_when_nothing_is_numbered_so(resolution_index):
+    missing = _cli("99999", "--index-dir", resolution_index[0].index_dir)
+
+    assert missing.exit_code == 2 and "Traceback" not in missing.output
+    assert "no resolution numbered so" in missing.stderr
