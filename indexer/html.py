@@ -22,7 +22,8 @@ _META = {
     "date": ("citation_publication_date", "citation_date", "dcterms.issued", "dc.date.issued",
              "dcterms.date", "dc.date", "article:published_time", "datepublished", "date",
              "dcterms.created"),
-    "title": ("citation_title", "dc.title", "dcterms.title", "og:title"),
+    "title": ("citation_title", "dc.title", "dcterms.title"),
+    "og_title": ("og:title",),
     "place": ("citation_conference_place", "geo.placename"),
     "conference": ("citation_conference_title",),
     "author": ("citation_author", "dc.creator", "dcterms.creator", "author"),
@@ -121,10 +122,11 @@ def html_to_text(markup: str) -> tuple[str, str]:
 
 
 def read_html(markup: str) -> tuple[str, str, dict]:
-    """(title, text, what the page says of itself). The title is an article's own h1 when it
-    has one, else its <meta> title, else <title>: a site's pages often share one <title>
-    ("OCO Secretariat"). The rest (date, language, place, conference, author) comes from
-    <meta> tags and <html lang>, as a Markdown file's front matter does."""
+    """(title, text, what the page says of itself). The title is the one its catalogue
+    <meta> gives (citation_title, Dublin Core's), else an article's own h1, else Open Graph's,
+    else <title>: a site's pages often share one <title> ("OCO Secretariat"). The rest (date,
+    language, place, conference, author) comes from <meta> tags and <html lang>, as a
+    Markdown file's front matter does."""
     parser = _TextExtractor()
     parser.feed(markup)
     parser.close()
@@ -139,6 +141,6 @@ def read_html(markup: str) -> tuple[str, str, dict]:
     lang = _LANG.match(parser.lang)
     if lang:
         stated["language"] = lang.group(1).lower()
-    meta_title = stated.pop("title", "")
-    title = parser.article_title or meta_title or " ".join(parser.title.split())
+    catalogued, shared = stated.pop("title", ""), stated.pop("og_title", "")
+    title = catalogued or parser.article_title or shared or " ".join(parser.title.split())
     return title, "".join(parser.parts), stated

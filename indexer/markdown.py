@@ -58,19 +58,33 @@ def markdown_to_text(markup: str) -> tuple[dict, str]:
 
 
 class _Loader(yaml.SafeLoader):
-    """YAML as front matter is written: "no" and "on" are words (Norwegian, a place), not
-    booleans, as in YAML 1.2; dates stay text for the fields to judge ("2023-02-30" is
-    reported, not an error of the whole block)."""
+    """YAML as front matter is written, as YAML 1.2 reads it: "no" and "on" are words
+    (Norwegian, a place), not booleans; "0660" is 660 (resolution numbers are written so),
+    not octal; dates stay text for the fields to judge ("2023-02-30" is reported, not an
+    error of the whole block)."""
 
 
+_BOOL, _INT = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int"
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+            if tag not in (_BOOL, _INT, "tag:yaml.org,2002:timestamp")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }  # fmt: skip
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+_Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
+    text = loader.construct_scalar(node)
+    try:
+        return int(text, 10)
+    except ValueError:  # an explicit !!int of another form: kept as written
+        return text
+
+
+_Loader.add_constructor(_INT, _decimal)
 # a time of day says no more than its date: "2023-08-14T10:00:00+12:00" is 2023-08-14
 _TIMESTAMP = re.compile(
     r"^(\d{4}-\d{2}-\d{2})(?:[Tt ]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"

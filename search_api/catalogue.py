@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -89,8 +90,11 @@ def cites(gen: Generation, doc_id: str) -> list[Link]:
     marks = ",".join("?" for _ in numbers)
     known: dict[int, list] = {}
     if numbers:
-        for d in gen.query(f"SELECT id, symbol, number, year FROM documents "
-                           f"WHERE number IN ({marks}) ORDER BY id", numbers):  # fmt: skip
+        # of two documents of one number, the one read from a resolution's text (a symbol),
+        # not a second copy, rather than a note that says it is that resolution
+        for d in gen.query(f"SELECT id, symbol, number, year FROM documents WHERE number IN "
+                           f"({marks}) ORDER BY extra LIKE '%\"duplicate_of\"%', "
+                           f"symbol IS NULL, id", numbers):  # fmt: skip
             known.setdefault(d["number"], []).append(d)
     links = []
     for r in rows:
@@ -161,19 +165,27 @@ def lineage(gen: Generation, doc_id: str, direction: str, depth: int, limit: int
     the fewest steps), at most `limit` of them besides the first."""
     if direction not in LINEAGE_DIRECTIONS:
         raise QueryError(f"direction must be one of {', '.join(LINEAGE_DIRECTIONS)}")
-    row = gen.query_one(f"SELECT {_NODE} FROM documents d WHERE id = ?", (doc_id,))
+    row = gen.query_one(f"SELECT {_NODE}, d.extra FROM documents d WHERE id = ?", (doc_id,))
     if row is None:
         raise NotFound(f"no document with id {doc_id!r}; list them with GET /documents")
-    nodes = {doc_id: _node(row, 0)}
+    # A second copy of a resolution (a file named for another) holds none of the references:
+    # they are counted with the document that holds that resolution under its own name.
+    holder = json.loads(row["extra"] or "{}").get("duplicate_of")
+    if holder:
+        row = gen.query_one(f"SELECT {_NODE} FROM documents d WHERE id = ?", (holder,)) or row
+    nodes = {row["id"]: _node(row, 0)}
     edges: list[Edge] = []
     frontier = [row]
     truncated = False
-    for step in range(1, depth + 1):
+    # One step more than `depth`, adding no document: the references among the last ones
+    for step in range(1, depth + 2):
         found = _cited_by(gen, frontier) if direction == "cited_by" else _cites(gen, frontier)
         frontier = []
         for source, target, symbol, paragraph in found:
             reached = source if direction == "cited_by" else target
             if reached is not None and reached["id"] not in nodes:
+                if step > depth:
+                    continue
                 if len(nodes) > limit:
                     truncated = True
                     continue

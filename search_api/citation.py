@@ -30,8 +30,11 @@ def cite_passage(
 
 
 def _author(document: DocumentInfo) -> str:
-    values = document.values
-    return values.get("organisation") or values.get("country_name") or "Unknown"
+    """The author the document names (its front matter, <meta> or PDF information), else the
+    organisation that issued it or the country that spoke."""
+    values, named = document.values, document.extra.get("author")
+    named = named.strip() if isinstance(named, str) else ""
+    return named or values.get("organisation") or values.get("country_name") or "Unknown"
 
 
 def _key(document: DocumentInfo) -> str:

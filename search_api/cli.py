@@ -253,7 +253,7 @@ def lineage(
     except (IndexError_, catalogue.NotFound, QueryError) as exc:
         _fail(str(exc))
     if as_json:
-        typer.echo(json.dumps(lineage_json(doc_id, found), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(lineage_json(found), indent=2, ensure_ascii=False))
         return
     names = {n.id: n.symbol or n.title for n in found.nodes}
     links: dict[str, dict[str, list[str]]] = {}  # node → the nodes it is linked by → paragraphs

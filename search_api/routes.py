@@ -217,14 +217,16 @@ async def document_lineage(
         Query(description="cited_by: what later resolutions built on it; cites: what it built on"),
     ] = "cited_by",
     depth: Annotated[int, Query(ge=1, le=5, description="References followed, 1 to 5")] = 2,
-    limit: Annotated[int, Query(ge=1, le=1000, description="Documents at most")] = 200,
+    limit: Annotated[
+        int, Query(ge=1, le=1000, description="Documents at most, besides the one asked for")
+    ] = 200,
 ):
     """The resolutions reached by following references from a document, breadth first:
     those that cite it and those that cite them (`direction=cited_by`), or those it cites and
     so on back (`cites`); each with its depth, and every reference among them as an edge."""
     _refuse_unknown(request, "direction", "depth", "limit", filters=False)
     found = await run_in_threadpool(searcher.lineage, doc_id, direction, depth, limit)
-    return lineage_json(doc_id, found)
+    return lineage_json(found)
 
 
 @router.get(

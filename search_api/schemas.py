@@ -168,7 +168,7 @@ class LineageEdge(BaseModel):
 
 
 class Lineage(BaseModel):
-    id: str
+    id: str = Field(..., description="Where the walk began (a second copy: the original)")
     direction: Literal["cited_by", "cites"]
     depth: int
     truncated: bool = Field(..., description="true when the limit of documents was reached")

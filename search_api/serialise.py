@@ -12,9 +12,9 @@ from search_api.catalogue import DocumentPage, Lineage
 from search_api.results import DocumentInfo, Hit, SearchResult
 
 
-def lineage_json(doc_id: str, lineage: Lineage) -> dict[str, Any]:
+def lineage_json(lineage: Lineage) -> dict[str, Any]:
     return {
-        "id": doc_id,
+        "id": lineage.nodes[0].id,  # where the walk began (a second copy's original)
         "direction": lineage.direction,
         "depth": lineage.depth,
         "truncated": lineage.truncated,

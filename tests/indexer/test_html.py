@@ -215,3 +215,13 @@ def test_a_meta_date_that_is_no_date_is_reported_and_the_page_still_read(tmp_pat
     assert document.values["date"] is None and document.values["place"] == "Rarotonga"
     assert any("date: 'last Tuesday'" in w for w in document.warnings)
     assert "e-commerce risk profiles" in loaded.text.text
+
+
+def test_a_catalogue_title_beats_the_articles_h1_and_the_h1_beats_open_graphs():
+    page = ('<html><head><title>News | OCO</title>{meta}</head>'
+            '<body><main><h1>The h1 of the page</h1><p>Text.</p></main></body></html>')  # fmt: skip
+
+    catalogued = '<meta name="citation_title" content="Statement on valuation">'
+    shared = '<meta property="og:title" content="OCO news">'
+    assert html_to_text(page.format(meta=catalogued + shared))[0] == "Statement on valuation"
+    assert html_to_text(page.format(meta=shared))[0] == "The h1 of the page"

@@ -7,7 +7,7 @@ import csv
 import io
 
 from indexer.fields import NAMES
-from search_api.citation import bibtex
+from search_api.citation import bibtex, ris
 from search_api.query import Query
 from search_api.results import DocumentInfo, Hit, SearchResult
 from search_api.serialise import search_csv
@@ -56,3 +56,17 @@ def test_a_second_copy_of_a_resolution_has_a_key_of_its_own():
 
     assert bibtex(original).startswith("@misc{SRES5381983,")
     assert bibtex(copy).startswith("@misc{unscresolutionssres05421983engoldtxt,")
+
+
+def test_the_author_a_document_names_is_its_citations_author():
+    """A paper's front matter, <meta> or PDF information names its author: reference
+    managers get that, not the organisation (or "Unknown")."""
+    named = DocumentInfo(id="papers-paper-pdf", source="papers/paper.pdf",
+                         values={n: None for n in NAMES} | {"title": "Paper", "year": 2024,
+                                                            "organisation": "OCO"},
+                         extra={"author": "Sione Vaka"})  # fmt: skip
+    unnamed = DocumentInfo(id="notes", source="notes.md", values=named.values, extra={})
+
+    assert "AU  - Sione Vaka" in ris(named, "http://x/documents/papers-paper-pdf")
+    assert "author = {{Sione Vaka}}" in bibtex(named, "http://x")  # as written
+    assert "AU  - OCO" in ris(unnamed, "http://x/documents/notes")

@@ -364,7 +364,8 @@ def test_lineage_follows_what_later_resolutions_built_on_one(client: TestClient)
     assert [n["depth"] for n in two_steps["nodes"]] == [0, 1, 1, 1]
     assert (doc_id("0687_1991"), doc_id("0678_1990")) in edges
     assert (doc_id("0678_1990"), doc_id("0660_1990")) in edges
-    assert (doc_id("0687_1991"), doc_id("0678_1990")) not in {
+    # every reference among the documents returned, those between the last ones too
+    assert (doc_id("0687_1991"), doc_id("0678_1990")) in {
         (e["source"], e["target"]) for e in one_step["edges"]
     }
     pair = (doc_id("0678_1990"), doc_id("0660_1990"))
@@ -440,3 +441,34 @@ def test_the_cli_says_when_nothing_is_numbered_so(resolution_index):
 
     assert missing.exit_code == 2 and "Traceback" not in missing.output
     assert "no resolution numbered so" in missing.stderr
+
+
+def test_lineage_of_a_second_copy_is_that_of_the_resolution_it_holds(client: TestClient):
+    """542's file holds 538's text (indexer/build.py marks it a second copy): its references
+    are counted with 538, and so is its lineage."""
+    copy = _lineage(client, "0542_1983", direction="cites")
+    original = _lineage(client, "0538_1983", direction="cites")
+
+    assert copy["nodes"][0]["id"] == doc_id("0538_1983")
+    assert copy["nodes"] == original["nodes"] and copy["edges"] == original["edges"]
+
+
+def test_a_note_that_says_it_is_a_resolution_does_not_take_its_references(tmp_path: Path):
+    """A Markdown note whose front matter says `number: 660` is a document of that number
+    too; references to 660 still lead to the resolution read from its own text."""
+    corpus = tmp_path / "corpus"
+    (corpus / "unsc-resolutions").mkdir(parents=True)
+    for number in ("0660_1990", "0661_1990"):
+        name = f"S_RES_{number}_EN_GOLD.txt"
+        shutil.copy(CORPUS / "unsc-resolutions" / name, corpus / "unsc-resolutions" / name)
+    (corpus / "a").mkdir()
+    (corpus / "a" / "notes.md").write_text(
+        "---\ndoc_type: resolution\nnumber: 0660\nyear: 1990\n---\n# Notes\n\nOn 660.\n"
+    )
+    build(corpus, tmp_path / "index", FakeEmbedder())
+    with serve(Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake")) as api:
+        cited = api.get(f"/documents/{doc_id('0661_1990')}").json()["cites"]
+        notes = api.get("/documents/a-notes-md").json()
+
+    assert notes["number"] == 660  # "0660" is 660, not octal
+    assert {c["id"] for c in cited if c["number"] == 660} == {doc_id("0660_1990")}
