@@ -80,11 +80,16 @@ def _date(value: Any) -> str:
     """ISO 8601: a day, month or year, or a range of them ("2024-07-29/2024-07-31")."""
     text = str(value).strip()
     parts = text.split("/")
-    if len(parts) > 2 or not all(iso_day(part) for part in parts):
+    days = [iso_day(part) for part in parts]
+    if len(parts) > 2 or not all(days):
         raise ValueError(
             f"{value!r} is not an ISO 8601 date such as 2024-07-29, 2024-07, 2024 or "
             "2024-07-29/2024-07-31"
         )
+    if len(days) == 2:  # a range ends no earlier than it begins (2024-07 may end 2024-07-31)
+        (y0, m0, d0), (y1, m1, d1) = days
+        if (y0, m0 or 1, d0 or 1) > (y1, m1 or 12, d1 or 31):
+            raise ValueError(f"{value!r} ends before it begins")
     return text
 
 

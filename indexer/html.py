@@ -28,7 +28,9 @@ _META = {
     "conference": ("citation_conference_title",),
     "author": ("citation_author", "dc.creator", "dcterms.creator", "author"),
 }  # fmt: skip
-_DATETIME = re.compile(r"^(\d{4})[-/](\d{2})[-/](\d{2})(?:[T ][\d:.]+(?:Z|[+-][\d:]+)?)?$")
+_DATETIME = re.compile(
+    r"^(\d{4})[-/](\d{2})[-/](\d{2})(?:[Tt ][\d:.]+\s*(?:Z|[+-]\d{2}:?\d{2}|[+-]\d{2})?)?$"
+)
 _LANG = re.compile(r"^([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*$")
 
 

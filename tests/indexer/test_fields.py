@@ -58,3 +58,17 @@ def test_derive_fills_every_field_and_cleans_values_by_their_declaration():
 
 def test_summary_slots_hold_alternatives_in_declaration_order():
     assert fields.SUMMARY == [["doc_type"], ["year"], ["symbol", "organisation", "country_name"]]
+
+
+@pytest.mark.parametrize(
+    ("date", "valid"),
+    [("2024-07-29/2024-07-31", True), ("2024-07/2024-07-31", True), ("2024/2024", True),
+     ("2023-05-01/2023-04-01", False), ("2024-08/2024-07-31", False), ("2025/2024", False)],
+)  # fmt: skip
+def test_a_date_range_must_not_end_before_it_begins(date: str, valid: bool):
+    field = fields.BY_NAME["date"]
+    if valid:
+        assert field.value(date) == date
+    else:
+        with pytest.raises(ValueError, match="ends before it begins"):
+            field.value(date)

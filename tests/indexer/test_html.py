@@ -225,3 +225,11 @@ def test_a_catalogue_title_beats_the_articles_h1_and_the_h1_beats_open_graphs():
     shared = '<meta property="og:title" content="OCO news">'
     assert html_to_text(page.format(meta=catalogued + shared))[0] == "Statement on valuation"
     assert html_to_text(page.format(meta=shared))[0] == "The h1 of the page"
+
+
+def test_a_meta_timestamp_with_a_space_before_its_zone_is_its_day(tmp_path):
+    page = STATEMENT.replace("2024-07-31T16:00:00+10:00", "2024-07-31 16:00:00 +10:00")
+    (tmp_path / "statement.html").write_text(page, encoding="utf-8")
+    loaded = load(tmp_path, "statement.html")
+
+    assert loaded.stated["date"] == "2024-07-31"
