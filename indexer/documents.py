@@ -362,9 +362,7 @@ def read_document(root: Path, source: str) -> LoadedDocument:
         if suffix in HTML_SUFFIXES:
             title, raw, stated = read_html(raw)
         elif suffix in MARKDOWN_SUFFIXES:
-            stated, raw = markdown_to_text(raw)
-            title = stated.pop("title", None)  # "title: 1984" is a title too
-            title = str(title) if isinstance(title, str | int | float) else None
+            title, raw, stated = markdown_to_text(raw)
         doc = LoadedDocument(source, normalise([raw]), title or None, warnings, stated)
     return _with_text(doc)
 

@@ -76,6 +76,20 @@ def iso_day(text: str) -> tuple[int, int | None, int | None] | None:
     return year, month, day
 
 
+# A day written with its time or with slashes: "2024-07-31T16:00:00+10:00", "2024/07/31".
+_STAMP = re.compile(
+    r"(\d{4})[-/](\d{2})[-/](\d{2})"
+    r"(?:[Tt ]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+
+
+def day_of(text: str) -> str:
+    """The ISO 8601 day a timestamp falls on, as written (a time of day says no more than its
+    date); any other text as it is."""
+    stamp = _STAMP.fullmatch(text)
+    return "-".join(stamp.groups()) if stamp else text
+
+
 def _date(value: Any) -> str:
     """ISO 8601: a day, month or year, or a range of them ("2024-07-29/2024-07-31")."""
     text = str(value).strip()

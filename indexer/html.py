@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from indexer.fields import day_of
+
 _SKIP = {"script", "style", "nav", "noscript", "template", "svg", "head"}
 # A page's own header and footer (banner, site links) are chrome; an article's or a
 # section's (its title, byline, "Adopted unanimously …") are its text.
@@ -28,9 +30,6 @@ _META = {
     "conference": ("citation_conference_title",),
     "author": ("citation_author", "dc.creator", "dcterms.creator", "author"),
 }  # fmt: skip
-_DATETIME = re.compile(
-    r"^(\d{4})[-/](\d{2})[-/](\d{2})(?:[Tt ][\d:.]+\s*(?:Z|[+-]\d{2}:?\d{2}|[+-]\d{2})?)?$"
-)
 _LANG = re.compile(r"^([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*$")
 
 
@@ -138,8 +137,7 @@ def read_html(markup: str) -> tuple[str, str, dict]:
         if value:
             stated[name] = value
     if "date" in stated:  # "2024-07-31T10:00:00+12:00", "2024/07/31": the day
-        day = _DATETIME.match(stated["date"])
-        stated["date"] = "-".join(day.groups()) if day else stated["date"]
+        stated["date"] = day_of(stated["date"])
     lang = _LANG.match(parser.lang)
     if lang:
         stated["language"] = lang.group(1).lower()

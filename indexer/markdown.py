@@ -17,6 +17,7 @@ import re
 
 import yaml
 
+from indexer.fields import day_of
 from indexer.normalise import EMPHASIS
 
 _FRONT_MATTER = re.compile(
@@ -37,8 +38,9 @@ _QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?", re.M)
 _TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 
 
-def markdown_to_text(markup: str) -> tuple[dict, str]:
-    """(the front matter's values by lower-case key, {} without one; the text)."""
+def markdown_to_text(markup: str) -> tuple[str | None, str, dict]:
+    """(the front matter's title, the text, its other values by lower-case key), as
+    indexer.html.read_html gives a page's."""
     stated: dict = {}
     front = _FRONT_MATTER.match(markup)
     if front:
@@ -54,7 +56,9 @@ def markdown_to_text(markup: str) -> tuple[dict, str]:
     text = _ITALIC.sub(r"\2", EMPHASIS.sub(r"\2", text))
     text = _QUOTE.sub("", text)
     text = _TAG.sub("", text)
-    return stated, html.unescape(text)
+    title = stated.pop("title", None)  # "title: 1984" is a title too
+    title = str(title) if isinstance(title, str | int | float) else None
+    return title, html.unescape(text), stated
 
 
 class _Loader(yaml.SafeLoader):
@@ -85,11 +89,6 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
 
 
 _Loader.add_constructor(_INT, _decimal)
-# a time of day says no more than its date: "2023-08-14T10:00:00+12:00" is 2023-08-14
-_TIMESTAMP = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})(?:[Tt ]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
-    r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)$"
-)
 
 
 def front_matter(block: str) -> dict:
@@ -114,9 +113,7 @@ def _plain(value: object) -> str | int | float | bool | None:
     if isinstance(value, datetime.date | datetime.datetime):  # an explicit !!timestamp
         return value.isoformat()[:10]
     if isinstance(value, str):
-        text = value.strip()
-        stamp = _TIMESTAMP.match(text)
-        return (stamp.group(1) if stamp else text) or None
+        return day_of(value.strip()) or None
     if isinstance(value, float) and not math.isfinite(value):
         return None  # .nan, .inf: no JSON value
     if isinstance(value, bool | int | float):

@@ -109,7 +109,8 @@ def derive(
     stated: dict | None = None,
 ) -> Document:
     """A Document from user metadata, filling what it leaves out from what the file says of
-    itself (`stated`: a Markdown file's front matter; `html_title`), then from the text."""
+    itself (`html_title`, `stated`: front matter, HTML <meta>, a PDF's information), then
+    from the text."""
     values = dict(values)
     known = {k: values.pop(k) for k in list(values) if k in USER_FIELDS}
     own, own_extra, warnings = _stated(stated or {})
@@ -164,7 +165,7 @@ def _stated(stated: dict) -> tuple[dict, dict, list[str]]:
                 value = field_.value(value)
                 if field_.type is str and isinstance(value, int | float):
                     value = str(value)  # "conference: 25"
-                if not isinstance(value, field_.type) or isinstance(value, bool):
+                if not isinstance(value, field_.type):
                     raise ValueError(f"{value!r} is not a single {field_.type.__name__} value")
             except ValueError as exc:
                 warnings.append(f"its own metadata, {key}: {exc}; left out")

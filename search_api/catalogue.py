@@ -79,6 +79,12 @@ def get_document(gen: Generation, doc_id: str, include_text: bool = False) -> Do
     return document
 
 
+# Of two documents of one number, the one read from a resolution's own text first: not a
+# second copy (a file named for another), and with a symbol (not a note that says it is
+# that resolution).
+_OWN_FIRST = "extra LIKE '%\"duplicate_of\"%', symbol IS NULL, id"
+
+
 def cites(gen: Generation, doc_id: str) -> list[Link]:
     """The resolutions the document refers to, in the order of its text, with the
     paragraph of each reference; `id` None for one not in the index."""
@@ -90,11 +96,8 @@ def cites(gen: Generation, doc_id: str) -> list[Link]:
     marks = ",".join("?" for _ in numbers)
     known: dict[int, list] = {}
     if numbers:
-        # of two documents of one number, the one read from a resolution's text (a symbol),
-        # not a second copy, rather than a note that says it is that resolution
         for d in gen.query(f"SELECT id, symbol, number, year FROM documents WHERE number IN "
-                           f"({marks}) ORDER BY extra LIKE '%\"duplicate_of\"%', "
-                           f"symbol IS NULL, id", numbers):  # fmt: skip
+                           f"({marks}) ORDER BY {_OWN_FIRST}", numbers):  # fmt: skip
             known.setdefault(d["number"], []).append(d)
     links = []
     for r in rows:
@@ -214,7 +217,7 @@ def find(gen: Generation, name: str) -> str:
         number, year = int(numbered.group(1)), numbered.group(2)
         row = gen.query_one(
             "SELECT id FROM documents WHERE number = ? AND (? IS NULL OR year = ?) "
-            "ORDER BY extra LIKE '%\"duplicate_of\"%', id LIMIT 1",
+            f"ORDER BY {_OWN_FIRST} LIMIT 1",
             (number, year and int(year), year and int(year)),
         )
         if row is not None:
@@ -246,14 +249,12 @@ def _cited_by(gen: Generation, rows: list) -> list[tuple]:
 def _cites(gen: Generation, rows: list) -> list[tuple]:
     """(citing document, cited document or None, its symbol, paragraph) for the references
     `rows` make, in the order of their text; a resolution not in the index is named only."""
-    out = []
-    for row in rows:
-        for link in cites(gen, row["id"]):
-            target = None
-            if link.id is not None:
-                target = gen.query_one(f"SELECT {_NODE} FROM documents d WHERE id = ?", (link.id,))
-            out.append((row, target, link.symbol, link.paragraph))
-    return out
+    links = [(row, link) for row in rows for link in cites(gen, row["id"])]
+    ids = sorted({link.id for _, link in links if link.id is not None})
+    marks = ",".join("?" for _ in ids)
+    targets = {r["id"]: r for r in gen.query(
+        f"SELECT {_NODE} FROM documents d WHERE id IN ({marks})", ids)} if ids else {}  # fmt: skip
+    return [(row, targets.get(link.id), link.symbol, link.paragraph) for row, link in links]
 
 
 def _info(row) -> DocumentInfo:

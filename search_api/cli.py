@@ -234,7 +234,9 @@ def lineage(
         bool, typer.Option("--back", help="What it built on (the resolutions it cites)")
     ] = False,
     depth: Annotated[int, typer.Option(min=1, max=5, help="References followed")] = 2,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="Documents at most")] = 200,
+    limit: Annotated[
+        int, typer.Option(min=1, max=1000, help="Documents at most, besides the first")
+    ] = 200,
     index_dir: IndexDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
 ) -> None:

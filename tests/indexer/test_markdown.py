@@ -29,14 +29,14 @@ Keep snake_case_names and 2 * 3 * 4 as they are.
 
 
 def test_front_matter_gives_the_title_and_is_no_text():
-    stated, text = markdown_to_text(NOTE)
+    title, text, stated = markdown_to_text(NOTE)
 
-    assert stated == {"title": "Valuation Working Group: notes", "year": 2021}
+    assert (title, stated) == ("Valuation Working Group: notes", {"year": 2021})
     assert "year: 2021" not in text and "---" not in text
 
 
 def test_inline_markdown_is_read_as_its_words():
-    _, text = markdown_to_text(NOTE)
+    _, text, _ = markdown_to_text(NOTE)
 
     assert "Some bold text, italic and also italic text, a link to the secretariat" in text
     assert "an image a map of the ports, code_span, inline html & more." in text
@@ -59,8 +59,9 @@ def test_a_markdown_files_front_matter_title_is_its_title(tmp_path):
 
 def test_a_markdown_file_without_front_matter_is_untouched_but_for_its_marks():
     assert markdown_to_text("# Heading\n\n---\n\nText after a rule.\n") == (
-        {},
+        None,
         "# Heading\n\n---\n\nText after a rule.\n",
+        {},
     )
 
 
@@ -126,9 +127,11 @@ def test_a_bad_front_matter_value_is_reported_and_the_document_still_read(tmp_pa
 
 
 def test_front_matter_that_is_not_yaml_is_read_line_by_line():
-    stated, text = markdown_to_text("---\ntitle: Report: Part 1\nyear: 2019\n---\nBody text.\n")
+    title, text, stated = markdown_to_text(
+        "---\ntitle: Report: Part 1\nyear: 2019\n---\nBody text.\n"
+    )
 
-    assert stated == {"title": "Report: Part 1", "year": "2019"}
+    assert (title, stated) == ("Report: Part 1", {"year": "2019"})
     assert text == "Body text.\n"
 
 
