@@ -99,7 +99,7 @@ def remainder(question: str, references: list[Reference]) -> str:
 class Pin:
     passage_id: int
     asked: bool  # holds a paragraph the question names
-    order: int  # reading order: the opening, the operative paragraphs, the rest
+    order: int  # reading order: the operative paragraphs, then the preamble
     paragraphs: str | None = None  # those it holds: what its citation names
 
 
@@ -122,16 +122,17 @@ def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[
 
 
 def reading_order(rows: list) -> list:
-    """A resolution's passages as a researcher reads it by name: its opening (symbol, date,
-    the first considerations), then what it decided (the operative paragraphs), then the
-    rest of its preamble. In document order, 687 (1991) put nine passages of "Recalling …"
-    before paragraph 1, past the first page of results."""
+    """A resolution's passages as a researcher asks for it by name: what it decided (its
+    operative paragraphs, in order), then why (its preamble, from its opening). Asked for by
+    number alone, people mean the decisions: each bare reference in the three question sets
+    written from the documents by different hands names an operative paragraph as its answer,
+    and the symbol and date the opening repeats head every result anyway. In document order,
+    687 (1991) put ten passages of "Recalling …" before paragraph 1, past the first page."""
     out: list = []
     for _, passages in itertools.groupby(rows, key=lambda row: row["document_id"]):
-        opening, *rest = passages
-        out.append(opening)
-        out += [row for row in rest if row["section"] != "Preamble"]
-        out += [row for row in rest if row["section"] == "Preamble"]
+        passages = list(passages)
+        out += [row for row in passages if row["section"] != "Preamble"]
+        out += [row for row in passages if row["section"] == "Preamble"]
     return out
 
 

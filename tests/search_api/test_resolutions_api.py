@@ -60,10 +60,10 @@ def first(client: TestClient, query: str, mode: str, **body) -> dict:
 @pytest.mark.parametrize(
     ("query", "citation"),
     [
-        ("resolution 242", "S/RES/242 (1967), preamble"),
-        ("res 338", "S/RES/338 (1973), preamble"),
-        ("S/RES/678 (1990)", "S/RES/678 (1990), preamble"),
-        ("SC res 660", "S/RES/660 (1990), preamble"),
+        ("resolution 242", "S/RES/242 (1967), para"),
+        ("res 338", "S/RES/338 (1973), para"),
+        ("S/RES/678 (1990)", "S/RES/678 (1990), para"),
+        ("SC res 660", "S/RES/660 (1990), para"),
         ("661 (1990)", "S/RES/661 (1990)"),
         ("Security Council resolution 687 (1991)", "S/RES/687 (1991)"),
         ("resolution 678 paragraph 2", "S/RES/678 (1990), para. 2"),
@@ -122,23 +122,26 @@ def test_results_from_resolutions_carry_symbol_paragraph_and_citation(client: Te
     assert document["vote"] == "recorded" and document["votes_against"] == 2
 
 
-def test_a_resolution_named_alone_comes_whole_in_its_own_order(client: TestClient):
+def test_a_resolution_named_alone_comes_whole_decisions_first(client: TestClient):
     hits = client.post("/search", json={"query": "resolution 242", "k": 10}).json()["results"]
 
     assert [h["citation"] for h in hits[:5]] == [
-        "S/RES/242 (1967), preamble",
         *(f"S/RES/242 (1967), para. {n}" for n in range(1, 5)),
+        "S/RES/242 (1967), preamble",
     ]
 
 
 def test_unnumbered_operative_clauses_are_cited_as_the_operative_part(client: TestClient):
     # 47 (1948) reaffirms 38 and enlarges the Commission before its numbered paragraphs: what
-    # it did, not its preamble, and read before the rest of the preamble
-    hits = client.post("/search", json={"query": "resolution 47", "k": 10}).json()["results"]
+    # it did, not its preamble, and read first with its decisions
+    hits = client.post("/search", json={"query": "resolution 47", "k": 30}).json()["results"]
     citations = [h["citation"] for h in hits]
 
-    assert citations[:2] == ["S/RES/47 (1948), preamble", "S/RES/47 (1948), operative part"]
-    assert "Reaffirms its resolution 38 (1948)" in hits[1]["text"]
+    assert citations[0] == "S/RES/47 (1948), operative part"
+    assert "Reaffirms its resolution 38 (1948)" in hits[0]["text"]
+    assert citations.index("S/RES/47 (1948), para. 1") < citations.index(
+        "S/RES/47 (1948), preamble"
+    )
     document = client.get(f"/documents/{doc_id('0047_1948')}").json()
     assert {"symbol": "S/RES/38 (1948)", "paragraph": "operative"}.items() <= next(
         c for c in document["cites"] if c["symbol"].startswith("S/RES/38")
@@ -149,12 +152,13 @@ def test_a_long_preamble_does_not_bury_what_the_resolution_decided(client: TestC
     hits = client.post("/search", json={"query": "resolution 687", "k": 50}).json()["results"]
     sections = [h["section"] for h in hits]
 
-    assert sections[0] == "Preamble" and sections[1] == "Paragraph 1"  # opening, decisions
-    assert sections.count("Preamble") > 2  # the rest of a long preamble comes after them
-    operative = sections[1 : sections.index("Preamble", 1)]
-    assert "Preamble" not in operative and len(operative) > 20
-    assert all(s == "Preamble" for s in sections[sections.index("Preamble", 1) :])
-    numbers = [int(h["paragraphs"].split("–")[0]) for h in hits[1 : len(operative) + 1]
+    assert sections[0] == "Paragraph 1"  # what it decided, then why
+    operative = sections[: sections.index("Preamble")]
+    assert len(operative) > 20
+    preamble = hits[len(operative) :]
+    assert len(preamble) > 2 and all(h["section"] == "Preamble" for h in preamble)
+    assert preamble[0]["text"].startswith("Resolution 687 (1991)")  # from its opening
+    numbers = [int(h["paragraphs"].split("–")[0]) for h in hits[: len(operative)]
                if h["paragraphs"]]  # fmt: skip
     assert numbers == sorted(numbers)
 
@@ -341,8 +345,8 @@ def test_cli_prints_csv(resolution_index, tmp_path: Path):
 
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [r["citation"] for r in rows] == ["S/RES/242 (1967), preamble",
-                                             "S/RES/242 (1967), para. 1"]  # fmt: skip
+    assert [r["citation"] for r in rows] == ["S/RES/242 (1967), para. 1",
+                                             "S/RES/242 (1967), para. 2"]  # fmt: skip
 
 
 def _lineage(client: TestClient, number: str, **params) -> dict:
