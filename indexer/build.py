@@ -50,8 +50,9 @@ log = logging.getLogger(__name__)
 # 11: the early resolutions' votes read from their notes ("In the absence of any objection
 # … adopted unanimously", "voted on in parts") and "by 10 votes (…, absent)"; 12: what a
 # file says of itself read as metadata: Markdown front matter, HTML <meta> and <html lang>,
-# a PDF's document information (its title, unless its writer filled it in; its author).
-CHUNKER_VERSION = 12
+# a PDF's document information (its title, unless its writer filled it in; its author);
+# 13: front matter's lists ("tags", "author") kept, what it cannot keep reported.
+CHUNKER_VERSION = 13
 
 
 @dataclass

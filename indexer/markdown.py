@@ -92,9 +92,10 @@ _Loader.add_constructor(_INT, _decimal)
 
 
 def front_matter(block: str) -> dict:
-    """The front matter's plain values: text, numbers, dates as ISO 8601 ("2023-08-14"),
-    lists of them; nested mappings are left out. Lines of "key: value" where the block is not
-    valid YAML."""
+    """The front matter's values: text, numbers, dates as ISO 8601 ("2023-08-14"), lists of
+    them. What it cannot keep (a nested mapping, .nan, binary) stands as {"unkept": what it
+    is}, for the metadata to report and leave out. Lines of "key: value" where the block is
+    not valid YAML."""
     try:
         data = yaml.load(block, Loader=_Loader)  # a SafeLoader: builds no Python objects
     except Exception:  # whatever YAML makes of it (an error, a value it cannot build)
@@ -103,19 +104,25 @@ def front_matter(block: str) -> dict:
         data = {key: value.strip("\"'") for key, value in _KEY_VALUE.findall(block)}
     stated = {}
     for key, value in data.items():
-        plain = [_plain(v) for v in value] if isinstance(value, list) else _plain(value)
-        if plain is not None and (not isinstance(plain, list) or None not in plain):
+        if isinstance(value, list):
+            items = [_plain(v) for v in value if v is not None]
+            unkept = next((item for item in items if isinstance(item, dict)), None)
+            plain = {"unkept": f"a list holding {unkept['unkept']}"} if unkept else items
+        else:
+            plain = _plain(value)
+        if plain not in (None, []):
             stated[str(key).strip().lower()] = plain
     return stated
 
 
-def _plain(value: object) -> str | int | float | bool | None:
+def _plain(value: object) -> str | int | float | bool | dict | None:
     if isinstance(value, datetime.date | datetime.datetime):  # an explicit !!timestamp
         return value.isoformat()[:10]
     if isinstance(value, str):
         return day_of(value.strip()) or None
     if isinstance(value, float) and not math.isfinite(value):
-        return None  # .nan, .inf: no JSON value
-    if isinstance(value, bool | int | float):
+        return {"unkept": f"{value!r} (no number)"}  # .nan, .inf: no JSON value
+    if isinstance(value, bool | int | float) or value is None:
         return value
-    return None
+    kind = "a nested mapping" if isinstance(value, dict) else f"a {type(value).__name__}"
+    return {"unkept": kind}

@@ -140,40 +140,52 @@ def derive(
         id=known.get("id") or slug(source),
         source=source,
         values=fields,
-        extra={
-            k: v
-            for k, v in values.items()
-            if isinstance(v, str | int | float | bool)
-            and k not in (WARNINGS, COPY_OF)
-            and not (isinstance(v, float) and not math.isfinite(v))  # NaN: no JSON value
-        },
+        extra={k: v for k, v in values.items() if _keepable(v) and k not in (WARNINGS, COPY_OF)},
         warnings=[*warnings, *(resolution.warnings if resolution else [])],
     )
 
 
 def _stated(stated: dict) -> tuple[dict, dict, list[str]]:
     """A file's own metadata (Markdown front matter, HTML <meta>), as (fields, other values,
-    warnings): a value a field does not accept is reported and left out, the document still
-    indexed (the manifest's are errors: whoever wrote it is at hand)."""
+    warnings): a value a field does not accept, or one no document keeps, is reported and
+    left out, the document still indexed (the manifest's are errors: whoever wrote it is at
+    hand)."""
     fields, extra, warnings = {}, {}, []
     for key, value in stated.items():
-        if key in BY_NAME and key != "title":
-            field_ = BY_NAME[key]
-            try:
-                if isinstance(value, bool):  # YAML's true/false is no field's value
-                    raise ValueError(f"{value!r} is not a value of this field")
-                value = field_.value(value)
-                if field_.type is str and isinstance(value, int | float):
-                    value = str(value)  # "conference: 25"
-                if not isinstance(value, field_.type):
-                    raise ValueError(f"{value!r} is not a single {field_.type.__name__} value")
-            except ValueError as exc:
-                warnings.append(f"its own metadata, {key}: {exc}; left out")
+        try:
+            if isinstance(value, dict):  # what the reader could not keep (indexer.markdown)
+                raise ValueError(f"{value.get('unkept', 'a nested mapping')} is not kept")
+            if key in (WARNINGS, COPY_OF):
+                raise ValueError("a name the indexer keeps for its own notes")
+            if key == "id":
+                raise ValueError("a document's id is its path's, or the manifest's")
+            if key not in BY_NAME:
+                extra[key] = value  # text, a number or a list of them ("tags", "author")
                 continue
-            fields[key] = value
-        elif key not in USER_FIELDS and not isinstance(value, list):
-            extra[key] = value
+            if key == "title":
+                continue  # the reader took it (a title beats the first heading)
+            field_ = BY_NAME[key]
+            if isinstance(value, bool):  # YAML's true/false is no field's value
+                raise ValueError(f"{value!r} is not a value of this field")
+            value = field_.value(value)
+            if field_.type is str and isinstance(value, int | float):
+                value = str(value)  # "conference: 25"
+            if not isinstance(value, field_.type):
+                raise ValueError(f"{value!r} is not a single {field_.type.__name__} value")
+        except ValueError as exc:
+            warnings.append(f"its own metadata, {key}: {exc}; left out")
+            continue
+        fields[key] = value
     return fields, extra, warnings
+
+
+def _keepable(value: object) -> bool:
+    """Text, a finite number or a list of them: what `extra` keeps (JSON, no NaN)."""
+    if isinstance(value, list):
+        return all(_keepable(item) and not isinstance(item, list) for item in value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str | int | bool)
 
 
 def _first_heading(text: NormalisedText) -> str | None:

@@ -29,12 +29,14 @@ def cite_passage(
     return name
 
 
-def _author(document: DocumentInfo) -> str:
-    """The author the document names (its front matter, <meta> or PDF information), else the
-    organisation that issued it or the country that spoke."""
+def _authors(document: DocumentInfo) -> list[str]:
+    """The authors the document names (its front matter, <meta> or PDF information: one, or
+    a list), else the organisation that issued it or the country that spoke."""
     values, named = document.values, document.extra.get("author")
-    named = named.strip() if isinstance(named, str) else ""
-    return named or values.get("organisation") or values.get("country_name") or "Unknown"
+    names = named if isinstance(named, list) else [named]
+    names = [str(name).strip() for name in names if isinstance(name, str | int | float)]
+    names = [name for name in names if name]
+    return names or [values.get("organisation") or values.get("country_name") or "Unknown"]
 
 
 def _key(document: DocumentInfo) -> str:
@@ -57,10 +59,10 @@ def _bibtex_escape(text: str) -> str:
 
 def bibtex(document: DocumentInfo, url: str | None = None) -> str:
     """A @misc entry (BibTeX has no type for resolutions; biblatex reads @misc too); the
-    author in braces, as an institution."""
+    authors each in braces, as an institution's name is."""
     values = document.values
     fields = {
-        "author": "{" + _bibtex_escape(_author(document)) + "}",
+        "author": " and ".join("{" + _bibtex_escape(a) + "}" for a in _authors(document)),
         "title": "{" + _bibtex_escape(values.get("title") or document.id) + "}",
         "year": values.get("year"),
         "date": values.get("date"),
@@ -86,7 +88,7 @@ def ris(document: DocumentInfo, url: str | None = None) -> str:
     date = values.get("date") or ""
     lines = [
         ("TY", kind),
-        ("AU", _author(document)),
+        *(("AU", author) for author in _authors(document)),
         ("TI", values.get("title") or document.id),
         ("PY", values.get("year")),
         ("DA", date.replace("-", "/") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else None),

@@ -8,6 +8,7 @@ import json
 from indexer.documents import load
 from indexer.markdown import markdown_to_text
 from indexer.metadata import derive
+from indexer.normalise import normalise
 
 NOTE = """---
 title: "Valuation Working Group: notes"
@@ -99,7 +100,7 @@ def test_front_matter_gives_the_documents_metadata(tmp_path):
     assert document.values["countries"] == "FJI,TON"
     assert document.values["doc_type"] == "session_paper"
     assert document.values["conference"] == "25th OCO Annual Conference"
-    assert document.extra == {"author": "OCO Secretariat"}  # shown as given; lists are not
+    assert document.extra == {"author": "OCO Secretariat", "tags": ["valuation", "risk"]}
     assert document.warnings == []
 
 
@@ -108,7 +109,7 @@ def test_the_manifest_and_sidecars_override_front_matter(tmp_path):
 
     assert document.values["place"] == "Suva" and document.values["year"] == 2022
     assert document.values["conference"] == "25th OCO Annual Conference"
-    assert document.extra == {"author": "Chair"}
+    assert document.extra == {"author": "Chair", "tags": ["valuation", "risk"]}
 
 
 def test_a_bad_front_matter_value_is_reported_and_the_document_still_read(tmp_path):
@@ -151,7 +152,10 @@ def test_front_matter_is_indexed_and_filtered_on(tmp_path):
 
     assert [hit.document.source for hit in response.hits] == ["report.md"]
     assert response.hits[0].document.values["year"] == 2023
-    assert response.hits[0].document.extra == {"author": "OCO Secretariat"}
+    assert response.hits[0].document.extra == {
+        "author": "OCO Secretariat",
+        "tags": ["valuation", "risk"],
+    }
 
 
 def test_front_matter_values_yaml_would_misread_are_read_as_written(tmp_path):
@@ -183,3 +187,24 @@ def test_a_yaml_boolean_is_no_fields_value(tmp_path):
     assert document.values["doc_type"] == "document"  # the default, as without it
     assert document.values["conference"] == "25"
     assert any(w.startswith("its own metadata, doc_type: True") for w in document.warnings)
+
+
+def test_front_matter_a_document_cannot_keep_is_reported_not_lost_silently():
+    markup = (
+        "---\ntitle: Notes\nyear: 2024\nreviewers: {chair: Fiji, vice: Tonga}\n"
+        "score: .nan\nwarnings: none\nduplicate_of: other-doc\nid: my-id\n"
+        "tags: [risk, 2024, {odd: 1}]\nkeywords: [valuation, rulings]\n---\nBody text.\n"
+    )
+    title, text, stated = markdown_to_text(markup)
+    document = derive({}, "notes.md", normalise([text]), title, stated)
+
+    assert document.values["year"] == 2024 and document.id == "notes-md"
+    assert document.extra == {"keywords": ["valuation", "rulings"]}
+    said = "\n".join(document.warnings)
+    for words in ("reviewers: a nested mapping is not kept; left out",
+                  "score: nan (no number) is not kept; left out",
+                  "warnings: a name the indexer keeps for its own notes; left out",
+                  "duplicate_of: a name the indexer keeps for its own notes; left out",
+                  "id: a document's id is its path's, or the manifest's; left out",
+                  "tags: a list holding a nested mapping is not kept; left out"):  # fmt: skip
+        assert f"its own metadata, {words}" in said

@@ -70,3 +70,16 @@ def test_the_author_a_document_names_is_its_citations_author():
     assert "AU  - Sione Vaka" in ris(named, "http://x/documents/papers-paper-pdf")
     assert "author = {{Sione Vaka}}" in bibtex(named, "http://x")  # as written
     assert "AU  - OCO" in ris(unnamed, "http://x/documents/notes")
+
+
+def test_each_author_a_document_lists_is_cited():
+    values = {n: None for n in NAMES} | {"title": "Paper", "organisation": "OCO"}
+    authors = ["Sione Vaka", "Ana Tui & Co", " "]
+    listed = DocumentInfo(id="paper", source="paper.md", values=values, extra={"author": authors})
+
+    assert "author = {{Sione Vaka} and {Ana Tui \\& Co}}" in bibtex(listed)
+    record = ris(listed).split("\r\n")
+    assert [line for line in record if line.startswith("AU")] == [
+        "AU  - Sione Vaka",
+        "AU  - Ana Tui & Co",
+    ]
