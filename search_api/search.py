@@ -214,7 +214,7 @@ class Searcher:
         legs = _Legs(gen, condition, None, [], None, None, [], 0, not only_names, {})
         with stage("filter"):
             legs.candidates = allowed_passages(self._light(gen), condition)
-        depth = self._depth(query)
+        depth = self._depth_for(self._bounds(query)[0], self.depth)
         if words and query.mode != "semantic":
             with stage("keyword"):
                 legs.matches = self.keyword.queries(gen, query.text)
@@ -267,18 +267,50 @@ class Searcher:
                     self._tables = {**dict(list(self._tables.items())[-1:]), gen.path: table}
         return table
 
-    def _depth(self, query: Query) -> int:
-        if query.facets or query.group_by == "year":
-            # What is counted (documents per year, per type …) is the first round's pool: its
-            # depth must not follow k or the page, or the counts would change with them.
-            return self.depth
-        return max(self.depth, 2 * query.wanted + 10)
+    def _bounds(self, query: Query) -> list[int]:
+        """How deep each round ranks: the first `depth` candidates a leg rank the first
+        (depth - 10) / 2 results, four times as many the next ones, and so on to the page
+        asked for. Each position is ranked by the round its bound falls in, whatever page
+        is asked for, so that pages join up: no result twice, none skipped, while the first
+        page pays for a shallow pool only. What is counted (facets, documents per year) is
+        the first round's, so that counts do not follow k or the page either."""
+        bounds = [max(1, (self.depth - 10) // 2)]
+        if query.group_by != "year":  # every year of one round's pool: no deeper round
+            while bounds[-1] < query.wanted:
+                bounds.append(4 * bounds[-1] + 15)
+        return bounds
+
+    @staticmethod
+    def _depth_for(bound: int, depth: int) -> int:
+        return max(depth, 2 * bound + 10)
 
     def _rank(self, legs: _Legs, query: Query) -> tuple[list[Candidate], list]:
         """The candidates counted (the first round's fused, collapsed pool) and the units of
-        the page (candidates, or groups of them): each leg brings `depth` candidates, four
-        times more while too few units come out and a leg has more to give."""
-        depth = self._depth(query)
+        the ranking down to the page (candidates, or groups of them), each position ranked
+        by the round of its bound (`_bounds`)."""
+        counted: list[Candidate] | None = None
+        units: list = []
+        placed: set = set()
+        for bound in self._bounds(query):
+            pool, found = self._round(legs, query, self._depth_for(bound, self.depth), bound)
+            counted = pool if counted is None else counted
+            if query.group_by == "year":
+                return counted, found
+            for unit in found:
+                if len(units) >= bound:
+                    break
+                key = unit[0].document_id if query.group_by else unit.passage_id
+                if key not in placed:
+                    placed.add(key)
+                    units.append(unit)
+        return counted, units
+
+    def _round(
+        self, legs: _Legs, query: Query, depth: int, wanted: int
+    ) -> tuple[list[Candidate], list]:
+        """One round: the candidates counted and the first `wanted` units at least, each leg
+        bringing `depth` candidates, four times more while too few units come out and a leg
+        has more to give."""
         counted: list[Candidate] | None = None
         while True:
             ranked = self._legs(legs, depth, legs.candidates, legs.matches, legs.first_keyword,
@@ -305,14 +337,14 @@ class Searcher:
                     ids, scores = ranking.prefer(table, self._preferences(legs.gen), ids,
                                                  scores, legs.preferred,
                                                  self.preference_boost)  # fmt: skip
-                # the whole pool where facets or groups read it; else one page
-                limit = None if query.facets or query.group_by else query.wanted
+                # the whole pool where facets or groups read it; else down to the page
+                limit = None if query.facets or query.group_by else wanted
                 candidates = ranking.collapse(table, ids, scores, limit)
             counted = candidates if counted is None else counted
             if query.group_by == "year":  # every year of one round's pool: no deepening
                 return counted, ranking.by_year(candidates, query.per_document, query.order)
             units = ranking.group(candidates, query.per_document) if query.group_by else candidates
-            if len(units) >= query.wanted or all(len(ids) < depth for ids in ranked):
+            if len(units) >= wanted or all(len(ids) < depth for ids in ranked):
                 return counted, units
             depth *= 4
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,7 +17,7 @@ from indexer.build import build
 from indexer.embedders.fake import FakeEmbedder
 from indexer.fields import FILTERS, NAMES, SUMMARY
 from search_api.settings import Settings
-from tests.conftest import copy_corpus
+from tests.conftest import CORPUS, copy_corpus
 from tests.search_api.conftest import FJI_2019, TUV_2005, TUV_2019, check_error, serve
 
 # -- GET /search ---------------------------------------------------------------------------
@@ -37,6 +38,39 @@ def test_get_search_offset_pages(client: TestClient):
     both = client.get("/search", params={"q": "trade", "k": 6}).json()["results"]
 
     assert [r["id"] for r in first + second] == [r["id"] for r in both]
+
+
+@pytest.fixture(scope="module")
+def deep_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """Thirty speeches: enough passages that a deep page's pool reaches past the first's."""
+    root = tmp_path_factory.mktemp("deep")
+    speeches = sorted(p.name for p in (CORPUS / "ungdc-pacific").glob("*.txt"))[:30]
+    corpus = copy_corpus(root / "corpus", speeches=speeches, pdf=False)
+    build(corpus, root / "index", FakeEmbedder())
+    settings = Settings(index_dir=root / "index", corpus_dir=corpus, model="fake",
+                        state_dir=root / "state")  # fmt: skip
+    with serve(settings) as client:
+        yield client
+
+
+@pytest.mark.parametrize("extra", [{}, {"group_by": "document", "per_document": 2}])
+def test_pages_join_up_with_no_result_twice_and_none_skipped(deep_client: TestClient, extra):
+    """Deeper pages rank from deeper pools; a position is ranked by the same pool whatever
+    page holds it, so pages of 10 and of 50 give the same results in the same order."""
+
+    def page(k: int, offset: int) -> list[str]:
+        body = {"query": "sea level rise and climate change", "k": k, "offset": offset}
+        answer = deep_client.post("/search", json=body | extra).json()
+        if extra:
+            return [group["document"]["id"] for group in answer["groups"]]
+        return [hit["id"] for hit in answer["results"]]
+
+    count = 150 if not extra else 30  # thirty documents
+    tens = [unit for offset in range(0, count, 10) for unit in page(10, offset)]
+    fifties = [unit for offset in range(0, count, 50) for unit in page(50, offset)][:count]
+
+    assert len(tens) == count and len(set(tens)) == count
+    assert tens == fifties
 
 
 def test_get_search_country_and_year_filters(client: TestClient):
