@@ -81,10 +81,35 @@ def _also(candidate: Candidate, source: str) -> None:
 
 
 def group(candidates: list[Candidate], per_document: int) -> list[list[Candidate]]:
-    """Candidates grouped by document, groups in the order of their best candidate."""
+    """Candidates grouped by document, groups in the order of their best candidate. A
+    document that says the same as another (a PDF and a text rendition of one communiqué,
+    found by a passage they share: `also_in`) or that is a second copy of a resolution is
+    one group with it, not a group of its own."""
+    one: dict[str, str] = {}  # a source -> the source standing for the documents it is one with
+
+    def root(source: str) -> str:
+        while one.get(source, source) != source:
+            source = one[source]
+        return source
+
+    def join(a: str, b: str) -> None:
+        a, b = root(a), root(b)
+        if a != b:
+            one[b] = a
+
+    holders: dict[str, str] = {}  # a document id -> its source
+    for candidate in candidates:
+        holders.setdefault(candidate.document_id, candidate.row["source"])
+    for candidate in candidates:
+        source = candidate.row["source"]
+        for other in candidate.also_in:
+            join(source, other)
+        holder = candidate.row["doc_copy_of"]
+        if holder is not None:
+            join(holders.get(holder, "id:" + holder), source)
     groups: dict[str, list[Candidate]] = {}
     for candidate in candidates:
-        members = groups.setdefault(candidate.document_id, [])
+        members = groups.setdefault(root(candidate.row["source"]), [])
         if len(members) < per_document:
             members.append(candidate)
     return list(groups.values())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.metadata import COPY_OF
 from indexer.store import Generation
 from search_api import wording
 from search_api.filters import Condition
@@ -111,7 +112,9 @@ def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[
         rows = gen.query(
             "SELECT p.id, p.document_id, p.section, p.paragraphs FROM passages p "
             "JOIN documents d ON d.id = p.document_id "
-            f"WHERE d.number = ?{where} ORDER BY (d.year = ?) DESC, d.id, p.ordinal",
+            # a second copy of a resolution is not pinned beside the one holding it
+            f"WHERE d.number = ? AND json_extract(d.extra, '$.{COPY_OF}') IS NULL{where} "
+            "ORDER BY (d.year = ?) DESC, d.id, p.ordinal",
             [reference.number, *condition.params, reference.year or 0],
         )
         wanted = paragraph_numbers(reference.paragraph)

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from indexer.fields import FACETS, NAMES
+from indexer.metadata import COPY_OF
 from indexer.store import Generation
 from search_api.query import UNDERSTOOD
 
@@ -32,7 +33,8 @@ _FULL_SQL = (
 _LIGHT_DOCUMENT_SQL = (
     "SELECT rowid, id AS document_id, source, "
     + ", ".join(f"{c} AS doc_{c}" for c in dict.fromkeys([*FACETS, *UNDERSTOOD, "countries"]))
-    + " FROM documents"
+    # a second copy of a resolution names the document that holds it (indexer/build.py)
+    + f", json_extract(extra, '$.{COPY_OF}') AS doc_copy_of FROM documents"
 )
 
 

@@ -72,6 +72,16 @@ def test_grouped_pages_do_not_repeat_documents(client):
     assert len(ids) == len(set(ids)) == 4
 
 
+def test_two_renditions_of_a_document_are_one_group(client):
+    # the communiqué as a text and as a PDF: one document to a reader
+    body = {"query": "customs border security cooperation", "k": 5, "group_by": "document",
+            "per_document": 2}  # fmt: skip
+    groups = client.post("/search", json=body).json()["groups"]
+    communique = [g for g in groups if g["document"]["doc_type"] == "communique"]
+
+    assert len(communique) == 1 and len(groups) == 5
+
+
 def test_facets_count_matching_documents(client):
     data = client.post("/search", json={"query": "climate", "facets": True}).json()
     facets = data["facets"]

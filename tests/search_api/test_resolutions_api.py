@@ -476,3 +476,15 @@ def test_a_note_that_says_it_is_a_resolution_does_not_take_its_references(tmp_pa
 
     assert notes["number"] == 660  # "0660" is 660, not octal
     assert {c["id"] for c in cited if c["number"] == 660} == {doc_id("0660_1990")}
+
+
+def test_a_second_copy_is_neither_pinned_twice_nor_a_group_of_its_own(client: TestClient):
+    # 542's file holds 538 (1983) again, in another transcription
+    named = client.post("/search", json={"query": "resolution 538", "k": 50}).json()["results"]
+    count = client.get(f"/documents/{doc_id('0538_1983')}").json()["passage_count"]
+    assert {h["document"]["id"] for h in named[:count]} == {doc_id("0538_1983")}
+
+    grouped = client.post("/search", json={"query": "resolution 538 Lebanon", "k": 10,
+                                            "group_by": "document"}).json()  # fmt: skip
+    ids = [g["document"]["id"] for g in grouped["groups"]]
+    assert len({doc_id("0538_1983"), doc_id("0542_1983")} & set(ids)) == 1
