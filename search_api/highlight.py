@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from indexer.folding import folded
@@ -40,3 +42,18 @@ def best_span(
         if scores[other] >= scores[best] - NEIGHBOUR_MARGIN:
             start, end = min(start, spans[other][0]), max(end, spans[other][1])
     return start, end
+
+
+def paragraph_span(
+    text: str, spans: list[tuple[int, int]], paragraph: str | None
+) -> tuple[int, int] | None:
+    """Offsets of the sentence that opens numbered paragraph `paragraph` of a resolution's
+    passage ("3. Decides that …"), or its first numbered paragraph when None: a question
+    that only names a resolution asks for what it decided, and a sentence's closeness to
+    "resolution 338" would pick the adoption line or the title. None without such a mark."""
+    number = re.escape(paragraph) if paragraph else r"\d{1,3}"
+    mark = re.search(rf"(?m)^[ \t]*{number}\.\s", text)
+    if mark is None:
+        return None
+    at = mark.start() + len(mark.group(0)) - len(mark.group(0).lstrip())
+    return next(((s, e) for s, e in spans if s <= at < e), None)

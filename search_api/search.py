@@ -24,7 +24,7 @@ from search_api import catalogue, clauses, ranking, references, understanding, w
 from search_api.dense import DenseLeg, as_float32, sentence_scores
 from search_api.filters import Condition, allowed_passages, parse_filters
 from search_api.fusion import reciprocal_rank
-from search_api.highlight import best_span
+from search_api.highlight import best_span, paragraph_span
 from search_api.keyword import KeywordLeg, terms
 from search_api.metrics import record, stage, timed_search
 from search_api.preferences import Preferences
@@ -410,12 +410,14 @@ class Searcher:
             scores, counts = sentence_scores(legs.gen, np.asarray(ids), legs.qv)
             per_sentence = np.split(scores, np.cumsum(counts)[:-1])
         asked = {p.passage_id: p.paragraphs for p in legs.pinned if p.asked}
-        return {
-            c.passage_id: _hit(
-                c, rows[c.passage_id], sentences, similarity, words, asked.get(c.passage_id)
-            )
-            for c, sentences, similarity in zip(shown, per_sentence, similarities, strict=True)
-        }
+        # a question that only names resolutions: their passages' highlight is what they decided
+        named = {p.passage_id for p in legs.pinned} if not legs.by_rank else set()
+        hits = {}
+        for c, sentences, similarity in zip(shown, per_sentence, similarities, strict=True):
+            pid = c.passage_id
+            hits[pid] = _hit(c, rows[pid], sentences, similarity, words, asked.get(pid),
+                             pid in named)  # fmt: skip
+        return hits
 
     # -- documents and health -----------------------------------------------------------
 
@@ -459,11 +461,15 @@ def _hit(
     similarity: float | None,
     words: list[str],
     asked: str | None = None,
+    named: bool = False,
 ) -> Hit:
     """`sentences`: each of the passage's sentences' similarity to the question (or None);
-    `asked`: the paragraphs of it the question names."""
+    `asked`: the paragraphs of it the question names; `named`: the question only names its
+    resolution."""
     spans = [tuple(span) for span in json.loads(row["sentences"])]
-    start, end = best_span(row["text"], spans, sentences, words)
+    first_asked = asked.split("–")[0].split(",")[0].strip() if asked else None
+    opening = paragraph_span(row["text"], spans, first_asked) if named else None
+    start, end = opening or best_span(row["text"], spans, sentences, words)
     return Hit(
         passage_id=candidate.passage_id,
         ordinal=row["ordinal"],

@@ -488,3 +488,18 @@ def test_a_second_copy_is_neither_pinned_twice_nor_a_group_of_its_own(client: Te
                                             "group_by": "document"}).json()  # fmt: skip
     ids = [g["document"]["id"] for g in grouped["groups"]]
     assert len({doc_id("0538_1983"), doc_id("0542_1983")} & set(ids)) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "opening"),
+    [
+        ("operative paragraph 3 of resolution 338", "3. Decides that, immediately"),
+        ("S/RES/660 (1990), para. 2", "2. Demands that Iraq withdraw immediately"),
+        ("SC res 660", "1. Condemns the Iraqi invasion of Kuwait"),
+    ],
+)
+def test_a_named_resolutions_highlight_is_what_it_decided(client: TestClient, query, opening):
+    # its closeness to "resolution 338" picked the adoption line ("Adopted at the 1747th
+    # meeting …") or the title
+    hit = client.post("/search", json={"query": query, "k": 1}).json()["results"][0]
+    assert hit["highlight"].startswith(opening)
