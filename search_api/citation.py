@@ -31,12 +31,16 @@ def cite_passage(
 
 def _authors(document: DocumentInfo) -> list[str]:
     """The authors the document names (its front matter, <meta> or PDF information: one, or
-    a list), else the organisation that issued it or the country that spoke."""
+    a list), else the country that spoke (a speech's author, not the Assembly it spoke to)
+    or the organisation that issued it."""
     values, named = document.values, document.extra.get("author")
     names = named if isinstance(named, list) else [named]
     names = [str(name).strip() for name in names if isinstance(name, str | int | float)]
     names = [name for name in names if name]
-    return names or [values.get("organisation") or values.get("country_name") or "Unknown"]
+    issuers = [values.get("organisation"), values.get("country_name")]
+    if values.get("doc_type") == "speech":
+        issuers.reverse()
+    return names or [next((i for i in issuers if i), "Unknown")]
 
 
 def _key(document: DocumentInfo) -> str:

@@ -83,3 +83,13 @@ def test_each_author_a_document_lists_is_cited():
         "AU  - Sione Vaka",
         "AU  - Ana Tui & Co",
     ]
+
+
+def test_a_speech_is_cited_as_its_countrys_not_the_assemblys():
+    said = {"title": "Tuvalu – statement", "doc_type": "speech", "country_name": "Tuvalu",
+            "organisation": "United Nations General Assembly"}  # fmt: skip
+    values = {n: None for n in NAMES} | said
+    speech = DocumentInfo(id="tuv", source="ungdc-pacific/TUV_74_2019.txt", values=values)
+
+    assert "author = {{Tuvalu}}" in bibtex(speech)
+    assert "AU  - Tuvalu" in ris(speech)
