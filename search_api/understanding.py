@@ -282,12 +282,19 @@ def _alternation(aliases: dict[str, Any], before: str = "") -> _Alternation | No
 # document, not a kind.
 _NAMING = (
     r"(?:Agreement|Declaration|Pathway|Convention|Accord|Treaty|Process|Plan|Strategy|Agenda|"
-    r"Vision|Programme|Program|Initiative|Group|Framework|Protocol|Partnership|Compact|Trench)"
+    r"Vision|Programme|Program|Initiative|Group|Framework|Protocol|Partnership|Compact|Trench|"
+    r"Outcome)"
 )
 _NAMED_AFTER = re.compile(rf"\s+{_NAMING}\b", re.IGNORECASE)  # "the Paris agreement" as typed
-# A target ("a 40 percent cut by 2020") is no more the time of the words than a plan's year.
+# Up to three capitalised words of a name between its year and what it is: "the 1951 Refugee
+# Convention", "the 2005 World Summit Outcome" (not "2015 about the Paris Agreement").
+_NAME_WORDS = r"(?-i:(?:\s+(?:[A-Z][\w'’-]*|of|on|the)){0,3})"
+# A target ("a 40 percent cut by 2020") is no more the time of the words than a plan's year,
+# nor is a treaty's ("the Treaty of Rarotonga 1985").
 _OTHER_YEAR = re.compile(
-    rf"\b(?:(?:{_NAMING}|by)\s+{_YEAR}|{_YEAR}(?=\s+{_NAMING}\b))\b", re.IGNORECASE
+    rf"\b(?:(?:{_NAMING}|by)\s+{_YEAR}|{_YEAR}(?={_NAME_WORDS}\s+{_NAMING}\b)"
+    rf"|{_NAMING}\s+of(?-i:(?:\s+[A-Z][\w'’-]*){{1,3}})\s+{_YEAR})\b",
+    re.IGNORECASE,
 )
 _NUMBER_AFTER = re.compile(r"\s*(?:no\.?\s*)?\d")
 
@@ -343,7 +350,10 @@ def _conference(
 def _other_years(question: str) -> list[tuple[int, int]]:
     """The spans of the years that are part of a name or a target ("the 2030 Agenda", "Vision
     2030", "by 2020"): not when the words were said."""
-    return [m.span(1) if m.group(1) else m.span(2) for m in _OTHER_YEAR.finditer(question)]
+    return [
+        next(m.span(g) for g in range(1, len(m.groups()) + 1) if m.group(g))
+        for m in _OTHER_YEAR.finditer(question)
+    ]
 
 
 def _years(

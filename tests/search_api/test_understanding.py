@@ -558,6 +558,24 @@ def test_a_year_in_a_plans_name_or_a_target_is_no_time(question: str):
     assert "year" not in read(question)
 
 
+@pytest.mark.parametrize(
+    ("question", "year"),
+    [
+        ("what was said about the 1951 Refugee Convention", None),
+        ("the Treaty of Rarotonga 1985 and nuclear testing", None),
+        ("the 2005 World Summit Outcome on the responsibility to protect", None),
+        ("what did Tonga say in 2016 about the 2015 Paris Agreement", 2016),
+        ("what did Fiji say in 2015 about the Paris Agreement", 2015),
+    ],
+)
+def test_a_treatys_or_summits_year_in_its_name_is_no_time(question: str, year):
+    # read as the year asked about, 1951 brought unrelated resolutions of 1951 up
+    held = Reader(Vocabulary(PACIFIC, frozenset(), frozenset(),
+                             years=frozenset(range(1946, 2025))))  # fmt: skip
+
+    assert {r.field: r.value for r in held.read(question).readings}.get("year") == year
+
+
 def test_a_year_the_index_holds_no_documents_of_is_not_read():
     """ "in 1998" where the index holds none of 1998 would leave only undated documents
     matching: the year stays words (and the other readings keep their strict round)."""
