@@ -116,10 +116,15 @@ def group(candidates: list[Candidate], per_document: int) -> list[list[Candidate
 
 
 def by_year(
-    candidates: list[Candidate], per_year: int, order: str = "desc"
+    candidates: list[Candidate],
+    per_year: int,
+    order: str = "desc",
+    asked: object = None,
 ) -> list[tuple[int | None, int, list[Candidate]]]:
     """(year, matching documents, its best candidates): every year among the candidates,
-    newest first (or oldest, `order="asc"`), undated documents last."""
+    newest first (or oldest, `order="asc"`), undated documents last; the years a question
+    asks about (`asked`: a year, a list of them or a range {"gte": …, "lte": …}, as
+    understood) before the others: "arms embargo in 1977" by year opens on 1977."""
     years: dict[int | None, list[Candidate]] = {}
     documents: dict[int | None, set[str]] = {}
     for candidate in candidates:
@@ -129,6 +134,7 @@ def by_year(
         if len(members) < per_year:
             members.append(candidate)
     dated = sorted((y for y in years if y is not None), reverse=order == "desc")
+    dated.sort(key=lambda year: not _asked(year, asked))  # stable: the order within each
     ordered = [*dated, *([None] if None in years else [])]
     return [(year, len(documents[year]), years[year]) for year in ordered]
 
@@ -168,3 +174,14 @@ def prefer(
     scores = scores + boost * preferences.shares(table.document[ids], preferred)
     order = np.argsort(-scores, kind="stable")  # ties keep the fused order
     return ids[order], scores[order]
+
+
+def _asked(year: int, asked: object) -> bool:
+    if isinstance(asked, int):
+        return year == asked
+    if isinstance(asked, list):
+        return year in asked
+    if isinstance(asked, dict):
+        low, high = asked.get("gte", asked.get("gt", year - 1) + 1), asked.get("lte", year)
+        return low <= year <= high and year < asked.get("lt", year + 1)
+    return False

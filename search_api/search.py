@@ -342,7 +342,9 @@ class Searcher:
                 candidates = ranking.collapse(table, ids, scores, limit)
             counted = candidates if counted is None else counted
             if query.group_by == "year":  # every year of one round's pool: no deepening
-                return counted, ranking.by_year(candidates, query.per_document, query.order)
+                asked = legs.preferred.get("year")
+                return counted, ranking.by_year(candidates, query.per_document, query.order,
+                                                asked)  # fmt: skip
             units = ranking.group(candidates, query.per_document) if query.group_by else candidates
             if len(units) >= wanted or all(len(ids) < depth for ids in ranked):
                 return counted, units

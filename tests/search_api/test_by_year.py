@@ -65,3 +65,16 @@ def test_counts_do_not_follow_k_or_the_page(tmp_path):
         assert years(k=1) == years(k=50)[:1]
     finally:
         searcher.close()
+
+
+def test_the_year_a_question_asks_about_comes_first(client: TestClient):
+    # "in 2019" is understood: its bucket opens the answer, the other years follow newest first
+    asked = {"query": "climate change in 2019", "group_by": "year", "k": 3}
+    body = client.post("/search", json=asked).json()
+    years = [y["year"] for y in body["years"]]
+
+    assert body["understood"]["year"]["value"] == 2019
+    assert years[0] == 2019 and years[1:] == sorted(years[1:], reverse=True)
+
+    literal = client.post("/search", json=asked | {"understand": False}).json()
+    assert literal["years"][0]["year"] == 2024
