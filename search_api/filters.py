@@ -18,6 +18,7 @@ import numpy as np
 from indexer import countries
 from indexer.fields import BY_NAME, FILTERS, column, iso_day
 from indexer.store import Generation
+from search_api.aliases import canonical
 from search_api.query import QueryError
 from search_api.rows import LightTable
 
@@ -69,7 +70,9 @@ def parse_filters(filters: dict | None) -> Condition:
             params.extend(about.params)
             continue
         kind, col = FILTERS[name], column(name)
-        if name == "date":
+        if name == "symbol":
+            one = _symbols(col, value)
+        elif name == "date":
             one = _date_condition(value)
         elif isinstance(value, dict):
             one = _range(name, kind, col, value)
@@ -110,11 +113,39 @@ def preferring(
 def _any_country(value: Any) -> Condition:
     """Documents about any of the countries `value` gives, by code or name ("IRQ", "Iraq"):
     `countries` is a comma-joined list of codes, so each must be a whole item of it."""
-    codes = [_country_code(_coerce("countries", str, v)) for v in _listed(value)]
+    codes = [c for v in _listed(value) for c in _country_codes(_coerce("countries", str, v))]
     if not codes:
         raise QueryError("filter 'countries': the list of values is empty")
     test = "instr(',' || d.countries || ',', ?) > 0"
     return Condition("(" + " OR ".join(test for _ in codes) + ")", [f",{c}," for c in codes])
+
+
+def _symbols(col: str, value: Any) -> Condition:
+    """A symbol as cited ("S/RES/660 (1990)") or without its year ("S/RES/660"), as people
+    often write it: that resolution whatever its year."""
+    values = [_coerce("symbol", str, v) for v in _listed(value)]
+    if not values:
+        raise QueryError("filter 'symbol': the list of values is empty")
+    sql, params = [], []
+    for text in values:
+        sql.append(f"{col} = ? COLLATE NOCASE")
+        params.append(text)
+        if _YEARLESS_SYMBOL.match(text):
+            sql.append(f"{col} LIKE ?")  # LIKE ignores ASCII case
+            params.append(text.replace(" ", "") + " (%")
+    return Condition("(" + " OR ".join(sql) + ")", params)
+
+
+_YEARLESS_SYMBOL = re.compile(r"^S\s*/\s*RES\s*/\s*\d+$", re.IGNORECASE)
+
+
+def _country_codes(text: str) -> list[str]:
+    """ "Congo" may mean either Congo (countries.EITHER_CONGO), as a question's "the Congo"
+    reads; any other name or code one country."""
+    either = {name.lower() for name in countries.EITHER_CONGO}
+    if text.lower().removeprefix("the ").strip() in either:
+        return ["COD", "COG"]
+    return [_country_code(text)]
 
 
 def _country_code(text: str) -> str:
@@ -226,4 +257,4 @@ def _coerce(name: str, kind: type, value: Any) -> int | str:
     text = str(value).strip()
     if not text:
         raise QueryError(f"filter {name!r}: the value is empty")
-    return text
+    return canonical(name, text)  # "OCO", "communiqué" as the index stores them

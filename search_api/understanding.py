@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from indexer import countries
 from search_api import wording
+from search_api.aliases import DOC_TYPE_WORDS, ORGANISATION_ALIASES
 from search_api.references import Reference
 
 _YEARS = r"19[4-9]\d|20[0-4]\d"
@@ -91,25 +92,6 @@ _NUMBERED = re.compile(
     r"\b(\d{1,3})(?:st|nd|rd|th)\s+(?:[A-Z]{2,}\s+)?(?:annual\s+)?(?:conference|meeting)\b",
     re.IGNORECASE,
 )
-
-ORGANISATION_ALIASES = {
-    "Oceania Customs Organisation": [
-        "Oceania Customs Organisation", "Oceania Customs Organization", "Oceania Customs",
-        "OCO", "customs conference", "customs organisation", "customs organization",
-    ],
-    "United Nations General Assembly": [
-        "United Nations General Assembly", "UN General Assembly", "General Assembly",
-        "General Debate", "UNGA",
-    ],
-    "United Nations Security Council": [
-        "United Nations Security Council", "UN Security Council", "Security Council", "UNSC",
-    ],
-}  # fmt: skip
-DOC_TYPE_WORDS = {
-    "communique": ["communiqué", "communique", "communiqués", "communiques"],
-    "resolution": ["resolution", "resolutions"],
-    "speech": ["speech", "speeches", "statement", "statements"],
-}
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from indexer.fields import FACETS
 from tests.search_api.conftest import TUV_2019, check_error
 
@@ -115,3 +117,11 @@ def test_every_response_shape_matches_the_documented_schema(client):
         data = client.post("/search", json=body).json()
         SearchResponse.model_validate(data)
         assert set(data) <= set(SearchResponse.model_fields)
+
+
+@pytest.mark.parametrize("value", ["communiqué", "Communiqués", "communique"])
+def test_a_document_type_filter_as_people_write_it(client, value):
+    body = {"query": "customs", "filters": {"doc_type": value}, "k": 5}
+    hits = client.post("/search", json=body).json()["results"]
+
+    assert hits and {h["document"]["doc_type"] for h in hits} == {"communique"}

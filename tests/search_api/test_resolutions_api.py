@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport, build
 from indexer.embedders.fake import FakeEmbedder
+from search_api.filters import parse_filters
 from search_api.settings import Settings
 from tests.conftest import CORPUS
 from tests.search_api.conftest import check_error, serve
@@ -503,3 +504,31 @@ def test_a_named_resolutions_highlight_is_what_it_decided(client: TestClient, qu
     # meeting …") or the title
     hit = client.post("/search", json={"query": query, "k": 1}).json()["results"][0]
     assert hit["highlight"].startswith(opening)
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"symbol": "S/RES/660"}, {doc_id("0660_1990")}),  # without its year
+        ({"symbol": ["s/res/660", "S/RES/242 (1967)"]}, {doc_id("0660_1990"), doc_id("0242_1967")}),
+        ({"doc_type": "resolutions", "organisation": "Security Council", "year": 1967},
+         {doc_id("0242_1967")}),
+        ({"doc_type": "Speeches"}, {"ungdc-pacific-fji_74_2019-txt"}),
+        ({"organisation": "UNGA"}, {"ungdc-pacific-fji_74_2019-txt"}),
+    ],
+)  # fmt: skip
+def test_filter_values_as_people_write_them(client: TestClient, filters, expected):
+    # each matched nothing, without an error, where the question reader took the same words
+    body = {"query": "the Council and the parties", "k": 50, "filters": filters}
+    hits = client.post("/search", json=body).json()["results"]
+
+    assert {h["document"]["id"] for h in hits} == expected
+
+
+@pytest.mark.parametrize("value", ["Congo", "the Congo", "Republic of the Congo"])
+def test_congo_as_a_filter_means_either_congo_as_in_a_question(value):
+    # in 1960 both were "the Republic of the Congo": COG alone missed the 11 about COD
+    condition = parse_filters({"countries": value})
+
+    assert set(condition.params) == {",COD,", ",COG,"}
+    assert parse_filters({"countries": "Zaire"}).params == [",COD,"]
