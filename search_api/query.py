@@ -74,10 +74,13 @@ def _within(name: str, value: int, low: int, high: int) -> None:
         raise QueryError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"))
+
+
 def check_text(text: str, max_chars: int | None = None) -> str:
     """The question with its whitespace collapsed, or a QueryError saying what is wrong."""
     text = " ".join(text.split())
-    if not text:
+    if not text.translate(_INVISIBLE).strip():  # zero-width spaces, joiners, a BOM: nothing typed
         raise QueryError("the query is empty: type a question or some words")
     if max_chars is not None and len(text) > max_chars:
         raise QueryError(f"the query is longer than {max_chars} characters")

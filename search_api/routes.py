@@ -116,7 +116,8 @@ async def _search(searcher: Searcher, query: SearchQuery, as_csv: bool = False) 
     headers = {"Server-Timing": timing}
     if as_csv:
         headers["Content-Disposition"] = 'attachment; filename="confsearch-results.csv"'
-        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+        # a byte order mark: Excel reads UTF-8 by it ("paras. 10–11", "Nuku'alofa", "Tokelau")
+        return Response("\ufeff" + body, media_type="text/csv; charset=utf-8", headers=headers)
     return JSONResponse(body, headers=headers)
 
 

@@ -16,7 +16,7 @@ from tests.search_api.conftest import check_error, serve
 # -- POST /search --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", ["", "   ", "\n\t "])
+@pytest.mark.parametrize("query", ["", "   ", "\n\t ", "\u200b\u200b", "\ufeff \u2060"])
 def test_empty_query_is_rejected(client: TestClient, query: str):
     message = check_error(client.post("/search", json={"query": query}), 422, "invalid_request")
 

@@ -302,7 +302,8 @@ def test_search_results_as_csv(client: TestClient):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8's mark: Excel reads it so
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 3 and rows[0]["rank"] == "1"
     assert rows[0]["citation"] == "S/RES/678 (1990), para. 2"
     assert rows[0]["symbol"] == "S/RES/678 (1990)" and rows[0]["paragraphs"] == "2"
