@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from indexer import __version__
 from indexer.embedding import Embedder
@@ -39,7 +40,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         if app.state.searcher is not None:
             app.state.searcher.close()
 
-    app = FastAPI(
+    # /docs and /redoc from files installed with the package, not a CDN: the archive's
+    # machines are often offline
+    app = FastAPIOffline(
         title="confsearch",
         version=__version__,
         summary="Semantic search over conference communiqués, session papers, resolutions "

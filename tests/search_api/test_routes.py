@@ -4,6 +4,7 @@ and CORS."""
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -259,11 +260,16 @@ def test_openapi_schema_is_served(client: TestClient):
     assert {"get", "post"} <= set(paths["/search"])
 
 
-def test_docs_page_is_served(client: TestClient):
+def test_docs_page_is_served_without_the_internet(client: TestClient):
     response = client.get("/docs")
 
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
+    # its script and style come from this server, not a CDN the offline machines cannot reach
+    assert "cdn." not in response.text and "http://" not in response.text
+    for asset in re.findall(r"""(?:src|href)=['"](/[^'"]+\.(?:js|css))""", response.text):
+        assert client.get(asset).status_code == 200
+    assert client.get("/redoc").status_code == 200
 
 
 # -- reloading a newly published generation ------------------------------------------------
