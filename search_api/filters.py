@@ -76,15 +76,16 @@ def parse_filters(filters: dict | None) -> Condition:
             one = _date_condition(value)
         elif isinstance(value, dict):
             one = _range(name, kind, col, value)
-        elif isinstance(value, list):
-            if not value:
-                raise QueryError(f"filter {name!r}: the list of values is empty")
-            collate = " COLLATE NOCASE" if kind is str else ""
-            marks = ", ".join("?" for _ in value)
-            one = Condition(f"{col}{collate} IN ({marks})", [_coerce(name, kind, v) for v in value])
         else:
+            if isinstance(value, list) and not value:
+                raise QueryError(f"filter {name!r}: the list of values is empty")
+            # a value as given, and as the index stores what people call so ("OCO",
+            # "communiqué"): a corpus whose own type is "statement" still finds its own
+            given = [_coerce(name, kind, v) for v in _listed(value)]
+            values = list(dict.fromkeys([*given, *(canonical(name, v) for v in given)]))
             collate = " COLLATE NOCASE" if kind is str else ""
-            one = Condition(f"{col} = ?{collate}", [_coerce(name, kind, value)])
+            marks = ", ".join("?" for _ in values)
+            one = Condition(f"{col}{collate} IN ({marks})", values)
         clauses.append(one.sql)
         params.extend(one.params)
     return Condition(" AND ".join(clauses), params)
@@ -257,4 +258,4 @@ def _coerce(name: str, kind: type, value: Any) -> int | str:
     text = str(value).strip()
     if not text:
         raise QueryError(f"filter {name!r}: the value is empty")
-    return canonical(name, text)  # "OCO", "communiqué" as the index stores them
+    return text
