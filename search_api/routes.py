@@ -202,9 +202,12 @@ async def list_documents(
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentDetail)
-async def get_document(searcher: SearcherDep, doc_id: str, include_text: bool = False):
+async def get_document(
+    request: Request, searcher: SearcherDep, doc_id: str, include_text: bool = False
+):
     """One document's metadata; `include_text=true` adds its normalised text, which the
     passages' `start`/`end` offsets point into."""
+    _refuse_unknown(request, "include_text", filters=False)  # "include-text" would be ignored
     return document_json(await run_in_threadpool(searcher.document, doc_id, include_text))
 
 
@@ -244,6 +247,7 @@ async def cite_document(
     format: Annotated[Literal["bibtex", "ris"], Query(description="bibtex or ris")] = "bibtex",
 ):
     """The document's citation for a reference manager: BibTeX or RIS."""
+    _refuse_unknown(request, "format", filters=False)
     document = await run_in_threadpool(searcher.document, doc_id)
     url = str(request.url_for("get_document", doc_id=doc_id))
     if format == "ris":

@@ -404,6 +404,8 @@ def test_lineage_stops_at_its_limit_and_says_so(client: TestClient):
         (f"/documents/{doc_id('0660_1990')}/lineage", {"direction": "sideways"}, 422, "direction"),
         (f"/documents/{doc_id('0660_1990')}/lineage", {"depth": 6}, 422, "depth"),
         (f"/documents/{doc_id('0660_1990')}/lineage", {"year": 1990}, 422, "unknown parameter"),
+        (f"/documents/{doc_id('0660_1990')}", {"include-text": "true"}, 422, "include_text"),
+        (f"/documents/{doc_id('0660_1990')}/cite", {"fromat": "ris"}, 422, "unknown parameter"),
     ],
 )
 def test_a_bad_lineage_request_is_a_json_error(client: TestClient, path, params, status, words):
