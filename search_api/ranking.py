@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.fields import FACETS
+from indexer.postings import member
 from search_api.preferences import Preferences
 from search_api.rows import LightTable
 
@@ -119,12 +120,12 @@ def by_year(
     candidates: list[Candidate],
     per_year: int,
     order: str = "desc",
-    asked: object = None,
+    asked: np.ndarray | None = None,
 ) -> list[tuple[int | None, int, list[Candidate]]]:
     """(year, matching documents, its best candidates): every year among the candidates,
-    newest first (or oldest, `order="asc"`), undated documents last; the years a question
-    asks about (`asked`: a year, a list of them or a range {"gte": …, "lte": …}, as
-    understood) before the others: "arms embargo in 1977" by year opens on 1977."""
+    newest first (or oldest, `order="asc"`), undated documents last; the years of the
+    documents a question's year reading matches (`asked`: their rowids, Preferences) before
+    the others: "arms embargo in 1977" by year opens on 1977."""
     years: dict[int | None, list[Candidate]] = {}
     documents: dict[int | None, set[str]] = {}
     for candidate in candidates:
@@ -134,7 +135,11 @@ def by_year(
         if len(members) < per_year:
             members.append(candidate)
     dated = sorted((y for y in years if y is not None), reverse=order == "desc")
-    dated.sort(key=lambda year: not _asked(year, asked))  # stable: the order within each
+    if asked is not None and candidates:
+        rowids = np.array([c.row["rowid"] for c in candidates], dtype=np.int64)
+        matched = member(rowids, asked)
+        first = {c.row["doc_year"] for c, m in zip(candidates, matched, strict=True) if m}
+        dated.sort(key=lambda year: year not in first)  # stable: the order within each
     ordered = [*dated, *([None] if None in years else [])]
     return [(year, len(documents[year]), years[year]) for year in ordered]
 
@@ -174,14 +179,3 @@ def prefer(
     scores = scores + boost * preferences.shares(table.document[ids], preferred)
     order = np.argsort(-scores, kind="stable")  # ties keep the fused order
     return ids[order], scores[order]
-
-
-def _asked(year: int, asked: object) -> bool:
-    if isinstance(asked, int):
-        return year == asked
-    if isinstance(asked, list):
-        return year in asked
-    if isinstance(asked, dict):
-        low, high = asked.get("gte", asked.get("gt", year - 1) + 1), asked.get("lte", year)
-        return low <= year <= high and year < asked.get("lt", year + 1)
-    return False

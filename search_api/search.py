@@ -342,7 +342,8 @@ class Searcher:
                 candidates = ranking.collapse(table, ids, scores, limit)
             counted = candidates if counted is None else counted
             if query.group_by == "year":  # every year of one round's pool: no deepening
-                asked = legs.preferred.get("year")
+                year = legs.preferred.get("year")
+                asked = self._preferences(legs.gen).documents("year", year) if year else None
                 return counted, ranking.by_year(candidates, query.per_document, query.order,
                                                 asked)  # fmt: skip
             units = ranking.group(candidates, query.per_document) if query.group_by else candidates
@@ -469,7 +470,8 @@ def _hit(
     `asked`: the paragraphs of it the question names; `named`: the question only names its
     resolution."""
     spans = [tuple(span) for span in json.loads(row["sentences"])]
-    first_asked = asked.split("–")[0].split(",")[0].strip() if asked else None
+    numbered = [n for n in references.paragraph_numbers(asked) if n.isdigit()]
+    first_asked = min(numbered, key=int, default=None)
     opening = paragraph_span(row["text"], spans, first_asked) if named else None
     start, end = opening or best_span(row["text"], spans, sentences, words)
     return Hit(
