@@ -268,13 +268,15 @@ _NAMING = (
     r"Outcome)"
 )
 _NAMED_AFTER = re.compile(rf"\s+{_NAMING}\b", re.IGNORECASE)  # "the Paris agreement" as typed
-# Up to three capitalised words of a name between its year and what it is: "the 1951 Refugee
-# Convention", "the 2005 World Summit Outcome" (not "2015 about the Paris Agreement").
+# Up to three capitalised words of a name between "the", its year and what it is: "the 1951
+# Refugee Convention", "the 2005 World Summit Outcome" (not "2015 about the Paris Agreement",
+# nor typed keywords: "unrest 2024 Noumea Accord" asks about 2024).
 _NAME_WORDS = r"(?-i:(?:\s+(?:[A-Z][\w'’-]*|of|on|the)){0,3})"
 # A target ("a 40 percent cut by 2020") is no more the time of the words than a plan's year,
 # nor is a treaty's ("the Treaty of Rarotonga 1985").
 _OTHER_YEAR = re.compile(
-    rf"\b(?:(?:{_NAMING}|by)\s+{_YEAR}|{_YEAR}(?={_NAME_WORDS}\s+{_NAMING}\b)"
+    rf"\b(?:(?:{_NAMING}|by)\s+{_YEAR}|{_YEAR}(?=\s+{_NAMING}\b)"
+    rf"|(?<=the\s){_YEAR}(?={_NAME_WORDS}\s+{_NAMING}\b)"
     rf"|{_NAMING}\s+of(?-i:(?:\s+[A-Z][\w'’-]*){{1,3}})\s+{_YEAR})\b",
     re.IGNORECASE,
 )

@@ -566,6 +566,7 @@ def test_a_year_in_a_plans_name_or_a_target_is_no_time(question: str):
         ("the 2005 World Summit Outcome on the responsibility to protect", None),
         ("what did Tonga say in 2016 about the 2015 Paris Agreement", 2016),
         ("what did Fiji say in 2015 about the Paris Agreement", 2015),
+        ("New Caledonia (Kanaky) unrest 2024 Noumea Accord", 2024),
     ],
 )
 def test_a_treatys_or_summits_year_in_its_name_is_no_time(question: str, year):
