@@ -30,8 +30,10 @@ index: $(STAMP)
 run: index
 	$(BIN)/confsearch serve --port $(PORT)
 
+# One pytest worker a core, each taking the next test when it is free (worksteal): one file
+# can hold minutes of work. `-n 0` runs in one process.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # Benchmarks (docs/benchmarks.md; the ingestion section needs Ray): `make bench`, or
 # `make bench BENCH_ARGS=--quick`.
