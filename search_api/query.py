@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
+from indexer.folding import folded
+
 MODES = ("hybrid", "semantic", "keyword")
 # What a question's words can say (search_api/understanding.py), each of which `ignore` sets
 # aside.
@@ -78,7 +80,9 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 
 
 def check_text(text: str, max_chars: int | None = None) -> str:
-    """The question with its whitespace collapsed, or a QueryError saying what is wrong."""
+    """The question with its whitespace collapsed and its full-width letters folded
+    (`indexer.folding`: "ＴＵＶ ２０１９" is read as TUV and 2019, and searched so), or a
+    QueryError saying what is wrong."""
     text = " ".join(text.split())
     if not text.translate(_INVISIBLE).strip():  # zero-width spaces, joiners, a BOM: nothing typed
         raise QueryError("the query is empty: type a question or some words")
@@ -88,4 +92,4 @@ def check_text(text: str, max_chars: int | None = None) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise QueryError("the query is not valid text (unpaired surrogate)") from None
-    return text
+    return folded(text)

@@ -29,6 +29,14 @@ def test_fold_expands_ligatures_and_maps_offsets():
     assert fold("no ligature") == ("no ligature", list(range(12)))
 
 
+def test_fold_turns_full_width_letters_and_digits_into_ascii():
+    folded, offsets = fold("\uff34\uff35\uff36 \uff12\uff10\uff11\uff19\uff0c \ufb01sh")
+
+    assert folded == "TUV 2019, fish"
+    assert offsets[:9] == list(range(9))  # one character each: the offsets stay
+    assert folded[offsets[10] :] == "fish"
+
+
 def write_ligature_pdf(path: Path) -> None:
     """A one-page PDF whose font (Vera, shipped with reportlab) has ﬁ and ﬂ glyphs."""
     import os
@@ -81,6 +89,22 @@ def test_a_question_typed_with_ligatures_means_what_it_spells(ligature_client, m
         return [(h["id"], h["similarity"], h["highlight"]) for h in hits]
 
     assert ask("\ufb01lled o\ufb03cial \ufb02ow") == ask("filled official flow")
+
+
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_a_document_written_in_full_width_letters_is_found_by_ascii_words(tmp_path: Path, mode):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "wide.txt").write_text("Note\n\nThe \uff2f\uff23\uff2f secretariat met in "
+                                     "\uff12\uff10\uff12\uff14 on tariffs.\n")  # fmt: skip
+    (corpus / "plain.txt").write_text("Other note\n\nThe secretariat met again on tariffs.\n")
+    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake")
+    with serve(settings) as client:
+        hits = client.post("/search", json={"query": "OCO 2024", "mode": mode}).json()["results"]
+
+    assert hits[0]["document"]["id"].startswith("wide")
+    assert "\uff2f\uff23\uff2f" in hits[0]["text"]  # shown as the document writes it
 
 
 def test_the_highlight_matches_words_against_the_folded_sentence():

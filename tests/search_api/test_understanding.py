@@ -275,6 +275,21 @@ def test_the_response_says_what_was_understood_and_the_year_wins(search, client:
     assert (first["country"], first["year"]) == ("TUV", 2019)
 
 
+def test_a_question_typed_in_full_width_letters_is_read_and_searched_as_ascii(
+    client: TestClient,
+):
+    """A keyboard left in a CJK input mode types "ＴＵＶ　２０１９" (U+FF01–FF5E, U+3000)."""
+    typed = "\uff34\uff35\uff36\u3000\uff12\uff10\uff11\uff19 climate"
+    body = client.post("/search", json={"query": typed, "k": 5}).json()
+    plain = client.post("/search", json={"query": "TUV 2019 climate", "k": 5}).json()
+
+    assert body["understood"] == {"year": {"value": 2019, "text": "2019"},
+                                  "country": {"value": "TUV", "text": "TUV"}}  # fmt: skip
+    assert [r["id"] for r in body["results"]] == [r["id"] for r in plain["results"]]
+    first = body["results"][0]["document"]
+    assert (first["country"], first["year"]) == ("TUV", 2019)
+
+
 def test_the_year_in_the_words_puts_that_years_speech_first(client: TestClient):
     older = client.post("/search", json={"query": "Tuvalu speech in 2005", "k": 3}).json()
     newer = client.post("/search", json={"query": "Tuvalu speech in 2019", "k": 3}).json()
