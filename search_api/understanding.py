@@ -82,9 +82,14 @@ _MONTH_NAMES = "|".join(
     [*(m for m in _MONTHS if m != "may"), *(m[:3] + r"\." for m in _MONTHS if m != "may"),
      r"sept\.", *(m[:3] for m in _MONTHS if m != "may"), "sept"]
 )  # fmt: skip
+_ORDINAL = r"(?i:st|nd|rd|th)?"
+# "6 August 1990", "the 2nd of August 1990", "August 2nd, 1990", "Aug. 1990"
 _DATE = re.compile(
-    rf"\b(?:(\d{{1,2}})\s+)?((?i:{_MONTH_NAMES})|May)(?:\s+(\d{{1,2}}),?)?\s+{_YEAR}\b{_AFTER}"
+    rf"\b(?:(\d{{1,2}}){_ORDINAL}(?:\s+of)?\s+)?((?i:{_MONTH_NAMES})|May)"
+    rf"(?:\s+(\d{{1,2}}){_ORDINAL},?)?\s+{_YEAR}\b{_AFTER}"
 )
+# "1990-08-02", as typed from a record; never "2008-09" (a span of years, or a season)
+_ISO_DATE = re.compile(rf"(?<![\d/.-])\b{_YEAR}-(\d\d)-(\d\d)\b(?![\d-])")
 
 # "the 24th conference", "the 26th OCO annual conference": a meeting by its number, read
 # against the names of the conferences the index holds ("26th OCO Annual Conference").
@@ -372,10 +377,15 @@ def _date(
 ) -> Reading | None:
     """The first month or day of a year the question names, as a range of ISO dates that
     documents' `date` (a day, or the first day of a range) falls in."""
+    found = []
     for match in _DATE.finditer(question):
-        day_before, month_name, day_after, year = match.groups()
-        month = [m[:3] for m in _MONTHS].index(month_name[:3].lower()) + 1
-        day = int(day_before or day_after or 0)
+        month = [m[:3] for m in _MONTHS].index(match.group(2)[:3].lower()) + 1
+        found.append((match, match.group(4), month, int(match.group(1) or match.group(3) or 0)))
+    for match in _ISO_DATE.finditer(question):
+        year, month, day = match.groups()
+        if 1 <= int(month) <= 12 and int(day):
+            found.append((match, year, int(month), int(day)))
+    for match, year, month, day in sorted(found, key=lambda f: f[0].start()):
         if (not _free(match.span(), taken) or not holds(int(year))
                 or not 0 <= day <= _days(int(year), month)):  # fmt: skip
             continue

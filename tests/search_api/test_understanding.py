@@ -494,9 +494,23 @@ def test_the_words_of_a_reading_let_go_stay_in_the_preference_round(
                                             "Sept. 2019")}),
         ("the May 2019 meeting", {"year": (2019, "2019"),
                                   "date": ({"gte": "2019-05-01", "lt": "2019-06-01"}, "May 2019")}),
+        # a day as people write it, and as a record gives it (ISO 8601)
+        ("the 2nd of August 1990 resolution on Iraq",
+         {"year": (1990, "1990"), "date": ({"gte": "1990-08-02", "lt": "1990-08-03"},
+                                          "2nd of August 1990"), "doc_type": ("resolution",
+                                                                             "resolution")}),
+        ("adopted on August 6th, 1990", {"year": (1990, "1990"),
+                                         "date": ({"gte": "1990-08-06", "lt": "1990-08-07"},
+                                                  "August 6th, 1990")}),
+        ("adopted 1990-08-06", {"year": (1990, "1990"),
+                                "date": ({"gte": "1990-08-06", "lt": "1990-08-07"},
+                                         "1990-08-06")}),
         # the verb "may" is no month, and a day the month does not have is no date
         ("what we may 2019 see", {"year": (2019, "2019")}),
         ("on 31 February 1990", {"year": (1990, "1990")}),
+        ("adopted 1990-02-31", {"year": (1990, "1990")}),
+        # a span of years or a season written with a hyphen is no month
+        ("the 2005-06 season", {"year": ({"gte": 2005, "lte": 2006}, "the 2005-06")}),
     ],
 )  # fmt: skip
 def test_a_month_or_day_of_a_year_is_read_as_a_date_range(question, expected):
