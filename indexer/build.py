@@ -52,8 +52,10 @@ log = logging.getLogger(__name__)
 # file says of itself read as metadata: Markdown front matter, HTML <meta> and <html lang>,
 # a PDF's document information (its title, unless its writer filled it in; its author);
 # 13: front matter's lists ("tags", "author") kept, what it cannot keep reported; 14:
-# full-width letters and digits ("ＯＣＯ ２０２４") folded for both legs as ligatures are.
-CHUNKER_VERSION = 14
+# full-width letters and digits ("ＯＣＯ ２０２４") folded for both legs as ligatures are;
+# 15: countries by the names researchers type ("Falklands", "Ceylon", "Ivory Coast") in
+# the countries a resolution is about.
+CHUNKER_VERSION = 15
 
 
 @dataclass

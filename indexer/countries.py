@@ -27,7 +27,7 @@ ALIASES: dict[str, list[str]] = {
     "KIR": ["I-Kiribati", "Tarawa"],
     "MHL": ["Marshallese", "RMI", "Majuro"],
     "NRU": ["Nauruan"],
-    "NZL": ["New Zealander", "NZ", "Kiwi", "Wellington"],
+    "NZL": ["New Zealander", "NZ", "Kiwi", "Wellington", "Aotearoa", "Aotearoa New Zealand"],
     "PLW": ["Palauan", "Ngerulmud"],
     "PNG": ["Papua New Guinean", "PNG", "Port Moresby"],
     "SLB": ["Solomons", "Solomon Islander", "Honiara"],
@@ -71,7 +71,7 @@ ALIASES: dict[str, list[str]] = {
     "SYR": ["Syrian"],
     "EGY": ["Egyptian"],
     "JOR": ["Jordanian"],
-    "IRN": ["Iranian"],
+    "IRN": ["Iranian", "Persia"],
     "CYP": ["Cypriot", "Cypriots"],
     "ZAF": ["South African", "Pretoria"],
     "NAM": ["Namibian", "South West Africa"],
@@ -92,6 +92,17 @@ ALIASES: dict[str, list[str]] = {
     "RHO": ["Rhodesia", "Rhodesian"],
     "GNB": ["Guinea (Bissau)"],  # the Council's name for it before independence (312, 322)
     "KOR": ["Republic of Korea"],
+    # Names a researcher types for the countries of the Council's years, as they were then
+    # called or as English still calls them
+    "CIV": ["Ivory Coast", "Cote d'Ivoire", "Ivorian"],
+    "SWZ": ["Swaziland"],
+    "MKD": ["Macedonia", "former Yugoslav Republic of Macedonia"],
+    "CPV": ["Cape Verde"],
+    "FLK": ["Falkland Islands", "Falklands", "Malvinas"],
+    "VAT": ["Holy See", "Vatican"],
+    "LKA": ["Ceylon"],
+    "THA": ["Siam"],
+    "TZA": ["Tanganyika", "Zanzibar"],
 }  # fmt: skip
 
 

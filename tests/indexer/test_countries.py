@@ -22,6 +22,24 @@ def test_every_iso_country_is_known_by_its_names_and_code():
     assert "Korea, Republic of" not in names  # ISO's inverted forms are no one's words
 
 
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        # the names researchers type for the Council's years, beside ISO's
+        ("Falklands", "FLK"), ("Malvinas", "FLK"), ("Falkland Islands", "FLK"),
+        ("Ivory Coast", "CIV"), ("Cote d'Ivoire", "CIV"), ("Swaziland", "SWZ"),
+        ("Macedonia", "MKD"), ("former Yugoslav Republic of Macedonia", "MKD"),
+        ("Cape Verde", "CPV"), ("Ceylon", "LKA"), ("Siam", "THA"), ("Holy See", "VAT"),
+        ("Tanganyika", "TZA"), ("Zanzibar", "TZA"), ("Persia", "IRN"),
+        ("Aotearoa", "NZL"), ("Aotearoa New Zealand", "NZL"),
+        # and those of the same countries given before them (one entry a code)
+        ("Iranian", "IRN"), ("NZ", "NZL"), ("New Zealander", "NZL"), ("Wellington", "NZL"),
+    ],
+)
+def test_a_former_or_common_name_gives_its_country(typed: str, code: str):
+    assert countries.aliases()[typed] == code
+
+
 def test_a_code_is_named_as_people_write_it():
     assert countries.name("cok") == "Cook Islands"
     assert countries.name("FSM") == "Federated States of Micronesia"
