@@ -50,6 +50,9 @@ REST_SPAN = 50_000
 # description in other words shares few of the passage's words, and the clauses' dense leg
 # ranks it better (docs/evaluation.md: chosen on dev).
 CLAUSE_KEYWORD_WEIGHT = 0.5
+# A symbol or number typed alone ("77/276", "A/RES/77/276"): the model embeds it near any
+# resolution of a like number, so the dense leg only orders what the keyword leg leaves.
+CODE_DENSE_WEIGHT = 0.01
 
 
 @dataclass
@@ -73,6 +76,7 @@ class _Legs:
     strict_scores: dict | None = None  # their kept scores: None when scored within it alone
     keyword_scores: dict = field(default_factory=dict)  # each keyword query's, for its rounds
     clauses: np.ndarray | None = None  # the vectors of a long question's clauses (clauses.py)
+    code: bool = False  # only a symbol or number ("77/276"): the keyword leg's to rank
 
 
 class Searcher:
@@ -223,6 +227,7 @@ class Searcher:
                         gen, legs.matches, depth, legs.candidates, legs.keyword_scores
                     )
         legs.preferred = {r.field: r.value for r in understood}
+        legs.code = not understood and wording.is_code(query.text)
         kept: dict = {}  # the preferences the strict condition holds
         if legs.preferred and self.preference_leg_weight > 0:
             with stage("filter"):
@@ -319,6 +324,9 @@ class Searcher:
             weights = [1.0] * len(ranked)
             if legs.clauses is not None and len(ranked) == 2:  # dense, keyword
                 weights[1] = CLAUSE_KEYWORD_WEIGHT
+            if legs.code and legs.qv is not None and len(ranked) == 2 and len(ranked[1]):
+                # what the model makes of digits only follows what the words match
+                weights[0] = CODE_DENSE_WEIGHT
             if legs.strict_candidates is not None:
                 # The legs again, among the documents that match every preference: a
                 # matching document's passages come into the pool even when the open legs

@@ -73,3 +73,17 @@ def without(question: str, spans: Iterable[tuple[int, int]]) -> str:
         cursor = max(cursor, end)
     out.append(question[cursor:])
     return " ".join(" ".join(out).split())
+
+
+# A symbol or number typed alone: "77/276", "A/RES/77/276", "E/CN.4/1998/53", "S/2022/123";
+# its letters, if any, are a symbol's short capitals (A, RES, CN), never a word.
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def is_code(question: str) -> bool:
+    """Whether the question is only a symbol or a number, which the model reads as noise
+    ("77/276" embeds near resolution 276 (1970)) and the keyword leg matches as written."""
+    letters = _LETTERS.findall(question)
+    return any(c.isdigit() for c in question) and all(
+        w.isupper() and len(w) <= 4 for w in letters
+    )

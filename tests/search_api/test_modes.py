@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from indexer.build import build
+from indexer.embedders.fake import FakeEmbedder
 from indexer.fields import FACETS
-from tests.search_api.conftest import TUV_2019, check_error
+from search_api.settings import Settings
+from tests.search_api.conftest import TUV_2019, check_error, serve
 
 
 def test_every_mode_answers_and_says_which_it_ran(client):
@@ -125,3 +128,26 @@ def test_a_document_type_filter_as_people_write_it(client, value):
     hits = client.post("/search", json=body).json()["results"]
 
     assert hits and {h["document"]["doc_type"] for h in hits} == {"communique"}
+
+
+def test_a_symbol_typed_alone_puts_the_passages_that_hold_it_first(tmp_path):
+    """The model reads "77/276" as a number like 276: the dense leg puts resolution 276's
+    passages first; the keyword leg matches the symbol as written, and ranks."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "speech.txt").write_text(
+        "Statement\n\nWe welcome resolution 77/276, which asks the International Court of "
+        "Justice for an advisory opinion on the obligations of States on climate change.\n"
+    )
+    for n in range(3):
+        (corpus / f"res{n}.txt").write_text(f"Resolution 276 ({1970 + n})\n\n276 of 276: 77 "
+                                            "members noted resolution 276.\n")  # fmt: skip
+    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake")
+    with serve(settings) as client:
+        for query in ("77/276", "A/RES/77/276"):
+            body = client.post("/search", json={"query": query, "k": 4}).json()
+            assert body["results"][0]["document"]["id"].startswith("speech"), query
+        # a question in words keeps both legs as they were
+        words = client.post("/search", json={"query": "members noted resolution 276"}).json()
+        assert words["results"][0]["document"]["id"].startswith("res")

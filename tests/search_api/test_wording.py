@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search_api.wording import content
+from search_api.wording import content, is_code
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,15 @@ def test_scaffolding_goes_and_the_subject_stays(question: str, expected: str):
 )
 def test_questions_without_scaffolding_stay_as_written(question: str):
     assert content(question) == question
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("77/276", True), ("A/RES/77/276", True), ("E/CN.4/1998/53", True), ("660", True),
+        ("SDG 14", True), ("resolution 77/276", False), ("77/276 climate", False),
+        ("COVID-19", False), ("OCO", False), ("Covid 19", False),
+    ],
+)  # fmt: skip
+def test_a_symbol_or_number_alone_is_told_from_words(question: str, code: bool):
+    assert is_code(question) is code
