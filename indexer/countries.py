@@ -48,7 +48,7 @@ ALIASES: dict[str, list[str]] = {
     # Adjectives that are also of a language, an ocean or a continent ("the British
     # capital", "the Indian Ocean", "a South American country") are left out, and so is
     # Paris (the climate agreement).
-    "USA": ["United States", "U.S.", "USA"],
+    "USA": ["United States", "U.S.", "USA", "US"],
     "GBR": ["United Kingdom", "UK", "Britain", "Great Britain"],
     "TLS": ["East Timor", "Timorese"],
     "IDN": ["Jakarta"],
@@ -104,6 +104,12 @@ ALIASES: dict[str, list[str]] = {
     "THA": ["Siam"],
     "TZA": ["Tanganyika", "Zanzibar"],
 }  # fmt: skip
+
+
+# Abbreviations people type in lower case too ("nz climate policy", "fsm fisheries"); ISO's
+# codes ("can", "per", "arm" are words), "US" (us) and "PNG" (png images) are read only as
+# written, in capitals.
+ANY_CASE = frozenset({"NZ", "FSM", "RMI", "UK", "USA", "DRC", "PRC", "CNMI"})
 
 
 # Places whose names hold a country's name ("New Guinea", "South Georgia", "East Germany")

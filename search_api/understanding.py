@@ -143,8 +143,10 @@ class Reader:
             name: code
             for name, code in every.items()
             # A code as typed ("TUV") names a member; "MDA" in a question is maritime
-            # domain awareness, not Moldova, whom documents are only about.
-            if code in vocabulary.countries or (code in vocabulary.about and name != code)
+            # domain awareness, not Moldova, whom documents are only about ("USA" is
+            # what people call the United States, not only its code).
+            if code in vocabulary.countries
+            or (code in vocabulary.about and (name != code or name in countries.ANY_CASE))
         }
         # "the Congo" may be either Congo: both are read, of those the index holds.
         congos = tuple(c for c in ("COD", "COG") if c in vocabulary.countries | vocabulary.about)
@@ -161,7 +163,7 @@ class Reader:
             for name in every.keys() - names.keys()
             if held is not None and _names(name, held, "country", []) is not None
         }
-        self._names = _alternation(names, before=countries.ARTICLE)
+        self._names = _alternation(names, before=countries.ARTICLE, any_case=countries.ANY_CASE)
         self._organisations = _alternation(
             {
                 a: name
@@ -245,10 +247,12 @@ def words_of(question: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group().lower()) for m in _WORD.finditer(question)]
 
 
-def _alternation(aliases: dict[str, Any], before: str = "") -> _Alternation | None:
+def _alternation(
+    aliases: dict[str, Any], before: str = "", any_case: frozenset[str] = frozenset()
+) -> _Alternation | None:
     """Any alias as whole words (group `name`), longest first, after what `before` matches
     (an optional article: "the"). A value may be a tuple: a name of several things, each
-    read."""
+    read. Short all-capital aliases (TUV, OCO) only as written, but those in `any_case`."""
     if not aliases:
         return None
     ordered = sorted(aliases, key=len, reverse=True)
@@ -259,8 +263,8 @@ def _alternation(aliases: dict[str, Any], before: str = "") -> _Alternation | No
     openings = None
     if all(firsts) and before in ("", countries.ARTICLE):
         openings = frozenset(m.group() for m in firsts) | ({"the"} if before else set())
-    return _Alternation(pattern, {a.lower(): (v, a.isupper()) for a, v in aliases.items()},
-                        openings)  # fmt: skip
+    return _Alternation(pattern, {a.lower(): (v, a.isupper() and a not in any_case)
+                                  for a, v in aliases.items()}, openings)  # fmt: skip
 
 
 # A name inside the name of an agreement or a plan ("Parties to the Nauru Agreement", "the

@@ -84,6 +84,4 @@ def is_code(question: str) -> bool:
     """Whether the question is only a symbol or a number, which the model reads as noise
     ("77/276" embeds near resolution 276 (1970)) and the keyword leg matches as written."""
     letters = _LETTERS.findall(question)
-    return any(c.isdigit() for c in question) and all(
-        w.isupper() and len(w) <= 4 for w in letters
-    )
+    return any(c.isdigit() for c in question) and all(w.isupper() and len(w) <= 4 for w in letters)

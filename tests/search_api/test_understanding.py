@@ -191,6 +191,33 @@ def test_no_iso_name_reads_another_country_inside_it():
         assert [r.value for r in everything.read(outer).readings] == expected, outer
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # abbreviations as typed in a search box, in lower case too
+        ("nz climate policy", {"country": ("NZL", "nz")}),
+        ("fsm fisheries", {"country": ("FSM", "fsm")}),
+        ("rmi nuclear legacy", {"country": ("MHL", "rmi")}),
+        ("PNG elections", {"country": ("PNG", "PNG")}),
+        # ISO's codes only in capitals: in lower case they are other words
+        ("tuv", {}),
+        ("TUV", {"country": ("TUV", "TUV")}),
+    ],
+)
+def test_an_abbreviation_is_read_in_lower_case_and_a_code_only_as_written(question, expected):
+    assert read(question) == expected
+
+
+def test_the_united_states_are_read_by_the_names_people_use_and_us_stays_a_word():
+    about_usa = Reader(Vocabulary(PACIFIC, frozenset(), frozenset(), about=frozenset({"USA"})))
+
+    def country(question: str):
+        return {r.field: r.value for r in about_usa.read(question).readings}.get("country")
+
+    assert country("USA and Cuba") == country("US bases") == country("usa bases") == "USA"
+    assert country("what did us say") is country("Us and them") is None
+
+
 def test_a_longer_place_name_leaves_the_ranking_as_its_words_give_it(tmp_path: Path):
     """Samoa's speech is indexed, American Samoa's words are only in a communiqué: "American
     Samoa customs" reads nothing, and the communiqué comes first as without understanding."""
