@@ -1,5 +1,6 @@
 """Resolutions named in a question: "resolution 242", "res 242", "S/RES/242 (1967)",
-"SC res 678", "UNSCR 1454", "242 (1967)", "Security Council resolution 687 (1991)", with a
+"SC res 678", "UNSCR 1454", "SCR 242", "resolution #242", "242 (1967)",
+"resolutions 660 to 662", "Security Council resolution 687 (1991)", with a
 paragraph: "resolution 678 paragraph 2", "res 687 para 8", "S/RES/660 (1990), para. 2",
 "operative paragraph 3 of resolution 338".
 
@@ -27,8 +28,9 @@ _PARAGRAPH = (
 _NAMED = re.compile(
     r"(?:(?:" + _PARAGRAPH.format(name="before") + r")\s+of\s+)?"
     r"(?:S\s*/\s*RES\s*/\s*"
-    r"|UNSCR\s*"
-    r"|(?:(?:UN\s*)?(?:SC|Security\s+Council)\s+)?(?:resolution|res\.?)\s*(?:no\.?\s*)?)"
+    r"|(?:UN)?SCR\s*"
+    r"|(?:(?:UN\s*)?(?:SC|Security\s+Council)\s+)?(?:resolution|res\.?)\s*"
+    r"(?:(?:no\.?|number|#)\s*)?)"
     r"(?P<number>\d{1,4})(?![\d/])(?!\s*\([IVXL]+\))"  # not the Assembly's 77/276, 1514 (XV)
     r"(?:\s*\((?P<year>(?:19|20)\d\d)\))?"
     r"(?:\s*,?\s*" + _PARAGRAPH.format(name="after") + r")?",
@@ -41,6 +43,12 @@ _LIST = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"(?P<number>\d{1,4})(?:\s*\((?P<year>\d{4})\))?")
+# "resolutions 660 to 662", "resolutions 660-662": each of them, for a range of a few
+_RANGE = re.compile(
+    r"\bresolutions\s+(?P<first>\d{1,4})\s*(?:-|–|to|through)\s*(?P<last>\d{1,4})(?![\d/])",
+    re.IGNORECASE,
+)
+RANGE_LIMIT = 20  # "resolutions 1 to 900" names no few resolutions to put first
 # "242 (1967)": a number with its year in brackets is a resolution too.
 _BARE = re.compile(r"(?<![\w/])(?P<number>\d{1,4})\s*\((?P<year>(?:19|20)\d\d)\)")
 
@@ -58,7 +66,14 @@ def find(question: str) -> list[Reference]:
     """The resolutions `question` names, in order, each once."""
     found: list[Reference] = []
     taken: list[tuple[int, int]] = []
+    for ranged in _RANGE.finditer(question):
+        first, last = int(ranged.group("first")), int(ranged.group("last"))
+        if first < last <= first + RANGE_LIMIT and not 1945 <= first < last <= 2100:  # years
+            found += [Reference(n, None, None, *ranged.span()) for n in range(first, last + 1)]
+            taken.append(ranged.span())
     for listed in _LIST.finditer(question):
+        if any(listed.start() < e and s < listed.end() for s, e in taken):
+            continue
         for item in _LIST_ITEM.finditer(listed.group("list")):
             year = int(item.group("year")) if item.group("year") else None
             found.append(Reference(int(item.group("number")), year, None, *listed.span()))
@@ -105,9 +120,11 @@ class Pin:
 
 
 def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[Pin]:
-    """The passages of the resolutions `found` names (within the filters)."""
+    """The passages of the resolutions `found` names (within the filters); of several, in
+    turn (each one's first decision, then each one's second, …), so that "resolutions 660 to
+    662" shows all three on the first page."""
     out: list[Pin] = []
-    for reference in found:
+    for turn, reference in enumerate(found):
         where = f" AND {condition.sql}" if condition.sql else ""
         rows = gen.query(
             "SELECT p.id, p.document_id, p.section, p.paragraphs FROM passages p "
@@ -118,9 +135,10 @@ def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[
             [reference.number, *condition.params, reference.year or 0],
         )
         wanted = paragraph_numbers(reference.paragraph)
-        for row in reading_order(rows):
+        for place, row in enumerate(reading_order(rows)):
             asked = wanted & paragraph_numbers(row["paragraphs"])
-            out.append(Pin(row["id"], bool(asked), len(out), paragraphs_text(asked)))
+            order = place * len(found) + turn
+            out.append(Pin(row["id"], bool(asked), order, paragraphs_text(asked)))
     return out
 
 

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from indexer.build import BuildReport, build
 from indexer.embedders.fake import FakeEmbedder
+from search_api import references
 from search_api.filters import parse_filters
 from search_api.settings import Settings
 from tests.conftest import CORPUS
@@ -75,12 +76,34 @@ def first(client: TestClient, query: str, mode: str, **body) -> dict:
         ("paras. 2-3 of resolution 687", "S/RES/687 (1991), para. 2"),
         ("paragraphs 3 and 5 of resolution 687", "S/RES/687 (1991), para. 3"),
         ("what did resolution 660 demand of Iraq", "S/RES/660 (1990)"),
+        ("SCR 242", "S/RES/242 (1967), para"),
+        ("resolution number 338", "S/RES/338 (1973), para"),
+        ("resolution #678", "S/RES/678 (1990), para"),
     ],
 )
 def test_a_named_resolution_comes_first_in_every_mode(
     client: TestClient, query: str, citation: str, mode: str
 ):
     assert first(client, query, mode)["citation"].startswith(citation)
+
+
+@pytest.mark.parametrize(
+    "query", ["resolutions 660 to 678", "resolutions 660-678", "resolutions 660, 661 and 678"]
+)
+def test_resolutions_named_together_each_come_on_the_first_page(client: TestClient, query: str):
+    """In turn, each one's first decision before any one's second (the index holds 660, 661
+    and 678 of those numbers)."""
+    body = client.post("/search", json={"query": query, "k": 3}).json()
+
+    assert [r["document"]["symbol"] for r in body["results"]] == [
+        "S/RES/660 (1990)", "S/RES/661 (1990)", "S/RES/678 (1990)"
+    ]  # fmt: skip
+
+
+def test_a_span_of_years_or_of_hundreds_of_numbers_names_no_resolutions():
+    assert references.find("resolutions 2015-2019 on climate") == []
+    assert references.find("resolutions 1 to 900") == []
+    assert [r.number for r in references.find("resolutions 660 through 662")] == [660, 661, 662]
 
 
 def test_a_passage_of_several_paragraphs_is_cited_by_the_one_asked_for(client: TestClient):
