@@ -122,8 +122,9 @@ def _any_country(value: Any) -> Condition:
 
 
 def _symbols(col: str, value: Any) -> Condition:
-    """A symbol as cited ("S/RES/660 (1990)") or without its year ("S/RES/660"), as people
-    often write it: that resolution whatever its year."""
+    """A symbol as written, or a resolution as people cite it ("S/RES/660 (1990)",
+    "S/RES/660(1990)", "S/RES/660", "UNSCR 660", "res 660", "660 (1990)", "660"): that
+    resolution, of that year when one is given."""
     values = [_coerce("symbol", str, v) for v in _listed(value)]
     if not values:
         raise QueryError("filter 'symbol': the list of values is empty")
@@ -131,13 +132,13 @@ def _symbols(col: str, value: Any) -> Condition:
     for text in values:
         sql.append(f"{col} = ? COLLATE NOCASE")
         params.append(text)
-        if _YEARLESS_SYMBOL.match(text):
-            sql.append(f"{col} LIKE ?")  # LIKE ignores ASCII case
-            params.append(text.replace(" ", "") + " (%")
+        cited = _SYMBOL.match(text)
+        if cited is not None:
+            number, year = int(cited.group(1)), cited.group(2)
+            sql.append("(d.doc_type = 'resolution' AND d.number = ?"
+                       + (" AND d.year = ?)" if year else ")"))  # fmt: skip
+            params += [number, *([int(year)] if year else [])]
     return Condition("(" + " OR ".join(sql) + ")", params)
-
-
-_YEARLESS_SYMBOL = re.compile(r"^S\s*/\s*RES\s*/\s*\d+$", re.IGNORECASE)
 
 
 def _country_codes(text: str) -> list[str]:
@@ -163,8 +164,10 @@ def _listed(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
+# A resolution as a filter value cites it: "S/RES/242 (1967)", "UNSCR 242", "res. 242", "242"
 _SYMBOL = re.compile(
-    r"^\s*(?:S\s*/\s*RES\s*/\s*|(?:resolution|res\.?)\s*)?(\d{1,5})(?:\s*\(\d{4}\))?\s*$",
+    r"^\s*(?:S\s*/\s*RES\s*/\s*|(?:UN)?SCR\s*|(?:resolution|res\.?)\s*(?:no\.?\s*)?)?"
+    r"(\d{1,5})(?:\s*\((\d{4})\))?\s*$",
     re.IGNORECASE,
 )
 

@@ -537,6 +537,12 @@ def test_a_named_resolutions_highlight_is_what_it_decided(client: TestClient, qu
     [
         ({"symbol": "S/RES/660"}, {doc_id("0660_1990")}),  # without its year
         ({"symbol": ["s/res/660", "S/RES/242 (1967)"]}, {doc_id("0660_1990"), doc_id("0242_1967")}),
+        # cited as a question cites it
+        ({"symbol": "S/RES/242(1967)"}, {doc_id("0242_1967")}),
+        ({"symbol": ["UNSCR 660", "res. 338", "678"]},
+         {doc_id("0660_1990"), doc_id("0338_1973"), doc_id("0678_1990")}),
+        ({"symbol": "242 (1967)"}, {doc_id("0242_1967")}),
+        ({"symbol": "242 (1966)"}, set()),  # not of that year
         ({"doc_type": "resolutions", "organisation": "Security Council", "year": 1967},
          {doc_id("0242_1967")}),
         ({"doc_type": "Speeches"}, {"ungdc-pacific-fji_74_2019-txt"}),
