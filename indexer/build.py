@@ -54,8 +54,9 @@ log = logging.getLogger(__name__)
 # 13: front matter's lists ("tags", "author") kept, what it cannot keep reported; 14:
 # full-width letters and digits ("ＯＣＯ ２０２４") folded for both legs as ligatures are;
 # 15: countries by the names researchers type ("Falklands", "Ceylon", "Ivory Coast") in
-# the countries a resolution is about.
-CHUNKER_VERSION = 15
+# the countries a resolution is about; 16: a state renamed under its present code (Burma
+# is MMR, Dahomey BEN, Upper Volta BFA).
+CHUNKER_VERSION = 16
 
 
 @dataclass

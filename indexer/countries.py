@@ -106,6 +106,13 @@ ALIASES: dict[str, list[str]] = {
 }  # fmt: skip
 
 
+# Historic codes of states that only changed their name: "Burma" is Myanmar, as "Zaire" is
+# the Democratic Republic of the Congo, so that either name finds the documents of both
+# ("Myanmar" read nothing: the index held only Burma's). Southern Rhodesia (RHO) stays
+# itself: the Council did not treat its regime as the state that became Zimbabwe.
+RENAMED = {"BUR": "MMR", "DHY": "BEN", "HVO": "BFA", "BYS": "BLR", "NHB": "VUT"}
+
+
 # Abbreviations people type in lower case too ("nz climate policy", "fsm fisheries"); ISO's
 # codes ("can", "per", "arm" are words), "US" (us) and "PNG" (png images) are read only as
 # written, in capitals.
@@ -185,7 +192,8 @@ def aliases() -> dict[str, str]:
         for name in others:
             names.setdefault(name.removeprefix("the "), code)
     for country in pycountry.historic_countries:  # "Southern Rhodesia", "Zaire", "USSR"
-        names.setdefault(country.name.split(", ")[0], country.alpha_3)
+        code = RENAMED.get(country.alpha_3, country.alpha_3)
+        names.setdefault(country.name.split(", ")[0], code)
     for place, code in PLACES.items():  # former names: "Western Samoa"
         if code is not None:
             names.setdefault(place, code)

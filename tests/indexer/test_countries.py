@@ -19,6 +19,9 @@ def test_every_iso_country_is_known_by_its_names_and_code():
     assert names["Fijian"] == names["Suva"] == "FJI"
     assert names["Southern Rhodesia"] == "RHO" and names["Czechoslovakia"] == "CSK"  # historic
     assert names["Zaire"] == "COD"  # the same state as today's, not ISO's withdrawn ZAR
+    assert names["Burma"] == names["Myanmar"] == "MMR" and names["Dahomey"] == "BEN"
+    assert names["Upper Volta"] == names["Burkina Faso"] == "BFA"
+    assert names["New Hebrides"] == names["Vanuatu"] == "VUT"
     assert "Korea, Republic of" not in names  # ISO's inverted forms are no one's words
 
 

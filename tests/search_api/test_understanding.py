@@ -218,6 +218,16 @@ def test_the_united_states_are_read_by_the_names_people_use_and_us_stays_a_word(
     assert country("what did us say") is country("Us and them") is None
 
 
+def test_a_renamed_state_is_read_by_either_name():
+    # the index holds Burma's admission (1948): "Myanmar" read nothing
+    reader = Reader(Vocabulary(PACIFIC, frozenset(), frozenset(), about=frozenset({"MMR"})))
+
+    for name in ("Burma", "Myanmar"):
+        assert [(r.field, r.value) for r in reader.read(f"{name} admission").readings] == [
+            ("country", "MMR")
+        ]
+
+
 def test_a_longer_place_name_leaves_the_ranking_as_its_words_give_it(tmp_path: Path):
     """Samoa's speech is indexed, American Samoa's words are only in a communiqué: "American
     Samoa customs" reads nothing, and the communiqué comes first as without understanding."""
