@@ -53,7 +53,7 @@ _PARTS = {"early": (0, 3), "mid": (4, 6), "late": (7, 9), None: (0, 9)}
 # 1990s": "and" joins a range after "between" or between decades ("in 2019 and 2021" is two
 # years, as "2019 or 2021" is).
 _RANGE = re.compile(
-    rf"\b(?:(?P<between>between)\s+|from\s+)?(?P<a>{_TERM})(?:\s*(?P<dash>[–—-])\s*|"
+    rf"\b(?:(?P<between>between)\s+|from\s+)?(?P<a>{_TERM})(?:\s*(?P<dash>[–—/-])\s*|"
     rf"\s+(?P<word>to|until|till|through|and)\s+)(?P<b>{_TERM}|\d\d(?![–—-]\d)){_AFTER}",
     re.IGNORECASE,
 )
@@ -63,14 +63,25 @@ _OPEN = re.compile(
 )
 _BOUNDS = {"since": "gte", "from": "gte", "after": "gt", "before": "lt", "prior to": "lt",
            "until": "lte", "till": "lte"}  # fmt: skip
-_TIMELY = re.compile(r"\d|ties\b", re.IGNORECASE)  # what every year, decade or session holds
+# what every year, decade or session holds ("the seventy-fourth session": no digit)
+_TIMELY = re.compile(r"\d|ties\b|ieth|(?:st|nd|rd|th)\s+(?:session|General|UNGA)", re.IGNORECASE)
 _DECADE = re.compile(rf"(?<![\d,./])\b(?:(?:in|at|during|of)\s+)?(?P<a>{_TERM}){_AFTER}",
                      re.IGNORECASE)  # fmt: skip
-# "the 74th session", "the 75th General Assembly": the General Assembly's Nth regular session
-# opened in 1945 + N.
+# "the 74th session", "the 75th General Assembly", "the seventy-fourth session", "UNGA74",
+# "74th UNGA": the General Assembly's Nth regular session opened in 1945 + N. In words, of
+# the twentieth on ("the first session" of anything else is no 1946).
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_UNITS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+          "seventh": 7, "eighth": 8, "ninth": 9}  # fmt: skip
+_ORDINAL_WORDS = (
+    rf"(?P<tens>{'|'.join(_TENS)})[-\s]?(?P<units>{'|'.join(_UNITS)})"
+    rf"|(?P<tenth>{'|'.join(t[:-1] for t in _TENS)})ieth"
+)
 _SESSION = re.compile(
-    r"\b(\d{1,2})(?:st|nd|rd|th)\s+(?:(?:UN\s+)?General\s+Assembly\s+)?(?:session|"
-    r"(?:UN\s+)?General\s+Assembly)\b",
+    rf"\b(?:(?P<n>\d{{1,2}})(?:st|nd|rd|th)|{_ORDINAL_WORDS})\s+"
+    r"(?:(?:UN\s+)?General\s+Assembly\s+)?(?:session|(?:UN\s+)?General\s+Assembly|UNGA)\b"
+    r"|\bUNGA\s*-?\s*(?P<after>\d{2})\b",
     re.IGNORECASE,
 )
 
@@ -479,7 +490,13 @@ def _bounds(value: int | dict) -> tuple[float, float]:
 
 
 def _session(match: re.Match) -> int | None:
-    session = int(match.group(1))
+    found = match.groupdict()
+    if found["tens"]:
+        session = _TENS[found["tens"].lower()] + _UNITS[found["units"].lower()]
+    elif found["tenth"]:
+        session = _TENS[found["tenth"].lower() + "y"]
+    else:
+        session = int(found["n"] or found["after"])
     return 1945 + session if 1 <= session <= 99 else None
 
 

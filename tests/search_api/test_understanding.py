@@ -71,6 +71,16 @@ def read(question: str) -> dict:
             "organisation": ("United Nations Security Council", "Security Council"),
             "doc_type": ("resolution", "resolutions")}),
         ("the customs communiqué", {"doc_type": ("communique", "communiqué")}),
+        # a session as people write it
+        ("Tuvalu at the seventy-fourth session", {"year": (2019, "seventy-fourth session"),
+                                                  "country": ("TUV", "Tuvalu")}),
+        ("the sixtieth session", {"year": (2005, "sixtieth session")}),
+        ("Tuvalu 74th UNGA", {"year": (2019, "74th UNGA"), "country": ("TUV", "Tuvalu")}),
+        ("UNGA74 Tuvalu", {"year": (2019, "UNGA74"), "country": ("TUV", "Tuvalu")}),
+        ("the first session", {}),  # of anything: no 1946
+        # a financial or budget year written with a slash
+        ("Fiji statement 2019/20", {"year": ({"gte": 2019, "lte": 2020}, "2019/20"),
+                                    "country": ("FJI", "Fiji")}),
     ],
 )  # fmt: skip
 def test_years_countries_organisations_and_types_are_read_with_their_words(question, expected):
