@@ -301,6 +301,23 @@ _OTHER_YEAR = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_AFTER = re.compile(r"\s*(?:no\.?\s*)?\d")
+# A UN body as the topic of a speech, not as whose documents to prefer: "Security Council
+# reform", "a seat on the Security Council", "what did Fiji say about the Security Council" (its
+# resolutions' preambles, "The Security Council, …", filled the page).
+_BODY_TOPIC = (
+    r"reform|seats?|membership|enlargement|expansion|veto|presidency|candidacy|bid|"
+    r"revitali[sz]ation|working\s+methods"
+)
+_UN_BODIES = ("United Nations Security Council", "United Nations General Assembly")
+_TOPIC_AFTER = re.compile(rf"\s+(?:{_BODY_TOPIC})\b", re.IGNORECASE)
+_TOPIC_BEFORE = re.compile(
+    rf"\b(?:about|(?:{_BODY_TOPIC})\s+(?:of|on|in|to|for))\s+(?:the\s+)?$", re.IGNORECASE
+)
+
+
+def _about_the_body(question: str, match: re.Match) -> bool:
+    return bool(_TOPIC_AFTER.match(question, match.end())
+                or _TOPIC_BEFORE.search(question, 0, match.start()))  # fmt: skip
 
 
 def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
@@ -319,7 +336,9 @@ def _names(question, found, name: str, taken, words=None) -> Reading | None:
         if not _free(match.span(), taken) or (abbreviation and not alias.isupper()):
             continue  # "png", "oco", "tuv" in lower case are other words
         after = _NUMBER_AFTER if name == "doc_type" else _NAMED_AFTER
-        if after.match(question, match.end()):
+        if after.match(question, match.end()) or (
+            name == "organisation" and value in _UN_BODIES and _about_the_body(question, match)
+        ):
             continue
         taken.append(match.span())
         if value is None:  # a place of its own ("American Samoa"): no country of the index

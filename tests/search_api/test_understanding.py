@@ -87,6 +87,13 @@ def test_years_countries_organisations_and_types_are_read_with_their_words(quest
     assert read(question) == expected
 
 
+def test_the_body_that_acts_is_still_read_and_the_oco_as_a_topic_too():
+    assert read("what did the Security Council decide on sanctions")["organisation"][0] == (
+        "United Nations Security Council"
+    )
+    assert read("OCO membership")["organisation"][0] == "Oceania Customs Organisation"
+
+
 def test_the_longest_name_wins():
     assert read("Papua New Guinea and Bougainville") == {"country": ("PNG", "Papua New Guinea")}
 
@@ -98,6 +105,11 @@ def test_the_longest_name_wins():
         "Cook Islands customs modernisation",  # no document of the Cook Islands
         "James Cook and the Pacific",
         "png images in the report",  # an abbreviation only as written
+        # a UN body as the topic of a speech, not whose documents to prefer
+        "Security Council reform",
+        "what did Pacific leaders say about the Security Council",
+        "a seat on the Security Council",
+        "reform of the General Assembly",
         "Parties to the Nauru Agreement",  # a name inside an agreement's name
         "resolution 77/276 core group",  # a resolution's number, not a document type
     ],
