@@ -9,10 +9,14 @@ from typing import Literal, get_args
 from indexer.folding import folded
 
 MODES = ("hybrid", "semantic", "keyword")
-# What a question's words can say (search_api/understanding.py), each of which `ignore` sets
-# aside.
-UnderstoodField = Literal["year", "date", "conference", "country", "organisation", "doc_type"]
+# What a question's words can say (search_api/understanding.py; the resolutions it names,
+# search_api/references.py), each of which `ignore` sets aside.
+UnderstoodField = Literal[
+    "year", "date", "conference", "country", "organisation", "doc_type", "resolution"
+]
 UNDERSTOOD: tuple[str, ...] = get_args(UnderstoodField)
+# Those a document's own fields match (a named resolution is put first instead)
+PREFERRED: tuple[str, ...] = tuple(f for f in UNDERSTOOD if f != "resolution")
 GROUP_BY = ("document", "year")
 
 

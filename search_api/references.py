@@ -103,6 +103,27 @@ def _paragraphs(match: re.Match, name: str) -> str | None:
     return f"{first}–{last}" if ranged else f"{first}, {last}"
 
 
+def reading(gen: Generation, question: str, found: list[Reference]):
+    """What the response says was understood of the resolutions named: the symbols the
+    index holds ("S/RES/242 (1967)", with the paragraph asked: ", para. 2"), and the words."""
+    from search_api.understanding import Reading  # it reads references' spans
+
+    symbols, spans = [], []
+    for reference in found:
+        row = gen.query(
+            "SELECT symbol FROM documents WHERE number = ? AND doc_type = 'resolution' "
+            f"AND json_extract(extra, '$.{COPY_OF}') IS NULL ORDER BY (year = ?) DESC LIMIT 1",
+            [reference.number, reference.year or 0],
+        )
+        if row:
+            para = f", para. {reference.paragraph}" if reference.paragraph else ""
+            symbols.append(f"{row[0]['symbol']}{para}")
+            if (reference.start, reference.end) not in spans:
+                spans.append((reference.start, reference.end))
+    text = ", ".join(question[start:end] for start, end in spans)
+    return Reading("resolution", symbols[0] if len(symbols) == 1 else symbols, text, tuple(spans))
+
+
 def remainder(question: str, references: list[Reference]) -> str:
     """The question without the words that name resolutions."""
     return wording.without(question, ((r.start, r.end) for r in references))

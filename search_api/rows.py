@@ -19,7 +19,7 @@ import numpy as np
 from indexer.fields import FACETS, NAMES
 from indexer.metadata import COPY_OF
 from indexer.store import Generation
-from search_api.query import UNDERSTOOD
+from search_api.query import PREFERRED
 
 DOCUMENT_CACHE = 50_000  # documents' light rows kept per generation (~20 MB at most)
 _DOCUMENT = ("id", "source", *NAMES, "extra")
@@ -32,7 +32,7 @@ _FULL_SQL = (
 )
 _LIGHT_DOCUMENT_SQL = (
     "SELECT rowid, id AS document_id, source, "
-    + ", ".join(f"{c} AS doc_{c}" for c in dict.fromkeys([*FACETS, *UNDERSTOOD, "countries"]))
+    + ", ".join(f"{c} AS doc_{c}" for c in dict.fromkeys([*FACETS, *PREFERRED, "countries"]))
     # a second copy of a resolution names the document that holds it (indexer/build.py)
     + f", json_extract(extra, '$.{COPY_OF}') AS doc_copy_of FROM documents"
 )

@@ -140,10 +140,12 @@ class Searcher:
         """Passages answering `query.text`, best first (search_api/query.py says how)."""
         query = self.limits.check(query)
         words = terms(query.text)
-        named = references.find(query.text)
+        named = [] if "resolution" in query.ignore else references.find(query.text)
         if query.mode == "keyword" and not words and not named:
             raise QueryError("the query has no word to search for; try mode=semantic")
         legs, understood = self._start(query, words, named)
+        if legs.pinned:
+            understood = [*understood, references.reading(legs.gen, query.text, named)]
         counted, units = self._rank(legs, query)
         page = units[query.offset : query.wanted]
         facets = ranking.facets(counted) if query.facets else None

@@ -100,6 +100,29 @@ def test_resolutions_named_together_each_come_on_the_first_page(client: TestClie
     ]  # fmt: skip
 
 
+def test_the_response_says_which_resolutions_it_read_and_ignore_sets_them_aside(
+    client: TestClient,
+):
+    body = client.post("/search", json={"query": "what did resolution 660 demand", "k": 3})
+    asked = client.post("/search", json={"query": "S/RES/678 (1990), para. 2", "k": 1})
+    several = client.post("/search", json={"query": "resolutions 660 to 661", "k": 2})
+    ignored = client.post("/search", json={"query": "resolution 660", "k": 3,
+                                           "ignore": ["resolution"]})  # fmt: skip
+
+    assert body.json()["understood"]["resolution"] == {
+        "value": "S/RES/660 (1990)", "text": "resolution 660"
+    }  # fmt: skip
+    assert asked.json()["understood"]["resolution"]["value"] == "S/RES/678 (1990), para. 2"
+    assert several.json()["understood"]["resolution"] == {
+        "value": ["S/RES/660 (1990)", "S/RES/661 (1990)"], "text": "resolutions 660 to 661"
+    }  # fmt: skip
+    # a removed chip: the words are only words, nothing is put first
+    assert "resolution" not in (ignored.json()["understood"] or {})
+    cited = [r["citation"] for r in ignored.json()["results"]]
+    assert cited[0] != "S/RES/660 (1990), paras. 1–2"  # its decisions first, when read
+    assert not all(c.startswith("S/RES/660 ") for c in cited)  # 661 cites it, by the words
+
+
 def test_a_span_of_years_or_of_hundreds_of_numbers_names_no_resolutions():
     assert references.find("resolutions 2015-2019 on climate") == []
     assert references.find("resolutions 1 to 900") == []
