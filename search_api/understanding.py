@@ -205,7 +205,8 @@ class Reader:
         words = words_of(question)
         for name, found in (("country", self._names), ("organisation", self._organisations),
                             ("doc_type", self._doc_types)):  # fmt: skip
-            reading = _names(question, found, name, taken, words)
+            text = _unjoined(question, found) if name == "country" else question
+            reading = _names(text, found, name, taken, words if text is question else None)
             if reading is not None:
                 readings.append(reading)
         return Understood(readings)
@@ -313,6 +314,24 @@ _TOPIC_AFTER = re.compile(rf"\s+(?:{_BODY_TOPIC})\b", re.IGNORECASE)
 _TOPIC_BEFORE = re.compile(
     rf"\b(?:about|(?:{_BODY_TOPIC})\s+(?:of|on|in|to|for))\s+(?:the\s+)?$", re.IGNORECASE
 )
+
+
+# Two names joined by a hyphen or a dash: "the Iran-Iraq war", "India–Pakistan talks"
+_JOINED = re.compile(r"(?<![\w-])([A-Z][\w'’]*)([-–])([A-Z][\w'’]*)(?![\w-])")
+
+
+def _unjoined(question: str, found: _Alternation | None) -> str:
+    """The question with the hyphen between two one-word names a space, so that both are
+    read (a name joined to another word stays unread: "anti-Fiji", "Fiji-based"); as long as
+    the question, so that spans and words stay where they are."""
+    if found is None or not ("-" in question or "–" in question):
+        return question
+    chars: list[str] | None = None
+    for match in _JOINED.finditer(question):
+        if match.group(1).lower() in found.values and match.group(3).lower() in found.values:
+            chars = chars or list(question)
+            chars[match.start(2)] = " "
+    return "".join(chars) if chars else question
 
 
 def _about_the_body(question: str, match: re.Match) -> bool:

@@ -240,6 +240,18 @@ def test_the_united_states_are_read_by_the_names_people_use_and_us_stays_a_word(
     assert country("what did us say") is country("Us and them") is None
 
 
+def test_two_countries_joined_by_a_hyphen_are_both_read_and_a_joined_word_is_not():
+    about = frozenset({"IRN", "IRQ", "IND", "PAK"})
+    reader = Reader(Vocabulary(PACIFIC, frozenset(), frozenset(), about=about))
+
+    def countries_of(question: str):
+        return [(r.value, r.text) for r in reader.read(question).readings]
+
+    assert countries_of("the Iran-Iraq war ceasefire") == [(["IRN", "IRQ"], "the Iran, Iraq")]
+    assert countries_of("India–Pakistan talks") == [(["IND", "PAK"], "India, Pakistan")]
+    assert countries_of("anti-Fiji protests") == countries_of("Fiji-based firms") == []
+
+
 def test_a_renamed_state_is_read_by_either_name():
     # the index holds Burma's admission (1948): "Myanmar" read nothing
     reader = Reader(Vocabulary(PACIFIC, frozenset(), frozenset(), about=frozenset({"MMR"})))
