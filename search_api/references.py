@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -103,27 +104,6 @@ def _paragraphs(match: re.Match, name: str) -> str | None:
     return f"{first}–{last}" if ranged else f"{first}, {last}"
 
 
-def reading(gen: Generation, question: str, found: list[Reference]):
-    """What the response says was understood of the resolutions named: the symbols the
-    index holds ("S/RES/242 (1967)", with the paragraph asked: ", para. 2"), and the words."""
-    from search_api.understanding import Reading  # it reads references' spans
-
-    symbols, spans = [], []
-    for reference in found:
-        row = gen.query(
-            "SELECT symbol FROM documents WHERE number = ? AND doc_type = 'resolution' "
-            f"AND json_extract(extra, '$.{COPY_OF}') IS NULL ORDER BY (year = ?) DESC LIMIT 1",
-            [reference.number, reference.year or 0],
-        )
-        if row:
-            para = f", para. {reference.paragraph}" if reference.paragraph else ""
-            symbols.append(f"{row[0]['symbol']}{para}")
-            if (reference.start, reference.end) not in spans:
-                spans.append((reference.start, reference.end))
-    text = ", ".join(question[start:end] for start, end in spans)
-    return Reading("resolution", symbols[0] if len(symbols) == 1 else symbols, text, tuple(spans))
-
-
 def remainder(question: str, references: list[Reference]) -> str:
     """The question without the words that name resolutions."""
     return wording.without(question, ((r.start, r.end) for r in references))
@@ -138,6 +118,8 @@ class Pin:
     asked: bool  # holds a paragraph the question names
     order: int  # reading order: the operative paragraphs, then the preamble
     paragraphs: str | None = None  # those it holds: what its citation names
+    reference: int = 0  # which of the references found it is of
+    symbol: str = ""  # its resolution's
 
 
 def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[Pin]:
@@ -148,7 +130,7 @@ def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[
     for turn, reference in enumerate(found):
         where = f" AND {condition.sql}" if condition.sql else ""
         rows = gen.query(
-            "SELECT p.id, p.document_id, p.section, p.paragraphs FROM passages p "
+            "SELECT p.id, p.document_id, p.section, p.paragraphs, d.symbol FROM passages p "
             "JOIN documents d ON d.id = p.document_id "
             # a second copy of a resolution is not pinned beside the one holding it
             f"WHERE d.number = ? AND json_extract(d.extra, '$.{COPY_OF}') IS NULL{where} "
@@ -159,8 +141,27 @@ def pins(gen: Generation, found: list[Reference], condition: Condition) -> list[
         for place, row in enumerate(reading_order(rows)):
             asked = wanted & paragraph_numbers(row["paragraphs"])
             order = place * len(found) + turn
-            out.append(Pin(row["id"], bool(asked), order, paragraphs_text(asked)))
+            out.append(Pin(row["id"], bool(asked), order, paragraphs_text(asked), turn,
+                           row["symbol"]))  # fmt: skip
     return out
+
+
+def named(
+    question: str, found: list[Reference], pinned: list[Pin]
+) -> tuple[Any, str, tuple[tuple[int, int], ...]]:
+    """What the response says was understood of the resolutions named, as (value, words,
+    spans): the symbols of those pinned ("S/RES/242 (1967)", with the paragraph asked:
+    ", para. 2"; several as a list) and the words that name them."""
+    symbols, spans = [], []
+    for turn, reference in enumerate(found):
+        symbol = next((pin.symbol for pin in pinned if pin.reference == turn), None)
+        if symbol is None:
+            continue
+        symbols.append(symbol + (f", para. {reference.paragraph}" if reference.paragraph else ""))
+        if (reference.start, reference.end) not in spans:
+            spans.append((reference.start, reference.end))
+    words = ", ".join(question[start:end] for start, end in spans)
+    return (symbols[0] if len(symbols) == 1 else symbols), words, tuple(spans)
 
 
 def reading_order(rows: list) -> list:

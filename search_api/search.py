@@ -145,7 +145,8 @@ class Searcher:
             raise QueryError("the query has no word to search for; try mode=semantic")
         legs, understood = self._start(query, words, named)
         if legs.pinned:
-            understood = [*understood, references.reading(legs.gen, query.text, named)]
+            value, text, spans = references.named(query.text, named, legs.pinned)
+            understood = [*understood, understanding.Reading("resolution", value, text, spans)]
         counted, units = self._rank(legs, query)
         page = units[query.offset : query.wanted]
         facets = ranking.facets(counted) if query.facets else None
