@@ -110,3 +110,23 @@ def test_every_shipped_label_names_real_documents_holding_its_evidence(name: str
         assert texts, q.id
         for phrase in q.evidence:
             assert any(" ".join(phrase.split()) in t for t in texts), (q.id, phrase)
+
+
+def test_evaluation_page_reports_the_test_part_for_every_kind_and_mode():
+    """docs/evaluation.md is what `confsearch eval --split test` reproduces: its results table
+    must hold a row for each kind of the shipped set and each mode, with the test part's
+    counts (an edit once left the table's header with no rows)."""
+    root = Path(__file__).resolve().parents[2]
+    page = (root / "docs" / "evaluation.md").read_text(encoding="utf-8")
+    section = page.split("## Results: the test part", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 11 and cells[2] in {"hybrid", "semantic", "keyword"}:
+            rows[(cells[0], cells[2])] = int(cells[1])
+    test = [q for q in load_questions(root / "eval" / "questions.jsonl") if q.split == "test"]
+    counts = {kind: sum(q.kind == kind for q in test) for kind in {q.kind for q in test}}
+    counts["all"] = len(test)
+    for kind, n in counts.items():
+        for mode in ("hybrid", "semantic", "keyword"):
+            assert rows.get((kind, mode)) == n, (kind, mode)
