@@ -330,6 +330,20 @@ class KeywordLeg:
         rows, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
         return rows, np.bincount(where, weights=np.concatenate([p[1] for p in parts]))
 
+    def words_of_their_own(self, gen: Generation, pairs: list[tuple[str, str | None]]) -> set[str]:
+        """Of (word, other word or None) pairs, the words some passage of `gen` holds (each of
+        their tokens) that are not the other word's tokens too ("marshal" is "Marshall"'s
+        stem)."""
+        tokens = fts_tokens([word for pair in pairs for word in pair if word])
+        held = self._spans(gen, {t for word, _ in pairs for t in tokens[word]})
+        return {
+            word
+            for word, other in pairs
+            if tokens[word]
+            and (other is None or tokens[word] != tokens[other])
+            and all(t in held for t in tokens[word])
+        }
+
     def _spans(self, gen: Generation, tokens: Collection[str]) -> dict[str, Token]:
         """`_read_spans` through the generation's cache (tokens no passage holds are cached too)."""
         known = self._vocabulary.get(gen.path)

@@ -13,6 +13,7 @@ import json
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -182,7 +183,11 @@ class Searcher:
         decided = {*(query.filters or {}), *query.ignore}
         if "year" in (query.filters or {}):
             decided.add("date")  # a month of another year than the one filtered on
-        return [r for r in reader.read(query.text, named).readings if r.field not in decided]
+
+        # a word the index lacks may be a name misspelt ("Tuvalau")
+        known = partial(self.keyword.words_of_their_own, gen)
+        readings = reader.read(query.text, named, known).readings
+        return [r for r in readings if r.field not in decided]
 
     def _start(
         self, query: Query, words: list[str], named: list[references.Reference]

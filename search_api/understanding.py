@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 from indexer import countries
 from search_api import wording
 from search_api.aliases import DOC_TYPE_WORDS, ORGANISATION_ALIASES
@@ -143,6 +145,18 @@ class Vocabulary:
     years: frozenset[int] | None = None  # of its documents; None: not known, any is read
 
 
+# Of (word typed, a name's word close to it or None) pairs, the words typed that the index
+# holds as words of their own, not only as the name's stem ("Kiribaty", "Marshal"); the others
+# are the name misspelt.
+Known = Callable[[list[tuple[str, str | None]]], set[str]]
+# Words many names share say nothing of which country a misspelling of them means.
+_SHARED = frozenset(
+    {"islands", "island", "states", "united", "republic", "kingdom", "federated", "democratic",
+     "people", "peoples", "south", "north", "east", "west", "central", "saint", "arab", "new",
+     "great"}
+)  # fmt: skip
+
+
 class Reader:
     """Reads questions against one index's vocabulary (built once per generation)."""
 
@@ -175,6 +189,23 @@ class Reader:
             if held is not None and _names(name, held, "country", []) is not None
         }
         self._names = _alternation(names, before=countries.ARTICLE, any_case=countries.ANY_CASE)
+        # every word of a name ("Solomon", "Dominican", "Republic") is no misspelling
+        self._name_words = frozenset(
+            word for name in every for word in _LETTERS.findall(name.lower())
+        )
+        # the words of the names that read a country, as a misspelling may be read, by
+        # their first letter (a misspelling keeps it)
+        self._spellings: dict[str, list[str]] = {}
+        for word in sorted(
+            {
+                word
+                for name, code in names.items()
+                if code is not None
+                for word in _LETTERS.findall(name.lower())
+                if len(word) >= _MISSPELT and word not in _SHARED
+            }
+        ):
+            self._spellings.setdefault(word[0], []).append(word)
         self._organisations = _alternation(
             {
                 a: name
@@ -192,7 +223,11 @@ class Reader:
             }
         )
 
-    def read(self, question: str, references: list[Reference] = ()) -> Understood:
+    def read(
+        self, question: str, references: list[Reference] = (), known: Known | None = None
+    ) -> Understood:
+        """What `question` names. With `known`, a word the index lacks that is a country's
+        name misspelt ("Tuvalau", "Soloman Islands") is read as that name."""
         taken = [(r.start, r.end) for r in references]  # "242 (1967)" is the resolution's
         readings = []
         if _TIMELY.search(question):  # most questions name no time: their reading skips it
@@ -205,11 +240,63 @@ class Reader:
         words = words_of(question)
         for name, found in (("country", self._names), ("organisation", self._organisations),
                             ("doc_type", self._doc_types)):  # fmt: skip
-            text = _unjoined(question, found) if name == "country" else question
-            reading = _names(text, found, name, taken, words if text is question else None)
+            respelt = self._respelt(question, words, known) if name == "country" else None
+            if respelt is not None:
+                reading = respelt.read(found, taken)
+            else:
+                text = _unjoined(question, found) if name == "country" else question
+                reading = _names(text, found, name, taken, words if text is question else None)
             if reading is not None:
                 readings.append(reading)
         return Understood(readings)
+
+    def _respelt(
+        self, question: str, words: list[tuple[int, str]], known: Known | None
+    ) -> _Respelt | None:
+        """The question with each word the index lacks that is one edit from a word of a
+        country's name (two, for a word of eight letters or more) written as that word,
+        keeping its first letter; None when there is none. Any word of the corpus is a
+        word, however close to a name ("Samoan", "Tongan", "marshal")."""
+        if known is None or not self._spellings:
+            return None
+        close: dict[int, tuple[str, list[str]]] = {}  # start → the word, its names' words
+        for start, word in words:
+            if len(word) < _MISSPELT or not word.isalpha() or word in self._name_words:
+                continue
+            limit = 1 if len(word) < 8 else 2
+            found = [
+                (right, d)
+                for right in self._spellings.get(word[0], ())
+                if abs(len(right) - len(word)) <= limit
+                and 0 < (d := DamerauLevenshtein.distance(word, right, score_cutoff=limit)) <= limit
+            ]
+            if found:
+                best = min(d for _, d in found)
+                close[start] = (word, [right for right, d in found if d == best])
+        if not close:
+            return None
+        # A name's stem is the name only when capitalised: "Marshal Islands", not "marshalled"
+        words_of_their_own = known(
+            [(w, rights[0] if question[s].isupper() else None) for s, (w, rights) in close.items()]
+        )
+        edits = [
+            (s, s + len(w), rights)
+            for s, (w, rights) in close.items()
+            if w not in words_of_their_own
+        ]
+        if not edits:
+            return None
+        # Of two names as close ("Papau": Palau, Papua), the one that reads more of the
+        # question ("Papau New Guinea": Papua New Guinea).
+        chosen = [(s, e, rights[0]) for s, e, rights in edits]
+        for i, (start, end, rights) in enumerate(edits):
+            if len(rights) > 1:
+                chosen[i] = max(
+                    ((start, end, right) for right in rights),
+                    key=lambda edit: _Respelt(question, [*chosen[:i], edit, *chosen[i + 1 :]])
+                    .covered(self._names),
+                )  # fmt: skip
+        return _Respelt(question, chosen)
 
     def _holds(self, value: int | dict) -> bool:
         """Whether the index holds documents of a year `value` reads (a year or a range). A
@@ -332,6 +419,68 @@ def _unjoined(question: str, found: _Alternation | None) -> str:
             chars = chars or list(question)
             chars[match.start(2)] = " "
     return "".join(chars) if chars else question
+
+
+_MISSPELT = 5  # letters of the shortest word read as a misspelt name ("Tonag", "Papau")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+class _Respelt:
+    """A question with some words written as a name's (`edits`: start, end, the word), and
+    its readings put back on the words as typed."""
+
+    def __init__(self, question: str, edits: list[tuple[int, int, str]]) -> None:
+        self.question = question
+        parts, cursor, self._moves = [], 0, []  # (old start, old end, new start, new end)
+        length = 0
+        for start, end, word in sorted(edits):
+            parts.append(question[cursor:start])
+            length += start - cursor
+            written = word if question[start].islower() else word.capitalize()
+            parts.append(written)
+            self._moves.append((start, end, length, length + len(written)))
+            length += len(written)
+            cursor = end
+        parts.append(question[cursor:])
+        self.text = "".join(parts)
+
+    def _new(self, at: int) -> int:
+        """A place of the question as typed, in the respelt one."""
+        shift = 0
+        for old_start, old_end, new_start, new_end in self._moves:
+            if at <= old_start:
+                break
+            if at < old_end:
+                return new_start
+            shift = new_end - old_end
+        return at + shift
+
+    def _old(self, at: int) -> int:
+        """A place of the respelt question, in the question as typed."""
+        shift = 0
+        for old_start, old_end, new_start, new_end in self._moves:
+            if at <= new_start:
+                break
+            if at < new_end:
+                return old_start
+            shift = new_end - old_end
+        return at - shift
+
+    def covered(self, found: _Alternation | None) -> int:
+        """How many characters of the respelt question read a name."""
+        reading = _names(_unjoined(self.text, found), found, "country", [])
+        return sum(e - s for s, e in reading.spans) if reading is not None else 0
+
+    def read(self, found: _Alternation | None, taken: list[tuple[int, int]]) -> Reading | None:
+        """The country read from the respelt question, its spans and words as typed."""
+        moved = [(self._new(s), self._new(e)) for s, e in taken]
+        reading = _names(_unjoined(self.text, found), found, "country", moved)
+        taken.extend((self._old(s), self._old(e)) for s, e in moved[len(taken) :])
+        if reading is None:
+            return None
+        spans = tuple((self._old(s), self._old(e)) for s, e in reading.spans)
+        text = ", ".join(dict.fromkeys(self.question[s:e] for s, e in spans))
+        return Reading(reading.field, reading.value, text, spans)
 
 
 def _about_the_body(question: str, match: re.Match) -> bool:

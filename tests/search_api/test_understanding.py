@@ -334,6 +334,88 @@ def test_a_document_matches_the_share_of_understood_fields_it_has():
     }  # fmt: skip
 
 
+# What FTS5 indexes a word as, for the words below (Porter: "Marshall" → "marshal").
+STEMS = {"marshall": "marshal", "marshalled": "marshal"}
+
+
+def held(*stems: str):
+    """A stand-in for the index's words, which hold `stems`: of (typed, name's word or None)
+    pairs, the typed words it holds as words of their own, not only as the name's stem."""
+
+    def known(pairs):
+        stem = lambda word: STEMS.get(word, word)  # noqa: E731
+        return {w for w, name in pairs
+                if stem(w) in stems and (name is None or stem(w) != stem(name))}  # fmt: skip
+
+    return known
+
+
+INDEX_WORDS = held("samoan", "climate", "marshal")
+
+
+def read_typed(question: str, known=INDEX_WORDS) -> dict:
+    readings = Reader(VOCABULARY).read(question, known=known).readings
+    return {r.field: (r.value, r.text) for r in readings}
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "what did Tuvalau say about climate change in 2019",
+            {"year": (2019, "in 2019"), "country": ("TUV", "Tuvalau")},
+        ),
+        ("tuvalau sea level", {"country": ("TUV", "tuvalau")}),
+        (
+            "Soloman Islands 2014 RAMSI",
+            {"year": (2014, "2014"), "country": ("SLB", "Soloman Islands")},
+        ),
+        # of two names one edit away (Palau, Papua), the one that reads more of the question
+        ("Papau New Guinea Bougainville referendum", {"country": ("PNG", "Papau New Guinea")}),
+        (
+            "Austrailia and New Zeeland on refugees",
+            {"country": (["AUS", "NZL"], "Austrailia, New Zeeland")},
+        ),
+        # a name's stem typed capitalised is the name: "Marshal Islands"
+        ("the Marshal Islands nuclear legacy", {"country": ("MHL", "the Marshal Islands")}),
+    ],
+)
+def test_a_country_misspelt_is_read_with_the_words_as_typed(question, expected):
+    assert read_typed(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Samoan climate finance",  # an adjective, read as written: no respelling needed
+        "the resources they marshalled",  # a word of its own in lower case
+        "Kiribas relocation",  # two edits from a name of seven letters: too far
+        "Ruvalu 2020",  # a misspelling keeps the first letter
+        "the Solomon Islands",  # a word of a name is never respelt as another name
+    ],
+)
+def test_words_that_are_not_a_misspelt_name_are_left_as_they_are(question):
+    assert read_typed(question) == read(question)
+
+
+def test_without_the_index_words_nothing_is_respelt():
+    assert read("what did Tuvalau say") == {}
+    assert read_typed("what did Tuvalau say") == {"country": ("TUV", "Tuvalau")}
+
+
+def test_a_misspelt_name_keeps_the_other_readings_spans_in_place():
+    """ "Marshal" is respelt "Marshall", a letter longer: the spans are the question's own."""
+    question = "the Marshal Islands on nuclear testing in 2019, not Tuvalau"
+    readings = Reader(VOCABULARY).read(question, known=held("marshal")).readings
+    spans = {r.field: [question[s:e] for s, e in r.spans] for r in readings}
+    assert spans == {"year": ["in 2019"], "country": ["the Marshal Islands", "Tuvalau"]}
+
+    one = "the Marshal Islands on nuclear testing in 2019"
+    assert remainder(one, Reader(VOCABULARY).read(one, known=held("marshal")).readings) == (
+        "on nuclear testing"
+    )
+
+
 # -- through the API -------------------------------------------------------------------------
 
 
@@ -359,6 +441,16 @@ def test_a_question_typed_in_full_width_letters_is_read_and_searched_as_ascii(
     assert [r["id"] for r in body["results"]] == [r["id"] for r in plain["results"]]
     first = body["results"][0]["document"]
     assert (first["country"], first["year"]) == ("TUV", 2019)
+
+
+def test_a_misspelt_country_is_understood_and_ranks_as_spelt(client: TestClient):
+    typed = client.post("/search", json={"query": "Tuvalau climate change 2019", "k": 5}).json()
+    spelt = client.post("/search", json={"query": "Tuvalu climate change 2019", "k": 5}).json()
+
+    assert typed["understood"]["country"] == {"value": "TUV", "text": "Tuvalau"}
+    first = typed["results"][0]["document"]
+    assert (first["country"], first["year"]) == ("TUV", 2019)
+    assert typed["results"][0]["id"] == spelt["results"][0]["id"]
 
 
 def test_the_year_in_the_words_puts_that_years_speech_first(client: TestClient):
