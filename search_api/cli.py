@@ -209,7 +209,10 @@ def search(
         typer.echo(search_csv(result), nl=False)
         return
     if result.understood:
-        read = ", ".join(f"{r.field} {r.value} ({r.text!r})" for r in result.understood)
+        read = ", ".join(
+            f"{r.field} {r.value} ({r.text!r}" + (f" read as {r.read_as!r})" if r.read_as else ")")
+            for r in result.understood
+        )
         typer.secho(f"understood: {read}", fg="cyan")
     if not result.hits:
         typer.echo("No passages found.")

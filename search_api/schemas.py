@@ -102,6 +102,9 @@ class Understood(BaseModel):
         ..., description="A value, several, or a range {gte, lte, gt, lt}"
     )
     text: str = Field(..., description="The words of the query it came from")
+    read_as: str | None = Field(
+        None, description='The words as read, when they were misspelt: "Tuvalu" for "Tuvalau"'
+    )
 
 
 class YearGroupOut(BaseModel):

@@ -85,7 +85,14 @@ def search_json(result: SearchResult, took_ms: float) -> dict[str, Any]:
     if result.facets is not None:
         out["facets"] = result.facets
     if query.understand:
-        out["understood"] = {r.field: {"value": r.value, "text": r.text} for r in result.understood}
+        out["understood"] = {r.field: _understood(r) for r in result.understood}
+    return out
+
+
+def _understood(reading) -> dict[str, Any]:
+    out = {"value": reading.value, "text": reading.text}
+    if reading.read_as:  # a name misspelt: the words as read
+        out["read_as"] = reading.read_as
     return out
 
 

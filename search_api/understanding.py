@@ -120,6 +120,7 @@ class Reading:
     value: Any
     text: str
     spans: tuple[tuple[int, int], ...] = ()  # where in the question the words are
+    read_as: str | None = None  # the words as read, when misspelt ("Tuvalu" for "Tuvalau")
 
 
 @dataclass
@@ -480,7 +481,8 @@ class _Respelt:
             return None
         spans = tuple((self._old(s), self._old(e)) for s, e in reading.spans)
         text = ", ".join(dict.fromkeys(self.question[s:e] for s, e in spans))
-        return Reading(reading.field, reading.value, text, spans)
+        read_as = reading.text if reading.text != text else None
+        return Reading(reading.field, reading.value, text, spans, read_as)
 
 
 def _about_the_body(question: str, match: re.Match) -> bool:

@@ -720,7 +720,8 @@ class ConfsearchBox extends HTMLElement {
       if (!u || (folded && field === "year")) continue; // every field the API read is a chip
       const fields = folded && field === "date" ? ["date", "year"] : [field];
       const v = u.value;
-      const text = `${u.text ?? (v && typeof v === "object" && !Array.isArray(v) ? [v.gte, v.lte].join("–") : [].concat(v).join(", "))}`;
+      // a name misspelt shows as read ("Tuvalau" → "Tuvalu"), the words typed in its title
+      const text = `${u.read_as ?? u.text ?? (v && typeof v === "object" && !Array.isArray(v) ? [v.gte, v.lte].join("–") : [].concat(v).join(", "))}`;
       const key = `${field}:${text}`;
       let chip = old.get(key); // the same chip, kept (and focus with it)
       if (!chip) {
@@ -728,6 +729,8 @@ class ConfsearchBox extends HTMLElement {
         chip.addEventListener("click", () => this.#unchip(chip, fields));
       }
       chip.setAttribute("aria-label", this.#label("remove").replace("{text}", text));
+      if (u.read_as) chip.title = `${u.text} → ${u.read_as}`;
+      else chip.removeAttribute("title");
       chips.push(chip);
     }
     // Kept chips stay in place (moving a focused element would lose its focus).

@@ -398,6 +398,14 @@ def test_words_that_are_not_a_misspelt_name_are_left_as_they_are(question):
     assert read_typed(question) == read(question)
 
 
+def test_a_misspelt_name_says_how_it_was_read():
+    readings = Reader(VOCABULARY).read("Soloman Islands and Tuvalu", known=INDEX_WORDS).readings
+    assert [(r.text, r.read_as) for r in readings] == [
+        ("Soloman Islands, Tuvalu", "Solomon Islands, Tuvalu")
+    ]
+    assert [r.read_as for r in Reader(VOCABULARY).read("Tuvalu in 2019").readings] == [None, None]
+
+
 def test_without_the_index_words_nothing_is_respelt():
     assert read("what did Tuvalau say") == {}
     assert read_typed("what did Tuvalau say") == {"country": ("TUV", "Tuvalau")}
@@ -447,7 +455,9 @@ def test_a_misspelt_country_is_understood_and_ranks_as_spelt(client: TestClient)
     typed = client.post("/search", json={"query": "Tuvalau climate change 2019", "k": 5}).json()
     spelt = client.post("/search", json={"query": "Tuvalu climate change 2019", "k": 5}).json()
 
-    assert typed["understood"]["country"] == {"value": "TUV", "text": "Tuvalau"}
+    country = typed["understood"]["country"]
+    assert country == {"value": "TUV", "text": "Tuvalau", "read_as": "Tuvalu"}
+    assert "read_as" not in spelt["understood"]["country"]
     first = typed["results"][0]["document"]
     assert (first["country"], first["year"]) == ("TUV", 2019)
     assert typed["results"][0]["id"] == spelt["results"][0]["id"]

@@ -643,6 +643,23 @@ def test_understood_words_show_as_chips_and_removing_one_searches_without_it(
     assert tab.console_errors == []
 
 
+def test_a_misspelt_country_shows_as_read_with_the_words_typed_in_its_title(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    open_member(page, allowed, api.url)
+
+    data = search(page, "what did Tuvalau say about climate change in 2019")
+
+    assert data["understood"]["country"] == {"value": "TUV", "text": "Tuvalau", "read_as": "Tuvalu"}
+    chip = page.locator(BOX).get_by_role("button", name="Remove Tuvalu", exact=True)
+    expect(chip).to_be_visible()
+    assert chip.evaluate("el => [el.firstChild.data, el.title]") == ["Tuvalu", "Tuvalau → Tuvalu"]
+    year = page.locator(BOX).get_by_role("button", name="Remove in 2019", exact=True)
+    assert year.evaluate("el => el.title") == ""
+    assert tab.console_errors == []
+
+
 def test_a_month_and_its_year_show_as_one_chip_that_sets_both_aside(
     tab: Tab, api: ApiServer, allowed: MemberSite
 ):
