@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -190,23 +191,6 @@ class Reader:
             if held is not None and _names(name, held, "country", []) is not None
         }
         self._names = _alternation(names, before=countries.ARTICLE, any_case=countries.ANY_CASE)
-        # every word of a name ("Solomon", "Dominican", "Republic") is no misspelling
-        self._name_words = frozenset(
-            word for name in every for word in _LETTERS.findall(name.lower())
-        )
-        # the words of the names that read a country, as a misspelling may be read, by
-        # their first letter (a misspelling keeps it)
-        self._spellings: dict[str, list[str]] = {}
-        for word in sorted(
-            {
-                word
-                for name, code in names.items()
-                if code is not None
-                for word in _LETTERS.findall(name.lower())
-                if len(word) >= _MISSPELT and word not in _SHARED
-            }
-        ):
-            self._spellings.setdefault(word[0], []).append(word)
         self._organisations = _alternation(
             {
                 a: name
@@ -223,12 +207,35 @@ class Reader:
                 for w in words
             }
         )
+        self._fields = (("country", self._names), ("organisation", self._organisations),
+                        ("doc_type", self._doc_types))  # fmt: skip
+        # every word of a name ("Solomon", "Dominican", "Republic") is no misspelling
+        every_name = [*every, *itertools.chain(*ORGANISATION_ALIASES.values()),
+                      *itertools.chain(*DOC_TYPE_WORDS.values())]  # fmt: skip
+        self._name_words = frozenset(
+            word for name in every_name for word in _LETTERS.findall(name.lower())
+        )
+        # the words of the names that read something, as a misspelling may be read, by their
+        # first letter (a misspelling keeps it)
+        self._spellings: dict[str, list[str]] = {}
+        for word in sorted(
+            {
+                word
+                for _, found in self._fields
+                if found is not None
+                for alias, (value, _) in found.values.items()
+                if value is not None
+                for word in _LETTERS.findall(alias)
+                if len(word) >= _MISSPELT and word not in _SHARED
+            }
+        ):
+            self._spellings.setdefault(word[0], []).append(word)
 
     def read(
         self, question: str, references: list[Reference] = (), known: Known | None = None
     ) -> Understood:
-        """What `question` names. With `known`, a word the index lacks that is a country's
-        name misspelt ("Tuvalau", "Soloman Islands") is read as that name."""
+        """What `question` names. With `known`, a word the index lacks that is a name
+        misspelt ("Tuvalau", "Soloman Islands", "Secuirty Council") is read as the name."""
         taken = [(r.start, r.end) for r in references]  # "242 (1967)" is the resolution's
         readings = []
         if _TIMELY.search(question):  # most questions name no time: their reading skips it
@@ -239,11 +246,10 @@ class Reader:
         if conference is not None:  # before the names: "OCO" in it is the conference's
             readings.append(conference)
         words = words_of(question)
-        for name, found in (("country", self._names), ("organisation", self._organisations),
-                            ("doc_type", self._doc_types)):  # fmt: skip
-            respelt = self._respelt(question, words, known) if name == "country" else None
+        respelt = self._respelt(question, words, known)
+        for name, found in self._fields:
             if respelt is not None:
-                reading = respelt.read(found, taken)
+                reading = respelt.read(found, taken, name)
             else:
                 text = _unjoined(question, found) if name == "country" else question
                 reading = _names(text, found, name, taken, words if text is question else None)
@@ -255,7 +261,7 @@ class Reader:
         self, question: str, words: list[tuple[int, str]], known: Known | None
     ) -> _Respelt | None:
         """The question with each word the index lacks that is one edit from a word of a
-        country's name (two, for a word of eight letters or more) written as that word,
+        name it reads (two, for a word of eight letters or more) written as that word,
         keeping its first letter; None when there is none. Any word of the corpus is a
         word, however close to a name ("Samoan", "Tongan", "marshal")."""
         if known is None or not self._spellings:
@@ -295,7 +301,7 @@ class Reader:
                 chosen[i] = max(
                     ((start, end, right) for right in rights),
                     key=lambda edit: _Respelt(question, [*chosen[:i], edit, *chosen[i + 1 :]])
-                    .covered(self._names),
+                    .covered(self._fields),
                 )  # fmt: skip
         return _Respelt(question, chosen)
 
@@ -467,15 +473,22 @@ class _Respelt:
             shift = new_end - old_end
         return at - shift
 
-    def covered(self, found: _Alternation | None) -> int:
-        """How many characters of the respelt question read a name."""
-        reading = _names(_unjoined(self.text, found), found, "country", [])
-        return sum(e - s for s, e in reading.spans) if reading is not None else 0
+    def covered(self, fields) -> int:
+        """How many characters of the respelt question read a name, of `fields` (field,
+        alternation)."""
+        taken: list[tuple[int, int]] = []
+        for name, found in fields:
+            text = _unjoined(self.text, found) if name == "country" else self.text
+            _names(text, found, name, taken)
+        return sum(e - s for s, e in taken)
 
-    def read(self, found: _Alternation | None, taken: list[tuple[int, int]]) -> Reading | None:
-        """The country read from the respelt question, its spans and words as typed."""
+    def read(
+        self, found: _Alternation | None, taken: list[tuple[int, int]], name: str
+    ) -> Reading | None:
+        """The `name` field read from the respelt question, its spans and words as typed."""
         moved = [(self._new(s), self._new(e)) for s, e in taken]
-        reading = _names(_unjoined(self.text, found), found, "country", moved)
+        text = _unjoined(self.text, found) if name == "country" else self.text
+        reading = _names(text, found, name, moved)
         taken.extend((self._old(s), self._old(e)) for s, e in moved[len(taken) :])
         if reading is None:
             return None

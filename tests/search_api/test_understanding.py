@@ -378,9 +378,22 @@ def read_typed(question: str, known=INDEX_WORDS) -> dict:
         ),
         # a name's stem typed capitalised is the name: "Marshal Islands"
         ("the Marshal Islands nuclear legacy", {"country": ("MHL", "the Marshal Islands")}),
+        # organisations and document types as well
+        (
+            "Secuirty Council sanctions 1990",
+            {
+                "year": (1990, "1990"),
+                "organisation": ("United Nations Security Council", "Secuirty Council"),
+            },
+        ),
+        ("resolutoins on Cyprus", {"doc_type": ("resolution", "resolutoins")}),
+        (
+            "Tuvalu comunique",
+            {"country": ("TUV", "Tuvalu"), "doc_type": ("communique", "comunique")},
+        ),
     ],
 )
-def test_a_country_misspelt_is_read_with_the_words_as_typed(question, expected):
+def test_a_name_misspelt_is_read_with_the_words_as_typed(question, expected):
     assert read_typed(question) == expected
 
 
