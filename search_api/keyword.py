@@ -330,6 +330,13 @@ class KeywordLeg:
         rows, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
         return rows, np.bincount(where, weights=np.concatenate([p[1] for p in parts]))
 
+    def passages_holding(self, gen: Generation, words: Collection[str]) -> dict[str, int]:
+        """How many passages of `gen` hold each word that FTS5 indexes as one token some
+        passage holds ("change" → "chang"); other words are left out."""
+        tokens = {w: ts[0] for w, ts in fts_tokens(words).items() if len(ts) == 1}
+        spans = self._spans(gen, set(tokens.values()))
+        return {w: spans[t].span.docs for w, t in tokens.items() if t in spans}
+
     def words_of_their_own(self, gen: Generation, pairs: list[tuple[str, str | None]]) -> set[str]:
         """Of (word, other word or None) pairs, the words some passage of `gen` holds (each of
         their tokens) that are not the other word's tokens too ("marshal" is "Marshall"'s

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import numpy as np
 from indexer.embedding import Embedder
 from indexer.folding import folded
 from indexer.store import Generation
-from search_api import catalogue, clauses, ranking, references, understanding, wording
+from search_api import catalogue, clauses, ranking, references, typos, understanding, wording
 from search_api.dense import DenseLeg, as_float32, sentence_scores
 from search_api.filters import Condition, allowed_passages, parse_filters
 from search_api.fusion import reciprocal_rank
@@ -139,7 +139,10 @@ class Searcher:
     @timed_search  # each stage's time (search_api/metrics.py)
     def search(self, query: Query) -> SearchResult:
         """Passages answering `query.text`, best first (search_api/query.py says how)."""
-        query = self.limits.check(query)
+        query = typed = self.limits.check(query)
+        spelling = self.spelling(query)
+        if spelling is not None:  # searched as it should be; the response keeps the words typed
+            query = replace(query, text=typos.apply(query.text, spelling[1]))
         words = terms(query.text)
         named = [] if "resolution" in query.ignore else references.find(query.text)
         if query.mode == "keyword" and not words and not named:
@@ -148,10 +151,12 @@ class Searcher:
         if legs.pinned:
             value, text, spans = references.named(query.text, named, legs.pinned)
             understood = [*understood, understanding.Reading("resolution", value, text, spans)]
+        if spelling is not None:
+            understood = [*understood, spelling[0]]
         counted, units = self._rank(legs, query)
         page = units[query.offset : query.wanted]
         facets = ranking.facets(counted) if query.facets else None
-        result = SearchResult(query, [], facets=facets, understood=understood)
+        result = SearchResult(typed, [], facets=facets, understood=understood)
         if query.group_by == "year":
             hits = self._read(legs, [c for _, _, unit in page for c in unit], words)
             result.years = [YearGroup(year, count, [hits[c.passage_id] for c in unit])
@@ -169,6 +174,43 @@ class Searcher:
             result.hits = [hits[c.passage_id] for c in page]
         return result
 
+    def spelling(
+        self, query: Query
+    ) -> tuple[understanding.Reading, list[tuple[int, int, str]]] | None:
+        """The words of the question typed wrong (search_api/typos.py), as read and as
+        corrections, but those the reader takes for a name misspelt ("Tuvalau"); None when
+        there is none, or when the words are to be searched as typed."""
+        if not query.understand or "spelling" in query.ignore:
+            return None
+        gen = self.generation
+        counts = partial(self.keyword.passages_holding, gen)
+        fixes = typos.corrections(query.text, counts)
+        if not fixes:
+            return None
+        reader = self._reader(gen)
+        if any(reader.close_to_a_name(query.text[s:e].lower()) for s, e, _ in fixes):
+            names = [span for r in reader.read(query.text, (),
+                     partial(self.keyword.words_of_their_own, gen)).readings if r.read_as
+                     for span in r.spans]  # fmt: skip
+            fixes = [(s, e, w) for s, e, w in fixes if not any(a < e and s < b for a, b in names)]
+        if not fixes:
+            return None
+        reading = understanding.Reading(
+            "spelling",
+            ", ".join(w for _, _, w in fixes),
+            ", ".join(query.text[s:e] for s, e, _ in fixes),
+            tuple((s, e) for s, e, _ in fixes),
+            ", ".join(w for _, _, w in fixes),
+        )
+        return reading, fixes
+
+    def _reader(self, gen: Generation) -> understanding.Reader:
+        reader = self._readers.get(gen.path)
+        if reader is None:
+            self._readers = {gen.path: understanding.Reader(understanding.vocabulary(gen))}
+            reader = self._readers[gen.path]
+        return reader
+
     def _understand(
         self, gen: Generation, query: Query, named: list[references.Reference]
     ) -> list[understanding.Reading]:
@@ -176,10 +218,7 @@ class Searcher:
         types, less what explicit filters or `ignore` already decide."""
         if not query.understand:
             return []
-        reader = self._readers.get(gen.path)
-        if reader is None:
-            self._readers = {gen.path: understanding.Reader(understanding.vocabulary(gen))}
-            reader = self._readers[gen.path]
+        reader = self._reader(gen)
         decided = {*(query.filters or {}), *query.ignore}
         if "year" in (query.filters or {}):
             decided.add("date")  # a month of another year than the one filtered on

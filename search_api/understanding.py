@@ -257,6 +257,21 @@ class Reader:
                 readings.append(reading)
         return Understood(readings)
 
+    def close_to_a_name(self, word: str) -> bool:
+        """Whether `word` (lower case) may be read as a name misspelt."""
+        return word not in self._name_words and bool(self._close(word))
+
+    def _close(self, word: str) -> list[tuple[str, int]]:
+        """The words of names one edit from `word` (two for eight letters or more), with
+        the same first letter, and their distance."""
+        limit = 1 if len(word) < 8 else 2
+        return [
+            (right, d)
+            for right in self._spellings.get(word[0], ())
+            if abs(len(right) - len(word)) <= limit
+            and 0 < (d := DamerauLevenshtein.distance(word, right, score_cutoff=limit)) <= limit
+        ]
+
     def _respelt(
         self, question: str, words: list[tuple[int, str]], known: Known | None
     ) -> _Respelt | None:
@@ -270,13 +285,7 @@ class Reader:
         for start, word in words:
             if len(word) < _MISSPELT or not word.isalpha() or word in self._name_words:
                 continue
-            limit = 1 if len(word) < 8 else 2
-            found = [
-                (right, d)
-                for right in self._spellings.get(word[0], ())
-                if abs(len(right) - len(word)) <= limit
-                and 0 < (d := DamerauLevenshtein.distance(word, right, score_cutoff=limit)) <= limit
-            ]
+            found = self._close(word)
             if found:
                 best = min(d for _, d in found)
                 close[start] = (word, [right for right, d in found if d == best])

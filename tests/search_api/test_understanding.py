@@ -476,6 +476,26 @@ def test_a_misspelt_country_is_understood_and_ranks_as_spelt(client: TestClient)
     assert typed["results"][0]["id"] == spelt["results"][0]["id"]
 
 
+def test_a_word_typed_wrong_is_searched_as_it_should_be_and_said(client: TestClient):
+    typed = client.post("/search", json={"query": "Tuvalu climate chnage", "k": 5}).json()
+    meant = client.post("/search", json={"query": "Tuvalu climate change", "k": 5}).json()
+    as_typed = client.post(
+        "/search", json={"query": "Tuvalu climate chnage", "k": 5, "ignore": ["spelling"]}
+    ).json()
+    literal = client.post(
+        "/search", json={"query": "Tuvalu climate chnage", "k": 5, "understand": False}
+    ).json()
+
+    assert typed["query"] == "Tuvalu climate chnage"  # the words as typed
+    assert typed["understood"]["spelling"] == {
+        "value": "change", "text": "chnage", "read_as": "change"
+    }  # fmt: skip
+    assert [r["id"] for r in typed["results"]] == [r["id"] for r in meant["results"]]
+    assert "spelling" not in as_typed["understood"]
+    assert "spelling" not in literal.get("understood", {})
+    assert "spelling" not in meant["understood"]
+
+
 def test_the_year_in_the_words_puts_that_years_speech_first(client: TestClient):
     older = client.post("/search", json={"query": "Tuvalu speech in 2005", "k": 3}).json()
     newer = client.post("/search", json={"query": "Tuvalu speech in 2019", "k": 3}).json()

@@ -660,6 +660,24 @@ def test_a_misspelt_country_shows_as_read_with_the_words_typed_in_its_title(
     assert tab.console_errors == []
 
 
+def test_a_word_typed_wrong_shows_as_read_and_its_chip_searches_as_typed(
+    tab: Tab, api: ApiServer, allowed: MemberSite
+):
+    page = tab.page
+    open_member(page, allowed, api.url)
+
+    data = search(page, "Tuvalu climate chnage")
+
+    assert data["understood"]["spelling"]["read_as"] == "change"
+    chip = page.locator(BOX).get_by_role("button", name="Remove change", exact=True)
+    assert chip.evaluate("el => el.title") == "chnage → change"
+    with page.expect_response(lambda r: is_search(r.url)) as info:
+        chip.click()
+    assert params(info.value.url)["ignore"] == ["spelling"]
+    assert "spelling" not in info.value.json()["understood"]
+    assert tab.console_errors == []
+
+
 def test_a_month_and_its_year_show_as_one_chip_that_sets_both_aside(
     tab: Tab, api: ApiServer, allowed: MemberSite
 ):
