@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Collection
+from string import ascii_lowercase
 
 from spellchecker import SpellChecker
 
@@ -37,6 +38,20 @@ _WORD = re.compile(r"(?<![\w'’-])[^\W\d_]+(?![\w'’-])")  # not "shouldn" of 
 def english() -> SpellChecker:
     """English words and their frequencies (loaded once, about 0.3 s)."""
     return SpellChecker(language="en", distance=1)
+
+
+def edits(word: str) -> set[str]:
+    """Every string one edit from `word`: a letter left out, two neighbours swapped, a
+    letter changed or added (Norvig's `edits1`), in a–z only: the word typed is ASCII, and
+    pyspellchecker's own (`edit_distance_1`) adds its 18 accented letters, 1.7 times the
+    strings to check for words no passage spells so."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b[1:] for a, b in splits if b for c in ascii_lowercase}
+        | {a + c + b for a, b in splits for c in ascii_lowercase}
+    )
 
 
 def _words() -> dict[str, int]:
@@ -74,7 +89,7 @@ def corrections(
         # English words one edit away (a handful: tokenizing every string one edit away
         # would cost tens of milliseconds), of those the passages hold
         words = _words()
-        found = counts([w for w in english().edit_distance_1(lower) if w in words])
+        found = counts([w for w in edits(lower) if w in words and w != lower])
         if not found:
             continue
         # most passages; of words indexed alike ("level", "levele"), the commonest in English
