@@ -462,25 +462,11 @@ class _Respelt:
 
     def _new(self, at: int) -> int:
         """A place of the question as typed, in the respelt one."""
-        shift = 0
-        for old_start, old_end, new_start, new_end in self._moves:
-            if at <= old_start:
-                break
-            if at < old_end:
-                return new_start
-            shift = new_end - old_end
-        return at + shift
+        return _moved(at, self._moves)
 
     def _old(self, at: int) -> int:
         """A place of the respelt question, in the question as typed."""
-        shift = 0
-        for old_start, old_end, new_start, new_end in self._moves:
-            if at <= new_start:
-                break
-            if at < new_end:
-                return old_start
-            shift = new_end - old_end
-        return at - shift
+        return _moved(at, [(ns, ne, os, oe) for os, oe, ns, ne in self._moves])
 
     def covered(self, fields) -> int:
         """How many characters of the respelt question read a name, of `fields` (field,
@@ -505,6 +491,20 @@ class _Respelt:
         text = ", ".join(dict.fromkeys(self.question[s:e] for s, e in spans))
         read_as = reading.text if reading.text != text else None
         return Reading(reading.field, reading.value, text, spans, read_as)
+
+
+def _moved(at: int, moves: list[tuple[int, int, int, int]]) -> int:
+    """A place of one text in another, `moves` (start, end, its start, its end) saying where
+    each of the first text's changed words stands in the other (a place inside one: its
+    start)."""
+    shift = 0
+    for start, end, to_start, to_end in moves:
+        if at <= start:
+            break
+        if at < end:
+            return to_start
+        shift = to_end - end
+    return at + shift
 
 
 def _about_the_body(question: str, match: re.Match) -> bool:

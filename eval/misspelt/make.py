@@ -7,15 +7,12 @@ the middle of that name swapped (bench.understanding.misspelt), evidence unchang
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from bench.understanding import misspelt
+from eval.derived import write
 from indexer.store import Generation
 from search_api import understanding
 from search_api.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
 SETS = ["eval/questions.jsonl", "eval/heldout/questions.jsonl", "eval/heldout2/questions.jsonl",
         "eval/heldout3/questions.jsonl"]  # fmt: skip
 
@@ -23,18 +20,7 @@ SETS = ["eval/questions.jsonl", "eval/heldout/questions.jsonl", "eval/heldout2/q
 def main() -> None:
     generation = Generation.open_current(Settings().index_dir)
     reader = understanding.Reader(understanding.vocabulary(generation))
-    lines = []
-    for name in SETS:
-        for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
-            question = json.loads(line)
-            natural = question["kind"] == "natural"
-            typed = misspelt(reader, question["question"]) if natural else None
-            if typed:
-                lines.append(json.dumps({**question, "id": f"{question['id']}-typo",
-                                         "question": typed}, ensure_ascii=False))  # fmt: skip
-    out = ROOT / "eval" / "misspelt" / "questions.jsonl"
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(lines)} questions → {out.relative_to(ROOT)}")
+    write("misspelt", SETS, lambda q: q["kind"] == "natural" and misspelt(reader, q["question"]))
 
 
 if __name__ == "__main__":

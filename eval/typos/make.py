@@ -8,37 +8,29 @@ word English does not know; evidence unchanged.
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 from bench.understanding import swapped
+from eval.derived import write
 from search_api.typos import english
 
-ROOT = Path(__file__).resolve().parents[2]
 SETS = ["eval/questions.jsonl", *(f"eval/heldout{n}/questions.jsonl" for n in ("", 2, 3, 4))]
 _WORD = re.compile(r"(?<![\w'’-])[a-z]{6,}(?![\w'’-])")
 
 
+def typo(question: dict) -> str | None:
+    """The question with its longest lower-case word typed wrong; None for a reference, or
+    when the swap makes a word of its own ("from" → "form": no typo anyone could tell)."""
+    text = question["question"]
+    words = sorted(_WORD.finditer(text), key=lambda m: (-len(m.group()), m.start()))
+    if question["kind"] == "reference" or not words:
+        return None
+    typed = swapped(text, words[0].start(), len(words[0].group()))
+    return None if english().known([typed[words[0].start() : words[0].end()]]) else typed
+
+
 def main() -> None:
-    lines = []
-    for name in SETS:
-        for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
-            question = json.loads(line)
-            if question["kind"] == "reference":
-                continue
-            text = question["question"]
-            words = sorted(_WORD.finditer(text), key=lambda m: (-len(m.group()), m.start()))
-            if not words:
-                continue
-            typed = swapped(text, words[0].start(), len(words[0].group()))
-            if english().known([typed[words[0].start() : words[0].end()]]):
-                continue  # a word of its own ("from" → "form"): no typo anyone could tell
-            lines.append(json.dumps({**question, "id": f"{question['id']}-typo",
-                                     "question": typed}, ensure_ascii=False))  # fmt: skip
-    out = ROOT / "eval" / "typos" / "questions.jsonl"
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(lines)} questions → {out.relative_to(ROOT)}")
+    write("typos", SETS, typo)
 
 
 if __name__ == "__main__":
