@@ -101,6 +101,8 @@ def preferring(
     clauses = [condition.sql] if condition.sql else []
     params = list(condition.params)
     for name, value in preferred.items():
+        if name == "region":  # its countries, as one preference (search_api/regions.py)
+            name = "country"
         one = parse_filters({name: value})
         lenient = name in unknown_matches and name != "cites"
         if name == "country":  # the country that spoke, or one the document is about

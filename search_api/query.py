@@ -12,12 +12,22 @@ MODES = ("hybrid", "semantic", "keyword")
 # What a question's words can say (search_api/understanding.py; the resolutions it names,
 # search_api/references.py), each of which `ignore` sets aside.
 UnderstoodField = Literal[
-    "year", "date", "conference", "country", "organisation", "doc_type", "resolution", "spelling"
+    "year",
+    "date",
+    "conference",
+    "country",
+    "region",
+    "organisation",
+    "doc_type",
+    "resolution",
+    "spelling",
 ]
 UNDERSTOOD: tuple[str, ...] = get_args(UnderstoodField)
 # Those a document's own fields match (a named resolution is put first instead; a word typed
-# wrong is searched as it should be: search_api/typos.py)
-PREFERRED: tuple[str, ...] = tuple(f for f in UNDERSTOOD if f not in ("resolution", "spelling"))
+# wrong is searched as it should be: search_api/typos.py; a region is its countries)
+PREFERRED: tuple[str, ...] = tuple(
+    f for f in UNDERSTOOD if f not in ("resolution", "spelling", "region")
+)
 GROUP_BY = ("document", "year")
 
 

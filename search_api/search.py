@@ -254,7 +254,8 @@ class Searcher:
         if query.mode != "keyword" and pending is None:
             # What the words say ranks the questions that name a country or a year (the
             # preference legs); clauses are for descriptions (docs/evaluation.md).
-            spans = [] if understood else spans
+            # A region ("a Gulf emirate") is how a description names no country: it keeps them.
+            spans = [] if any(r.field != "region" for r in understood) else spans
             pooled = bool(spans) and self.clause_matching == "pooled"
             if pooled:
                 pending = self.queries.submit_pooled(content, spans)

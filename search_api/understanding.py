@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from rapidfuzz.distance import DamerauLevenshtein
 
 from indexer import countries
-from search_api import wording
+from search_api import regions, wording
 from search_api.aliases import DOC_TYPE_WORDS, ORGANISATION_ALIASES
 from search_api.references import Reference
 
@@ -209,6 +209,9 @@ class Reader:
         )
         self._fields = (("country", self._names), ("organisation", self._organisations),
                         ("doc_type", self._doc_types))  # fmt: skip
+        # "a Gulf emirate", "a South American country": the countries of a region the index
+        # holds (search_api/regions.py), read after the names ("South African" is a country)
+        self._regions = _alternation(regions.held(vocabulary.countries | vocabulary.about))
         # every word of a name ("Solomon", "Dominican", "Republic") is no misspelling
         every_name = [*every, *itertools.chain(*ORGANISATION_ALIASES.values()),
                       *itertools.chain(*DOC_TYPE_WORDS.values())]  # fmt: skip
@@ -255,6 +258,10 @@ class Reader:
                 reading = _names(text, found, name, taken, words if text is question else None)
             if reading is not None:
                 readings.append(reading)
+        region = _names(question, self._regions, "region", taken, words)
+        if region is not None:  # its countries, a list even when the index holds one
+            region.value = [region.value] if isinstance(region.value, str) else region.value
+            readings.append(region)
         return Understood(readings)
 
     def close_to_a_name(self, word: str) -> bool:
@@ -405,6 +412,38 @@ _OTHER_YEAR = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_AFTER = re.compile(r"\s*(?:no\.?\s*)?\d")
+# A region read is one that stands for a country: "a Gulf emirate", "a South American
+# country", "two Gulf neighbours", "the southern African republic" (its name before a word for
+# a state, a government or its leader, at most two words between); "peace in the Middle East",
+# "an East African camp", "pirates off the Horn of Africa" name a place talked about.
+_STATE_AFTER = re.compile(
+    r"(?:[\s-]+[\w'’]+){0,2}?[\s-]+(?:countr(?:y|ies)|states?|nations?|republics?|kingdoms?|"
+    r"emirates?|monarch(?:y|ies)|sultanates?|sheikhdoms?|federation|neighbou?rs?|governments?|"
+    r"regimes?|island|islands|archipelago|powers?|territor(?:y|ies)|capital|leaders?|"
+    r"presidents?|prime\s+ministers?|premiers?|rulers?|delegations?|allies|ally)\b",
+    re.IGNORECASE,
+)
+# "Which leader said …", "Which Melanesian government asked …": who spoke, described in the
+# opening words; a region after them is what was spoken about ("… a meeting of Gulf states").
+_WHO_SPOKE = re.compile(
+    r"\s*(?:which|what)\s+(?:[\w'’-]+\s+){0,3}?(?:leaders?|ministers?|delegations?|presidents?|"
+    r"premiers?|governments?|speakers?|heads?|countr(?:y|ies)|nations?|states?|island|"
+    r"kings?|delegates?|representatives?|officials?)\b",
+    re.IGNORECASE,
+)
+
+
+def _a_country_of(question: str, match: re.Match) -> bool:
+    """Whether a region's name in `question` stands for a country of it (`_STATE_AFTER`),
+    capitalised as a name is when it is one word ("a widening gulf" is none), and within the
+    opening words that say who spoke, in a question that asks who did."""
+    alias = match.group("name")
+    if (alias[0].islower() and " " not in alias) or not _STATE_AFTER.match(question, match.end()):
+        return False
+    who = _WHO_SPOKE.match(question)
+    return who is None or match.start() < who.end()
+
+
 # A UN body as the topic of a speech, not as whose documents to prefer: "Security Council
 # reform", "a seat on the Security Council", "what did Fiji say about the Security Council" (its
 # resolutions' preambles, "The Security Council, …", filled the page).
@@ -527,6 +566,8 @@ def _names(question, found, name: str, taken, words=None) -> Reading | None:
         value, abbreviation = values[alias.lower()]
         if not _free(match.span(), taken) or (abbreviation and not alias.isupper()):
             continue  # "png", "oco", "tuv" in lower case are other words
+        if name == "region" and not _a_country_of(question, match):
+            continue
         after = _NUMBER_AFTER if name == "doc_type" else _NAMED_AFTER
         if after.match(question, match.end()) or (
             name == "organisation" and value in _UN_BODIES and _about_the_body(question, match)
