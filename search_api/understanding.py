@@ -42,11 +42,16 @@ _SINGLE = re.compile(rf"(?<![\d,./])\b(?:(in|at|during|of)\s+(?:the\s+)?)?{_YEAR
 # "mid-90s", "the '90s", "the nineties", "the nineteen-nineties". A decade in two digits or in
 # words is of the 1900s and needs "the" or early/mid/late before it ("in their 20s" is an
 # age); `_term` reads one.
+# A year as people shorten it: "UNGA '19", "the ‘94 resolutions", a fiscal year "FY2019",
+# "FY19" (never "'90s": a decade, read as one).
+_SHORT_YEAR = re.compile(
+    rf"(?<![\w'‘’])['‘’](?P<short>\d\d)(?![\w'‘’])|\bFY\s?-?(?P<fy>{_YEARS}|\d\d)\b",
+)
 _DECADE_WORDS = {"forties": 40, "fifties": 50, "sixties": 60, "seventies": 70, "eighties": 80,
                  "nineties": 90}  # fmt: skip
 _TERM_PARTS = re.compile(
     r"(?P<the>the\s+)?(?:(?P<part>early|mid|late)[-\s]*)?"
-    r"(?:(?P<decade>19[4-9]0|20[0-4]0)['’]?s|['’]?(?P<short>[4-9]0)['’]?s"
+    r"(?:(?P<decade>19[4-9]0|20[0-4]0)['’]?s|['‘’]?(?P<short>[4-9]0)['’]?s"
     rf"|(?P<nineteen>nineteen[-\s]*)?(?P<word>{'|'.join(_DECADE_WORDS)})|(?P<year>{_YEARS}))",
     re.IGNORECASE,
 )
@@ -627,8 +632,9 @@ def _years(
                     return [Reading("year", value, match.group(0), (match.span(),))]
     years: dict[int, str] = {}
     spans = []
-    for match in _SINGLE.finditer(question):
-        year = int(match.group(2))
+    for match in sorted([*_SINGLE.finditer(question), *_SHORT_YEAR.finditer(question)],
+                        key=re.Match.start):  # fmt: skip
+        year = _year_of(match)
         if _free(match.span(), taken) and holds(year):
             years.setdefault(year, match.group(0))
             taken.append(match.span())
@@ -637,6 +643,17 @@ def _years(
         return []
     value = next(iter(years)) if len(years) == 1 else sorted(years)
     return [Reading("year", value, ", ".join(years.values()), tuple(spans))]
+
+
+def _year_of(match: re.Match) -> int:
+    """The year a `_SINGLE` or `_SHORT_YEAR` match names: "'19" is 2019, "'94" 1994 (the
+    archive's years run from 1946)."""
+    if match.re is _SINGLE:
+        return int(match.group(2))
+    digits = match.group("fy") or match.group("short")
+    if len(digits) == 4:
+        return int(digits)
+    return (2000 if int(digits) < 46 else 1900) + int(digits)
 
 
 def _date(

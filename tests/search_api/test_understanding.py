@@ -81,6 +81,14 @@ def read(question: str) -> dict:
         # a financial or budget year written with a slash
         ("Fiji statement 2019/20", {"year": ({"gte": 2019, "lte": 2020}, "2019/20"),
                                     "country": ("FJI", "Fiji")}),
+        # a year shortened, or a fiscal year
+        ("Tuvalu climate UNGA '19", {"year": (2019, "'19"), "country": ("TUV", "Tuvalu"),
+                                     "organisation": ("United Nations General Assembly",
+                                                      "UNGA")}),
+        ("Fiji budget FY2019", {"year": (2019, "FY2019"), "country": ("FJI", "Fiji")}),
+        ("Nauru aid in FY16", {"year": (2016, "FY16"), "country": ("NRU", "Nauru")}),
+        ("Nauru in the ‘90s", {"year": ({"gte": 1990, "lte": 1999}, "in the ‘90s"),
+                              "country": ("NRU", "Nauru")}),
     ],
 )  # fmt: skip
 def test_years_countries_organisations_and_types_are_read_with_their_words(question, expected):
@@ -112,6 +120,7 @@ def test_the_longest_name_wins():
         "reform of the General Assembly",
         "Parties to the Nauru Agreement",  # a name inside an agreement's name
         "resolution 77/276 core group",  # a resolution's number, not a document type
+        "it's 19 degrees at noon",  # no shortened year
     ],
 )
 def test_what_is_not_meant_is_not_read(question: str):
