@@ -60,6 +60,24 @@ class Preferences:
             hits += member(documents, self.documents(name, value))
         return hits / max(len(preferred), 1)
 
+    def newest_year(self, preferred: dict, filters: dict | None) -> int | None:
+        """The newest year of the documents that match every reading and the filters (of
+        all documents when none does): what "the latest" of them means."""
+        key = ("newest", _frozen(preferred), _frozen(filters or {}))
+        if key not in self._documents:
+            year = None
+            for reading in (preferred, {}):
+                condition = preferring(filters, reading, UNKNOWN_MATCHES)
+                where = f"WHERE {condition.sql}" if condition.sql else ""
+                row = self.gen.query(f"SELECT max(d.year) FROM documents d {where}",
+                                     condition.params)  # fmt: skip
+                year = row[0][0] if row else None
+                if year is not None:
+                    break
+            with self._lock:
+                self._documents[key] = year
+        return self._documents[key]
+
     def matching_all(self, preferred: dict, filters: Condition) -> np.ndarray:
         """The rowids of the documents that match every reading and the filters, ascending."""
         sets = [self.documents(name, value) for name, value in preferred.items()]

@@ -41,6 +41,8 @@ PINNED_PER_QUESTION = 3  # passages of a named resolution put first when more is
 # share of understood fields it matches, times this), on the fused score's scale: a top
 # rank in one leg is worth 1/6. Chosen on the dev questions (docs/evaluation.md).
 PREFERENCE_BOOST = 0.1
+# The readings that select documents by what they are, of which "the latest" is the newest
+_OF_DOCUMENTS = ("country", "region", "organisation", "doc_type", "conference")
 PREFERENCE_LEG_WEIGHT = 0.5  # weight of the legs re-run within the preferences (0: off)
 # The preference legs' keyword round asks the rest of the question anew when their passages
 # lie within this many rowids (one document's are one range): FTS5 reads only that range.
@@ -225,8 +227,22 @@ class Searcher:
 
         # a word the index lacks may be a name misspelt ("Tuvalau")
         known = partial(self.keyword.words_of_their_own, gen)
-        readings = reader.read(query.text, named, known).readings
-        return [r for r in readings if r.field not in decided]
+        readings = [r for r in reader.read(query.text, named, known).readings
+                    if r.field not in decided]  # fmt: skip
+        dated = [self._dated(gen, r, readings, query) for r in readings]
+        return [r for r in dated if r.value is not None]
+
+    def _dated(
+        self, gen: Generation, reading: understanding.Reading, readings: list, query: Query
+    ) -> understanding.Reading:
+        """ "The latest" as the newest year of the documents the other readings and the
+        filters select ("Tuvalu's latest speech": Tuvalu's newest); any other reading as
+        read. Said as read: `{"value": 2024, "text": "latest", "read_as": "2024"}`."""
+        if reading.field != "year" or reading.value != understanding.LATEST:
+            return reading
+        others = {r.field: r.value for r in readings if r.field in _OF_DOCUMENTS}
+        year = self._preferences(gen).newest_year(others, query.filters)
+        return replace(reading, value=year, read_as=None if year is None else str(year))
 
     def _start(
         self, query: Query, words: list[str], named: list[references.Reference]

@@ -42,6 +42,15 @@ _SINGLE = re.compile(rf"(?<![\d,./])\b(?:(in|at|during|of)\s+(?:the\s+)?)?{_YEAR
 # "mid-90s", "the '90s", "the nineties", "the nineteen-nineties". A decade in two digits or in
 # words is of the 1900s and needs "the" or early/mid/late before it ("in their 20s" is an
 # age); `_term` reads one.
+# "the latest communiqué", "Tuvalu's most recent speech", "the last conference": the newest
+# year of the documents the rest of the question reads ("at the latest" is a deadline).
+LATEST = "latest"
+_LATEST = re.compile(
+    r"(?<!\bat\s)(?<!\bat\sthe\s)\b(?:latest|most\s+recent|newest)\b(?!\s+by\b)"
+    r"|\bthe\s+last(?=\s+(?:[\w'’-]+\s+){0,2}?(?:communiqu|speech|statement|address|resolution|"
+    r"conference|session|meeting|general\s+debate))",
+    re.IGNORECASE,
+)
 # A year as people shorten it: "UNGA '19", "the ‘94 resolutions", a fiscal year "FY2019",
 # "FY19" (never "'90s": a decade, read as one).
 _SHORT_YEAR = re.compile(
@@ -250,6 +259,11 @@ class Reader:
             taken += _other_years(question)  # "the 2030 Agenda", "a cut by 2020"
             date = _date(question, taken, self._holds)  # its year is read as a year too, below
             readings += [*_years(question, taken, self._holds), *([date] if date else [])]
+        if not readings and (latest := _LATEST.search(question)) and _free(latest.span(), taken):
+            # "Tuvalu's latest speech": the newest year of what the rest reads, found by the
+            # searcher against its index (`Reading.value` LATEST until then)
+            taken.append(latest.span())
+            readings.append(Reading("year", LATEST, latest.group(0), (latest.span(),)))
         conference = _conference(question, taken, self.vocabulary.conferences)
         if conference is not None:  # before the names: "OCO" in it is the conference's
             readings.append(conference)

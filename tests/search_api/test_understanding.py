@@ -27,6 +27,7 @@ from search_api.preferences import UNKNOWN_MATCHES, Preferences
 from search_api.settings import Settings
 from search_api.understanding import (
     DOC_TYPE_WORDS,
+    LATEST,
     ORGANISATION_ALIASES,
     Reader,
     Vocabulary,
@@ -298,6 +299,43 @@ def test_a_longer_place_name_leaves_the_ranking_as_its_words_give_it(tmp_path: P
     assert [r["source"] for r in on["results"]] == [r["source"] for r in off["results"]]
     assert on["results"][0]["source"] == "communique.md"
     assert samoa["understood"]["country"]["value"] == "WSM"  # Samoa alone is read
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("Tuvalu's latest speech on climate", "latest"),
+        ("the most recent communiqué", "most recent"),
+        ("what did the last OCO conference agree", "the last"),
+        ("Fiji's newest statement", "newest"),
+    ],
+)
+def test_the_latest_is_read_as_a_year_the_searcher_finds(question: str, text: str):
+    assert read(question)["year"] == (LATEST, text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["elections by May 1993 at the latest", "in the last resort", "what happened last year",
+     "Tuvalu's latest speech in 2019"],  # a year named wins
+)  # fmt: skip
+def test_a_deadline_or_a_year_named_is_no_latest(question: str):
+    assert read(question).get("year", (None,))[0] != LATEST
+
+
+def test_the_latest_is_the_newest_year_of_what_the_rest_reads(client: TestClient):
+    """The test corpus holds Tuvalu's speeches of 2005 and 2019 and Australia's of 2024."""
+    tuvalu = client.post("/search", json={"query": "Tuvalu's latest speech", "k": 3}).json()
+    any_latest = client.post("/search", json={"query": "the latest speech", "k": 3}).json()
+    ignored = client.post(
+        "/search", json={"query": "Tuvalu's latest speech", "k": 3, "ignore": ["year"]}
+    ).json()
+
+    assert tuvalu["understood"]["year"] == {"value": 2019, "text": "latest", "read_as": "2019"}
+    first = tuvalu["results"][0]["document"]
+    assert (first["country"], first["year"]) == ("TUV", 2019)
+    assert any_latest["understood"]["year"]["value"] == 2024
+    assert "year" not in ignored["understood"]
 
 
 def test_two_countries_or_two_years_are_both_preferred():
