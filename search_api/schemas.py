@@ -43,9 +43,9 @@ class SearchRequest(BaseModel):
     )
     understand: StrictBool = Field(
         True,
-        description="Read years, countries, organisations and document types in the query "
-        '("Tuvalu", "in 2019", "the 74th session") and prefer documents that match; '
-        "false: the words are only words",
+        description="Read years, countries, regions, organisations and document types in the "
+        'query ("Tuvalu", "in 2019", "the 74th session", "a Gulf emirate", "the latest") and '
+        "prefer documents that match; false: the words are only words",
     )
     ignore: list[UnderstoodField] = Field(
         default_factory=list, description="Understood fields to leave out (a removed chip)"
