@@ -278,6 +278,12 @@ class Reader:
             if reading is not None:
                 readings.append(reading)
         region = _names(question, self._regions, "region", taken, words)
+        if region is not None and any(r.field == "country" for r in readings):
+            # beside a country named, a region is what was spoken of ("what did Australia
+            # say about Southeast Asian countries"), unless it says who spoke ("Which
+            # Melanesian government … Indonesia's provinces")
+            who = _WHO_SPOKE.match(question)
+            region = region if who is not None and region.spans[0][0] < who.end() else None
         if region is not None:  # its countries, a list even when the index holds one
             region.value = [region.value] if isinstance(region.value, str) else region.value
             readings.append(region)
