@@ -12,211 +12,66 @@ own region, it tells nothing apart; nor "Micronesian", which names the Federated
 
 from __future__ import annotations
 
-_NORTH_AFRICA = ("DZA", "EGY", "LBY", "MAR", "SDN", "TUN", "ESH")
-_WEST_AFRICA = (
-    "BEN",
-    "BFA",
-    "CPV",
-    "CIV",
-    "GMB",
-    "GHA",
-    "GIN",
-    "GNB",
-    "LBR",
-    "MLI",
-    "MRT",
-    "NER",
-    "NGA",
-    "SEN",
-    "SLE",
-    "TGO",
-)
-_EAST_AFRICA = (
-    "BDI",
-    "COM",
-    "DJI",
-    "ERI",
-    "ETH",
-    "KEN",
-    "MDG",
-    "MWI",
-    "MUS",
-    "MOZ",
-    "RWA",
-    "SYC",
-    "SOM",
-    "SSD",
-    "TZA",
-    "UGA",
-    "ZMB",
-    "ZWE",
-    "RHO",
-)
-_CENTRAL_AFRICA = ("AGO", "CMR", "CAF", "TCD", "COG", "COD", "GNQ", "GAB", "STP", "RWA", "BDI")
-_SOUTHERN_AFRICA = ("BWA", "SWZ", "LSO", "NAM", "ZAF", "ZWE", "RHO", "ZMB", "MOZ", "AGO", "MWI")
-_GULF = ("BHR", "IRN", "IRQ", "KWT", "OMN", "QAT", "SAU", "ARE")
-_MIDDLE_EAST = (*_GULF, "CYP", "EGY", "ISR", "JOR", "LBN", "PSE", "SYR", "TUR", "YEM", "YMD")
-_ARAB = (
-    "DZA",
-    "BHR",
-    "COM",
-    "DJI",
-    "EGY",
-    "IRQ",
-    "JOR",
-    "KWT",
-    "LBN",
-    "LBY",
-    "MRT",
-    "MAR",
-    "OMN",
-    "PSE",
-    "QAT",
-    "SAU",
-    "SOM",
-    "SDN",
-    "SYR",
-    "TUN",
-    "ARE",
-    "YEM",
-    "YMD",
-)
-_SOUTH_AMERICA = (
-    "ARG",
-    "BOL",
-    "BRA",
-    "CHL",
-    "COL",
-    "ECU",
-    "GUY",
-    "PRY",
-    "PER",
-    "SUR",
-    "URY",
-    "VEN",
-    "FLK",
-)
-_CENTRAL_AMERICA = ("BLZ", "CRI", "SLV", "GTM", "HND", "NIC", "PAN")
-_CARIBBEAN = (
-    "ATG",
-    "BHS",
-    "BRB",
-    "CUB",
-    "DMA",
-    "DOM",
-    "GRD",
-    "HTI",
-    "JAM",
-    "KNA",
-    "LCA",
-    "VCT",
-    "TTO",
-    "PRI",
-)
-_SOUTHEAST_ASIA = (
-    "BRN",
-    "KHM",
-    "IDN",
-    "LAO",
-    "MYS",
-    "MMR",
-    "PHL",
-    "SGP",
-    "THA",
-    "TLS",
-    "VNM",
-    "VDR",
-)
-_BALKANS = ("ALB", "BIH", "BGR", "HRV", "GRC", "MKD", "MNE", "ROU", "SRB", "SVN", "YUG", "SCG")
-_MEDITERRANEAN = (
-    "ALB",
-    "DZA",
-    "BIH",
-    "HRV",
-    "CYP",
-    "EGY",
-    "FRA",
-    "GRC",
-    "ISR",
-    "ITA",
-    "LBN",
-    "LBY",
-    "MLT",
-    "MCO",
-    "MNE",
-    "MAR",
-    "SVN",
-    "ESP",
-    "SYR",
-    "TUN",
-    "TUR",
-    "PSE",
-    "YUG",
-)
+# Each region: the names people type for it, then its countries (ISO 3166 alpha-3, and the
+# codes of the Council's years: RHO Southern Rhodesia, YUG, SCG, SUN, CSK, DDR, YMD, VDR).
+# Names of one word (Gulf, Arab, Balkan) are read only capitalised: "a widening gulf" is no
+# region.
+_TABLE = """
+Africa, African: DZA EGY LBY MAR SDN TUN ESH BEN BFA CPV CIV GMB GHA GIN GNB LBR MLI MRT NER
+    NGA SEN SLE TGO BDI COM DJI ERI ETH KEN MDG MWI MUS MOZ RWA SYC SOM SSD TZA UGA ZMB ZWE RHO
+    AGO CMR CAF TCD COG COD GNQ GAB STP BWA SWZ LSO NAM ZAF
+North Africa, North African, Maghreb: DZA EGY LBY MAR SDN TUN ESH
+West Africa, West African, Western Africa: BEN BFA CPV CIV GMB GHA GIN GNB LBR MLI MRT NER NGA
+    SEN SLE TGO
+East Africa, East African, Eastern Africa: BDI COM DJI ERI ETH KEN MDG MWI MUS MOZ RWA SYC SOM
+    SSD TZA UGA ZMB ZWE RHO
+Central Africa, Central African: AGO CMR CAF TCD COG COD GNQ GAB STP RWA BDI
+Southern Africa, southern African: BWA SWZ LSO NAM ZAF ZWE RHO ZMB MOZ AGO MWI
+Horn of Africa: DJI ERI ETH SOM
+Gulf, Persian Gulf, Arabian Gulf, Arabian Peninsula: BHR IRN IRQ KWT OMN QAT SAU ARE
+Middle East, Middle Eastern, Near East, Mideast: BHR IRN IRQ KWT OMN QAT SAU ARE CYP EGY ISR
+    JOR LBN PSE SYR TUR YEM YMD
+Levant, Levantine: ISR JOR LBN PSE SYR
+Arab, Arab world: DZA BHR COM DJI EGY IRQ JOR KWT LBN LBY MRT MAR OMN PSE QAT SAU SOM SDN SYR
+    TUN ARE YEM YMD
+South America, South American: ARG BOL BRA CHL COL ECU GUY PRY PER SUR URY VEN FLK
+Central America, Central American: BLZ CRI SLV GTM HND NIC PAN
+Latin America, Latin American: ARG BOL BRA CHL COL ECU GUY PRY PER SUR URY VEN FLK BLZ CRI SLV
+    GTM HND NIC PAN MEX CUB DOM HTI
+Caribbean: ATG BHS BRB CUB DMA DOM GRD HTI JAM KNA LCA VCT TTO PRI
+Southeast Asia, Southeast Asian, South-East Asia, South-East Asian, South East Asia,
+    South East Asian: BRN KHM IDN LAO MYS MMR PHL SGP THA TLS VNM VDR
+Indochina, Indochinese: KHM LAO VNM VDR
+South Asia, South Asian, Indian subcontinent: AFG BGD BTN IND MDV NPL PAK LKA
+Central Asia, Central Asian: KAZ KGZ TJK TKM UZB
+East Asia, East Asian, Far East: CHN JPN KOR PRK MNG TWN HKG MAC
+Caucasus, South Caucasus, Transcaucasia: ARM AZE GEO
+Balkan, Balkans: ALB BIH BGR HRV GRC MKD MNE ROU SRB SVN YUG SCG
+Adriatic: ITA SVN HRV BIH MNE ALB YUG
+Mediterranean: ALB DZA BIH HRV CYP EGY FRA GRC ISR ITA LBN LBY MLT MCO MNE MAR SVN ESP SYR TUN
+    TUR PSE YUG
+eastern Mediterranean: CYP LBN ISR SYR EGY TUR GRC PSE
+Baltic, Baltic states: EST LVA LTU
+Scandinavia, Scandinavian, Nordic: DNK NOR SWE FIN ISL
+Eastern Europe, Eastern European, Eastern bloc: BGR CSK CZE SVK DDR HUN POL ROU SUN RUS UKR BLR
+    MDA
+Iberian: ESP PRT
+Melanesia, Melanesian: FJI PNG SLB VUT NCL
+Polynesia, Polynesian: ASM COK PYF NIU PCN WSM TKL TON TUV WLF
+"""
 
-# The words people type → the region's countries. Names of one word (Gulf, Arab, Balkan) are
-# read only capitalised: "a widening gulf" is no region.
-REGIONS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(
-        ["Africa", "African"],
-        (*_NORTH_AFRICA, *_WEST_AFRICA, *_EAST_AFRICA, *_CENTRAL_AFRICA, *_SOUTHERN_AFRICA),
-    ),
-    **dict.fromkeys(["North Africa", "North African", "Maghreb"], _NORTH_AFRICA),
-    **dict.fromkeys(["West Africa", "West African", "Western Africa"], _WEST_AFRICA),
-    **dict.fromkeys(["East Africa", "East African", "Eastern Africa"], _EAST_AFRICA),
-    **dict.fromkeys(["Central Africa", "Central African"], _CENTRAL_AFRICA),
-    **dict.fromkeys(["Southern Africa", "southern African"], _SOUTHERN_AFRICA),
-    "Horn of Africa": ("DJI", "ERI", "ETH", "SOM"),
-    **dict.fromkeys(["Gulf", "Persian Gulf", "Arabian Gulf", "Arabian Peninsula"], _GULF),
-    **dict.fromkeys(["Middle East", "Middle Eastern", "Near East", "Mideast"], _MIDDLE_EAST),
-    **dict.fromkeys(["Levant", "Levantine"], ("ISR", "JOR", "LBN", "PSE", "SYR")),
-    **dict.fromkeys(["Arab", "Arab world"], _ARAB),
-    **dict.fromkeys(["South America", "South American"], _SOUTH_AMERICA),
-    **dict.fromkeys(["Central America", "Central American"], _CENTRAL_AMERICA),
-    **dict.fromkeys(
-        ["Latin America", "Latin American"],
-        (*_SOUTH_AMERICA, *_CENTRAL_AMERICA, "MEX", "CUB", "DOM", "HTI"),
-    ),
-    "Caribbean": _CARIBBEAN,
-    **dict.fromkeys(
-        [
-            "Southeast Asia",
-            "Southeast Asian",
-            "South-East Asia",
-            "South-East Asian",
-            "South East Asia",
-            "South East Asian",
-        ],
-        _SOUTHEAST_ASIA,
-    ),
-    **dict.fromkeys(["Indochina", "Indochinese"], ("KHM", "LAO", "VNM", "VDR")),
-    **dict.fromkeys(
-        ["South Asia", "South Asian", "Indian subcontinent"],
-        ("AFG", "BGD", "BTN", "IND", "MDV", "NPL", "PAK", "LKA"),
-    ),
-    **dict.fromkeys(["Central Asia", "Central Asian"], ("KAZ", "KGZ", "TJK", "TKM", "UZB")),
-    **dict.fromkeys(
-        ["East Asia", "East Asian", "Far East"],
-        ("CHN", "JPN", "KOR", "PRK", "MNG", "TWN", "HKG", "MAC"),
-    ),
-    **dict.fromkeys(["Caucasus", "South Caucasus", "Transcaucasia"], ("ARM", "AZE", "GEO")),
-    **dict.fromkeys(["Balkan", "Balkans"], _BALKANS),
-    "Adriatic": ("ITA", "SVN", "HRV", "BIH", "MNE", "ALB", "YUG"),
-    "Mediterranean": _MEDITERRANEAN,
-    "eastern Mediterranean": ("CYP", "LBN", "ISR", "SYR", "EGY", "TUR", "GRC", "PSE"),
-    **dict.fromkeys(["Baltic", "Baltic states"], ("EST", "LVA", "LTU")),
-    **dict.fromkeys(["Scandinavia", "Scandinavian", "Nordic"], ("DNK", "NOR", "SWE", "FIN", "ISL")),
-    **dict.fromkeys(
-        ["Eastern Europe", "Eastern European", "Eastern bloc"],
-        ("BGR", "CSK", "CZE", "SVK", "DDR", "HUN", "POL", "ROU", "SUN", "RUS", "UKR", "BLR", "MDA"),
-    ),
-    "Iberian": ("ESP", "PRT"),
-    **dict.fromkeys(["Melanesia", "Melanesian"], ("FJI", "PNG", "SLB", "VUT", "NCL")),
-    **dict.fromkeys(
-        ["Polynesia", "Polynesian"],
-        ("ASM", "COK", "PYF", "NIU", "PCN", "WSM", "TKL", "TON", "TUV", "WLF"),
-    ),
-}
+
+def _regions(table: str) -> dict[str, tuple[str, ...]]:
+    regions = {}
+    for row in table.replace("\n    ", " ").strip().splitlines():
+        names, codes = row.split(": ")
+        for name in names.split(", "):
+            regions[name] = tuple(codes.split())
+    return regions
+
+
+# The words people type → the region's countries.
+REGIONS: dict[str, tuple[str, ...]] = _regions(_TABLE)
 
 
 def held(codes: frozenset[str]) -> dict[str, tuple[str, ...]]:
