@@ -225,10 +225,14 @@ class Searcher:
         if "year" in (query.filters or {}):
             decided.add("date")  # a month of another year than the one filtered on
 
+        def kept(reading: understanding.Reading) -> bool:
+            if reading.value == understanding.LATEST:  # of the years a filter allows
+                return reading.field not in query.ignore and not named  # "660 latest": 1990
+            return reading.field not in decided
+
         # a word the index lacks may be a name misspelt ("Tuvalau")
         known = partial(self.keyword.words_of_their_own, gen)
-        readings = [r for r in reader.read(query.text, named, known).readings
-                    if r.field not in decided]  # fmt: skip
+        readings = [r for r in reader.read(query.text, named, known).readings if kept(r)]
         dated = [self._dated(gen, r, readings, query) for r in readings]
         return [r for r in dated if r.value is not None]
 

@@ -45,10 +45,20 @@ _SINGLE = re.compile(rf"(?<![\d,./])\b(?:(in|at|during|of)\s+(?:the\s+)?)?{_YEAR
 # "the latest communiqué", "Tuvalu's most recent speech", "the last conference": the newest
 # year of the documents the rest of the question reads ("at the latest" is a deadline).
 LATEST = "latest"
+_NOUNS = (
+    r"\s+(?:communiqu|speech|statement|address|resolution|conference|session|meeting|"
+    r"general\s+debate|general\s+assembly|unga\b|remarks|report)"
+)
+_RECORDS = rf"(?:{_NOUNS}|\s+(?:one|on|about)\b|\W*$)"
 _LATEST = re.compile(
-    r"(?<!\bat\s)(?<!\bat\sthe\s)\b(?:latest|most\s+recent|newest)\b(?!\s+by\b)"
-    r"|\bthe\s+last(?=\s+(?:[\w'’-]+\s+){0,2}?(?:communiqu|speech|statement|address|resolution|"
-    r"conference|session|meeting|general\s+debate))",
+    # "latest" of a record ("the latest speech", "the latest on e-commerce", "Kiribati
+    # latest"), not of an event ("the latest armed invasion", "the newest member")
+    rf"(?<!\bat\s)(?<!\bat\sthe\s)(?<!\bvery\s)\b(?:latest|most[\s-]+recent|newest)\b"
+    rf"(?=(?:\s+[\w'’-]+(?!\w)){{0,2}}?{_RECORDS})"
+    # "the last conference", "Tuvalu's last speech", "at the last UNGA" (not "the last three
+    # speeches", "the last remaining colonies")
+    rf"|(?:\bthe\s+|(?<=\w['’]s\s))last(?!\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|"
+    rf"few|several|couple|decades?|years?|months?)\b)(?=(?:\s+[\w'’-]+(?!\w))?{_NOUNS})",
     re.IGNORECASE,
 )
 # A year as people shorten it: "UNGA '19", "the ‘94 resolutions", a fiscal year "FY2019",
@@ -61,7 +71,8 @@ _DECADE_WORDS = {"forties": 40, "fifties": 50, "sixties": 60, "seventies": 70, "
 _TERM_PARTS = re.compile(
     r"(?P<the>the\s+)?(?:(?P<part>early|mid|late)[-\s]*)?"
     r"(?:(?P<decade>19[4-9]0|20[0-4]0)['’]?s|['‘’]?(?P<short>[4-9]0)['’]?s"
-    rf"|(?P<nineteen>nineteen[-\s]*)?(?P<word>{'|'.join(_DECADE_WORDS)})|(?P<year>{_YEARS}))",
+    rf"|(?P<nineteen>nineteen[-\s]*)?(?P<word>{'|'.join(_DECADE_WORDS)})|(?P<year>{_YEARS})"
+    r"|['‘’](?P<yy>\d\d)(?![\d'‘’]|s\b))",  # "'15 to '19"
     re.IGNORECASE,
 )
 _TERM = re.sub(r"\(\?P<\w+>", "(?:", _TERM_PARTS.pattern)  # the same, to match inside others
@@ -70,7 +81,7 @@ _PARTS = {"early": (0, 3), "mid": (4, 6), "late": (7, 9), None: (0, 9)}
 # 1990s": "and" joins a range after "between" or between decades ("in 2019 and 2021" is two
 # years, as "2019 or 2021" is).
 _RANGE = re.compile(
-    rf"\b(?:(?P<between>between)\s+|from\s+)?(?P<a>{_TERM})(?:\s*(?P<dash>[–—/-])\s*|"
+    rf"(?:\b|(?=['‘’]\d))(?:(?P<between>between)\s+|from\s+)?(?P<a>{_TERM})(?:\s*(?P<dash>[–—/-])\s*|"
     rf"\s+(?P<word>to|until|till|through|and)\s+)(?P<b>{_TERM}|\d\d(?![–—-]\d)){_AFTER}",
     re.IGNORECASE,
 )
@@ -225,10 +236,12 @@ class Reader:
                         ("doc_type", self._doc_types))  # fmt: skip
         # "a Gulf emirate", "a South American country": the countries of a region the index
         # holds (search_api/regions.py), read after the names ("South African" is a country)
-        self._regions = _alternation(regions.held(vocabulary.countries | vocabulary.about))
+        areas = regions.held(vocabulary.countries | vocabulary.about)
+        hyphened = {name.replace(" ", "-"): codes for name, codes in areas.items() if " " in name}
+        self._regions = _alternation({**areas, **hyphened})  # "Middle-Eastern" too
         # every word of a name ("Solomon", "Dominican", "Republic") is no misspelling
         every_name = [*every, *itertools.chain(*ORGANISATION_ALIASES.values()),
-                      *itertools.chain(*DOC_TYPE_WORDS.values())]  # fmt: skip
+                      *itertools.chain(*DOC_TYPE_WORDS.values()), *regions.REGIONS]  # fmt: skip
         self._name_words = frozenset(
             word for name in every_name for word in _LETTERS.findall(name.lower())
         )
@@ -278,12 +291,19 @@ class Reader:
             if reading is not None:
                 readings.append(reading)
         region = _names(question, self._regions, "region", taken, words)
-        if region is not None and any(r.field == "country" for r in readings):
-            # beside a country named, a region is what was spoken of ("what did Australia
-            # say about Southeast Asian countries"), unless it says who spoke ("Which
-            # Melanesian government … Indonesia's provinces")
+        if region is not None and any(
+            r.field == "country" and set(_listed(r.value)) & self.vocabulary.countries
+            for r in readings
+        ):
+            # beside a country that spoke, a region is what was spoken of ("what did
+            # Australia say about Southeast Asian countries"), unless it says who spoke
+            # ("Which Melanesian government … Indonesia's provinces"); beside one documents
+            # are only about, it stands for another ("a South American country's dispute
+            # with the United Kingdom")
             who = _WHO_SPOKE.match(question)
             region = region if who is not None and region.spans[0][0] < who.end() else None
+        if region is not None and _PACIFIC.search(question) and not _OCEANIA.match(region.text):
+            region = None  # "Pacific and Caribbean island states": the Pacific's are asked of
         if region is not None:  # its countries, a list even when the index holds one
             region.value = [region.value] if isinstance(region.value, str) else region.value
             readings.append(region)
@@ -448,12 +468,26 @@ _STATE_AFTER = re.compile(
     r"presidents?|prime\s+ministers?|premiers?|rulers?|delegations?|allies|ally)\b",
     re.IGNORECASE,
 )
+_PACIFIC = re.compile(r"\bPacific\b", re.IGNORECASE)
+_OCEANIA = re.compile(r"(?:Melanesia|Polynesia)", re.IGNORECASE)
+# "the African Union", "Arab League states": a body's name, no region
+_BODY_AFTER = re.compile(
+    r"[\s-]+(?:Union|League|Bank|Community|Commission|Council|Court|Group|Development)\b",
+    re.IGNORECASE,
+)
 # "Which leader said …", "Which Melanesian government asked …": who spoke, described in the
 # opening words; a region after them is what was spoken about ("… a meeting of Gulf states").
+_SPEAKERS = (
+    r"(?:leaders?|ministers?|delegations?|presidents?|premiers?|governments?|speakers?|heads?|"
+    r"countr(?:y|ies)|nations?|states?|island|kingdoms?|republics?|kings?|delegates?|"
+    r"representatives?|officials?)"
+)
 _WHO_SPOKE = re.compile(
-    r"\s*(?:which|what)\s+(?:[\w'’-]+\s+){0,3}?(?:leaders?|ministers?|delegations?|presidents?|"
-    r"premiers?|governments?|speakers?|heads?|countr(?:y|ies)|nations?|states?|island|"
-    r"kings?|delegates?|representatives?|officials?)\b",
+    rf"\s*(?:(?:find|show|list)\s+(?:me\s+)?(?:the\s+)?)?(?:"
+    rf"(?:which|what)\s+(?:[\w'’-]+\s+){{0,3}}?{_SPEAKERS}\b"
+    # "Which leader of a Melanesian country": the speaker's description goes on
+    rf"(?:\s+(?:of|from)\s+(?:an?|the)\s+(?:[\w'’-]+\s+){{0,2}}?{_SPEAKERS}\b)?"
+    rf"|(?:[\w'’-]+\s+)?{_SPEAKERS}?\s*who\b)",
     re.IGNORECASE,
 )
 
@@ -463,7 +497,8 @@ def _a_country_of(question: str, match: re.Match) -> bool:
     capitalised as a name is when it is one word ("a widening gulf" is none), and within the
     opening words that say who spoke, in a question that asks who did."""
     alias = match.group("name")
-    if (alias[0].islower() and " " not in alias) or not _STATE_AFTER.match(question, match.end()):
+    if (alias == "gulf" or _BODY_AFTER.match(question, match.end())
+            or not _STATE_AFTER.match(question, match.end())):  # fmt: skip
         return False
     who = _WHO_SPOKE.match(question)
     return who is None or match.start() < who.end()
@@ -576,6 +611,10 @@ def _about_the_body(question: str, match: re.Match) -> bool:
                 or _TOPIC_BEFORE.search(question, 0, match.start()))  # fmt: skip
 
 
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
 def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return not any(span[0] < e and s < span[1] for s, e in taken)
 
@@ -671,9 +710,11 @@ def _year_of(match: re.Match) -> int:
     if match.re is _SINGLE:
         return int(match.group(2))
     digits = match.group("fy") or match.group("short")
-    if len(digits) == 4:
-        return int(digits)
-    return (2000 if int(digits) < 46 else 1900) + int(digits)
+    return int(digits) if len(digits) == 4 else _century(int(digits))
+
+
+def _century(yy: int) -> int:
+    return (2000 if yy < 46 else 1900) + yy
 
 
 def _date(
@@ -723,6 +764,9 @@ def _term(text: str) -> tuple[int, int] | None:
     term = _TERM_PARTS.fullmatch(text)
     if term["year"]:
         return int(term["year"]), int(term["year"])
+    if term["yy"]:
+        year = _century(int(term["yy"]))
+        return year, year
     if term["decade"]:
         first = int(term["decade"])
     elif term["the"] or term["part"] or term["nineteen"]:

@@ -88,6 +88,10 @@ def read(question: str) -> dict:
                                                       "UNGA")}),
         ("Fiji budget FY2019", {"year": (2019, "FY2019"), "country": ("FJI", "Fiji")}),
         ("Nauru aid in FY16", {"year": (2016, "FY16"), "country": ("NRU", "Nauru")}),
+        ("speeches from '15 to '19", {"year": ({"gte": 2015, "lte": 2019}, "from '15 to '19"),
+                                      "doc_type": ("speech", "speeches")}),
+        ("Tuvalu '15–'19", {"year": ({"gte": 2015, "lte": 2019}, "'15–'19"),
+                            "country": ("TUV", "Tuvalu")}),
         ("Nauru in the ‘90s", {"year": ({"gte": 1990, "lte": 1999}, "in the ‘90s"),
                               "country": ("NRU", "Nauru")}),
     ],
@@ -308,6 +312,11 @@ def test_a_longer_place_name_leaves_the_ranking_as_its_words_give_it(tmp_path: P
         ("the most recent communiqué", "most recent"),
         ("what did the last OCO conference agree", "the last"),
         ("Fiji's newest statement", "newest"),
+        ("Tuvalu's last speech", "last"),
+        ("what did Fiji say at the last UNGA", "the last"),
+        ("Tuvalu most-recent speech", "most-recent"),
+        ("Kiribati latest", "latest"),
+        ("the latest on e-commerce", "latest"),
     ],
 )
 def test_the_latest_is_read_as_a_year_the_searcher_finds(question: str, text: str):
@@ -317,7 +326,11 @@ def test_the_latest_is_read_as_a_year_the_searcher_finds(question: str, text: st
 @pytest.mark.parametrize(
     "question",
     ["elections by May 1993 at the latest", "in the last resort", "what happened last year",
-     "Tuvalu's latest speech in 2019"],  # a year named wins
+     "Tuvalu's latest speech in 2019",  # a year named wins
+     # the last of several, or of an event, not a record
+     "the last three Tongan speeches", "the last decade's statements",
+     "condemns the latest armed invasion by South Africa", "the newest member state admitted",
+     "the last remaining colonies resolution"],
 )  # fmt: skip
 def test_a_deadline_or_a_year_named_is_no_latest(question: str):
     assert read(question).get("year", (None,))[0] != LATEST
@@ -336,6 +349,16 @@ def test_the_latest_is_the_newest_year_of_what_the_rest_reads(client: TestClient
     assert (first["country"], first["year"]) == ("TUV", 2019)
     assert any_latest["understood"]["year"]["value"] == 2024
     assert "year" not in ignored["understood"]
+
+
+def test_the_latest_within_a_year_filter_and_none_beside_a_named_resolution(client: TestClient):
+    filtered = client.post("/search", json={"query": "the latest speech", "k": 3,
+                                            "filters": {"year": {"lte": 2019}}}).json()  # fmt: skip
+    named = client.post("/search", json={"query": "resolution 660 latest speech", "k": 3}).json()
+
+    assert filtered["understood"]["year"]["value"] == 2019  # not 2024, which the filter leaves out
+    assert filtered["results"][0]["document"]["year"] == 2019
+    assert "year" not in named["understood"]
 
 
 def test_two_countries_or_two_years_are_both_preferred():
