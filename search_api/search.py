@@ -239,9 +239,9 @@ class Searcher:
     def _dated(
         self, gen: Generation, reading: understanding.Reading, readings: list, query: Query
     ) -> understanding.Reading:
-        """ "The latest" as the newest year of the documents the other readings and the
-        filters select ("Tuvalu's latest speech": Tuvalu's newest); any other reading as
-        read. Said as read: `{"value": 2024, "text": "latest", "read_as": "2024"}`."""
+        """A reading of "the latest" as the newest year of the documents the other readings
+        and the filters select ("Tuvalu's latest speech": Tuvalu's newest), said as read:
+        `{"value": 2024, "text": "latest", "read_as": "2024"}`; any other reading as read."""
         if reading.field != "year" or reading.value != understanding.LATEST:
             return reading
         others = {r.field: r.value for r in readings if r.field in _OF_DOCUMENTS}

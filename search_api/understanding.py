@@ -38,10 +38,6 @@ _AFTER = r"(?!\w|,\d)"  # "in 2019, Tuvalu", never "1990,000" or "1990s"
 _SINGLE = re.compile(rf"(?<![\d,./])\b(?:(in|at|during|of)\s+(?:the\s+)?)?{_YEAR}\b{_AFTER}",
                      re.IGNORECASE)  # fmt: skip
 
-# A year or a decade, a span of years: "2019", "the 1990s", "1990's", "the early 1960s",
-# "mid-90s", "the '90s", "the nineties", "the nineteen-nineties". A decade in two digits or in
-# words is of the 1900s and needs "the" or early/mid/late before it ("in their 20s" is an
-# age); `_term` reads one.
 # "the latest communiqué", "Tuvalu's most recent speech", "the last conference": the newest
 # year of the documents the rest of the question reads ("at the latest" is a deadline).
 LATEST = "latest"
@@ -66,6 +62,10 @@ _LATEST = re.compile(
 _SHORT_YEAR = re.compile(
     rf"(?<![\w'‘’])['‘’](?P<short>\d\d)(?![\w'‘’])|\bFY\s?-?(?P<fy>{_YEARS}|\d\d)\b",
 )
+# A year or a decade, a span of years: "2019", "the 1990s", "1990's", "the early 1960s",
+# "mid-90s", "the '90s", "the nineties", "the nineteen-nineties". A decade in two digits or in
+# words is of the 1900s and needs "the" or early/mid/late before it ("in their 20s" is an
+# age); `_term` reads one.
 _DECADE_WORDS = {"forties": 40, "fifties": 50, "sixties": 60, "seventies": 70, "eighties": 80,
                  "nineties": 90}  # fmt: skip
 _TERM_PARTS = re.compile(
@@ -493,9 +493,9 @@ _WHO_SPOKE = re.compile(
 
 
 def _a_country_of(question: str, match: re.Match) -> bool:
-    """Whether a region's name in `question` stands for a country of it (`_STATE_AFTER`),
-    capitalised as a name is when it is one word ("a widening gulf" is none), and within the
-    opening words that say who spoke, in a question that asks who did."""
+    """Whether a region's name in `question` stands for a country of it (`_STATE_AFTER`), not
+    a body's name, "Gulf" capitalised ("a widening gulf" is none), and within the opening
+    words that say who spoke, in a question that asks who did."""
     alias = match.group("name")
     if (alias == "gulf" or _BODY_AFTER.match(question, match.end())
             or not _STATE_AFTER.match(question, match.end())):  # fmt: skip
