@@ -37,6 +37,7 @@ class Preferences:
     def __init__(self, gen: Generation) -> None:
         self.gen = gen
         self._documents: dict[tuple, np.ndarray] = {}
+        self._newest: dict[tuple, int | None] = {}  # "the latest" of each set of readings
         self._lock = threading.Lock()
 
     def documents(self, name: str, value: object) -> np.ndarray:
@@ -63,8 +64,8 @@ class Preferences:
     def newest_year(self, preferred: dict, filters: dict | None) -> int | None:
         """The newest year of the documents that match every reading and the filters (of
         all documents when none does): what "the latest" of them means."""
-        key = ("newest", _frozen(preferred), _frozen(filters or {}))
-        if key not in self._documents:
+        key = (_frozen(preferred), _frozen(filters or {}))
+        if key not in self._newest:
             year = None
             for reading in (preferred, {}):
                 condition = preferring(filters, reading, UNKNOWN_MATCHES)
@@ -75,8 +76,10 @@ class Preferences:
                 if year is not None:
                     break
             with self._lock:
-                self._documents[key] = year
-        return self._documents[key]
+                if len(self._newest) >= self.REMEMBERED:
+                    self._newest = {}
+                self._newest[key] = year
+        return self._newest[key]
 
     def matching_all(self, preferred: dict, filters: Condition) -> np.ndarray:
         """The rowids of the documents that match every reading and the filters, ascending."""

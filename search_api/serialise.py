@@ -91,7 +91,7 @@ def search_json(result: SearchResult, took_ms: float) -> dict[str, Any]:
 
 def _understood(reading) -> dict[str, Any]:
     out = {"value": reading.value, "text": reading.text}
-    if reading.read_as:  # a name misspelt: the words as read
+    if reading.read_as:  # the words as read: a name misspelt, a word corrected, "latest" a year
         out["read_as"] = reading.read_as
     return out
 

@@ -1,8 +1,7 @@
 """Words typed wrong: a word of the question that neither English nor the archive knows, one
 edit away (a letter left out, added, changed, or two swapped) from an English word that
-passages hold,
-is searched as that word ("climate chnage" → "climate change"), as a search box says "showing
-results for".
+passages hold, is searched as that word ("climate chnage" → "climate change"), as a search
+box says "showing results for".
 
 Both dictionaries are needed: the archive's own words make "Falepili" and "Biketawa" words,
 and an English word list (pyspellchecker's) keeps the words people use in describing a

@@ -290,11 +290,10 @@ class Reader:
                 reading = _names(text, found, name, taken, words if text is question else None)
             if reading is not None:
                 readings.append(reading)
-        region = _names(question, self._regions, "region", taken, words)
-        if region is not None and any(
-            r.field == "country" and set(_listed(r.value)) & self.vocabulary.countries
-            for r in readings
-        ):
+        region = _names(question, self._regions, "region", taken, words, listed=True)
+        spoke = {c for r in readings if r.field == "country"
+                 for c in (r.value if isinstance(r.value, list) else [r.value])}  # fmt: skip
+        if region is not None and spoke & self.vocabulary.countries:
             # beside a country that spoke, a region is what was spoken of ("what did
             # Australia say about Southeast Asian countries"), unless it says who spoke
             # ("Which Melanesian government … Indonesia's provinces"); beside one documents
@@ -304,8 +303,7 @@ class Reader:
             region = region if who is not None and region.spans[0][0] < who.end() else None
         if region is not None and _PACIFIC.search(question) and not _OCEANIA.match(region.text):
             region = None  # "Pacific and Caribbean island states": the Pacific's are asked of
-        if region is not None:  # its countries, a list even when the index holds one
-            region.value = [region.value] if isinstance(region.value, str) else region.value
+        if region is not None:
             readings.append(region)
         return Understood(readings)
 
@@ -611,15 +609,13 @@ def _about_the_body(question: str, match: re.Match) -> bool:
                 or _TOPIC_BEFORE.search(question, 0, match.start()))  # fmt: skip
 
 
-def _listed(value: Any) -> list:
-    return value if isinstance(value, list) else [value]
-
-
 def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return not any(span[0] < e and s < span[1] for s, e in taken)
 
 
-def _names(question, found, name: str, taken, words=None) -> Reading | None:
+def _names(question, found, name: str, taken, words=None, listed=False) -> Reading | None:
+    """The `name` reading of the aliases `found` matches in `question` outside `taken` (each
+    match taken): one value, or a list of several (`listed`: a list even of one)."""
     if found is None:
         return None
     codes: dict[Any, str] = {}
@@ -646,7 +642,7 @@ def _names(question, found, name: str, taken, words=None) -> Reading | None:
     if not codes:
         return None
     values_found = list(codes)
-    value = values_found[0] if len(values_found) == 1 else values_found
+    value = values_found[0] if len(values_found) == 1 and not listed else values_found
     return Reading(name, value, ", ".join(dict.fromkeys(codes.values())), tuple(spans))
 
 

@@ -720,7 +720,8 @@ class ConfsearchBox extends HTMLElement {
       if (!u || (folded && field === "year")) continue; // every field the API read is a chip
       const fields = folded && field === "date" ? ["date", "year"] : [field];
       const v = u.value;
-      // a name misspelt shows as read ("Tuvalau" → "Tuvalu"), the words typed in its title
+      // words read as others show as read ("Tuvalau" → "Tuvalu", "latest" → 2024), the words
+      // typed in its title
       const text = `${u.read_as ?? u.text ?? (v && typeof v === "object" && !Array.isArray(v) ? [v.gte, v.lte].join("–") : [].concat(v).join(", "))}`;
       const key = `${field}:${text}`;
       let chip = old.get(key); // the same chip, kept (and focus with it)

@@ -33,6 +33,19 @@ def serve(settings: Settings, embedder: Embedder | None = None) -> Iterator[Test
         yield client
 
 
+def indexed(tmp_path: Path, documents: dict[str, tuple[str, dict]]) -> Settings:
+    """Settings over an index (the fake embedder) of `documents`, each file name → its text
+    and its metadata (written beside it, as `<name>.meta.json`)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, (text, meta) in documents.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+        (corpus / f"{name}.meta.json").write_text(json.dumps(meta))
+    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
+    return Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
+                    state_dir=tmp_path / "state")  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def shared_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The standard slice of the corpus; tests must not modify it."""

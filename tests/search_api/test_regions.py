@@ -3,17 +3,13 @@ American country") is read as a preference for documents of its countries."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from indexer.build import build
-from indexer.embedders.fake import FakeEmbedder
 from search_api import regions
-from search_api.settings import Settings
 from search_api.understanding import Reader, Vocabulary
-from tests.search_api.conftest import serve
+from tests.search_api.conftest import indexed, serve
 from tests.search_api.test_understanding import PACIFIC, _Documents
 
 # The countries the shipped resolutions are about, some of them.
@@ -120,21 +116,13 @@ def test_a_document_about_a_country_of_the_region_matches_it_and_a_speech_does_n
 def test_a_description_naming_a_region_ranks_its_countrys_document_first(tmp_path: Path):
     """Two resolutions on closing airspace, one about Kuwait and one (more about airspace)
     about Chile: "a Gulf emirate" puts Kuwait's first, and says so; set aside, it does not."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    documents = {
+    resolution = {"doc_type": "resolution", "year": 1990}
+    settings = indexed(tmp_path, {
         "kuwait.md": ("# Resolution\n\nStates shall deny their airspace to aircraft bound for "
-                      "Kuwait.", "KWT,IRQ"),
+                      "Kuwait.", {**resolution, "countries": "KWT,IRQ"}),
         "chile.md": ("# Resolution\n\nStates shall deny their airspace to aircraft; airspace "
-                     "closed, airspace watched over Chile.", "CHL"),
-    }  # fmt: skip
-    for name, (text, about) in documents.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-        meta = {"doc_type": "resolution", "year": 1990, "countries": about}
-        (corpus / f"{name}.meta.json").write_text(json.dumps(meta))
-    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
-    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
-                        state_dir=tmp_path / "state")  # fmt: skip
+                     "closed, airspace watched over Chile.", {**resolution, "countries": "CHL"}),
+    })  # fmt: skip
     question = {"query": "deny airspace to a Gulf emirate", "k": 5, "mode": "keyword"}
     with serve(settings) as client:
         read = client.post("/search", json=question).json()

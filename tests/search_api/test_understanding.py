@@ -34,7 +34,7 @@ from search_api.understanding import (
     remainder,
 )
 from tests.conftest import CORPUS
-from tests.search_api.conftest import serve
+from tests.search_api.conftest import indexed, serve
 
 # The countries of the shipped speeches.
 PACIFIC = frozenset({"AUS", "FJI", "FSM", "KIR", "MHL", "NRU", "NZL", "PLW", "PNG", "SLB",
@@ -279,20 +279,12 @@ def test_a_renamed_state_is_read_by_either_name():
 def test_a_longer_place_name_leaves_the_ranking_as_its_words_give_it(tmp_path: Path):
     """Samoa's speech is indexed, American Samoa's words are only in a communiqué: "American
     Samoa customs" reads nothing, and the communiqué comes first as without understanding."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    documents = {
+    settings = indexed(tmp_path, {
         "samoa.md": ("# Statement\n\nSamoa modernised its customs service and its border "
                      "controls.", {"doc_type": "speech", "country": "WSM", "year": 2019}),
         "communique.md": ("# Communiqué\n\nMembers welcomed American Samoa to the customs "
                           "network.", {"doc_type": "communique", "year": 2019}),
-    }  # fmt: skip
-    for name, (text, meta) in documents.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-        (corpus / f"{name}.meta.json").write_text(json.dumps(meta))
-    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
-    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
-                        state_dir=tmp_path / "state")  # fmt: skip
+    })  # fmt: skip
     question = {"query": "American Samoa customs", "k": 5, "mode": "keyword"}
     with serve(settings) as client:
         on = client.post("/search", json=question).json()
@@ -907,20 +899,14 @@ def test_a_year_the_index_holds_no_documents_of_is_not_read():
 def _dated_resolutions(tmp_path: Path) -> Settings:
     """Two resolutions of 1990 saying the same, one adopted in August, one in September;
     and a speech of 1990, which has no date."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     text = "# Resolution\n\nThe Council decides on sanctions, except medical supplies and food."
     documents = {
         "res_aug.md": {"doc_type": "resolution", "year": 1990, "date": "1990-08-06"},
         "res_sep.md": {"doc_type": "resolution", "year": 1990, "date": "1990-09-25"},
         "speech.md": {"doc_type": "speech", "year": 1990, "country": "TUV"},
     }
-    for name, meta in documents.items():  # not word for word: copies would be collapsed
-        (corpus / name).write_text(f"{text} ({name})", encoding="utf-8")
-        (corpus / f"{name}.meta.json").write_text(json.dumps(meta))
-    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
-    return Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
-                    state_dir=tmp_path / "state")  # fmt: skip
+    # not word for word: copies would be collapsed
+    return indexed(tmp_path, {name: (f"{text} ({name})", meta) for name, meta in documents.items()})
 
 
 def test_a_month_in_the_words_puts_that_months_resolution_first(tmp_path: Path):
@@ -987,24 +973,15 @@ def test_a_conference_is_read_by_its_number_among_those_the_index_holds(question
 
 
 def test_the_numbered_conference_in_the_words_puts_its_communique_first(tmp_path: Path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for number, year in (("24th", 2022), ("26th", 2024)):
-        name = f"communique-{number}.md"
-        text = (
-            f"# Communiqué\n\nMembers agreed to advance e-commerce and paperless trade, {number}."
+    settings = indexed(tmp_path, {
+        f"communique-{number}.md": (
+            f"# Communiqué\n\nMembers agreed to advance e-commerce and paperless trade, {number}.",
+            {"doc_type": "communique", "year": year,
+             "conference": f"{number} OCO Annual Conference",
+             "organisation": "Oceania Customs Organisation"},
         )
-        (corpus / name).write_text(text, encoding="utf-8")
-        meta = {
-            "doc_type": "communique",
-            "year": year,
-            "conference": f"{number} OCO Annual Conference",
-            "organisation": "Oceania Customs Organisation",
-        }
-        (corpus / f"{name}.meta.json").write_text(json.dumps(meta))
-    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
-    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
-                        state_dir=tmp_path / "state")  # fmt: skip
+        for number, year in (("24th", 2022), ("26th", 2024))
+    })  # fmt: skip
     question = "what did the {} OCO conference agree on e-commerce"
     with serve(settings) as client:
         first = {n: client.post("/search", json={"query": question.format(n)}).json()
@@ -1066,17 +1043,13 @@ def test_the_congo_alone_is_read_as_either_congo_the_index_holds(about, question
 
 
 def test_a_session_paper_of_a_member_beyond_the_speeches_is_found_by_its_name(tmp_path: Path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for code, place in (("COK", "Rarotonga"), ("NIU", "Alofi"), ("TON", "Nuku'alofa")):
-        name = f"paper-{code.lower()}.md"
-        text = f"# Session paper\n\nOur administration in {place} moved to electronic manifests."
-        (corpus / name).write_text(text, encoding="utf-8")
-        meta = {"doc_type": "session_paper", "year": 2024, "country": code}
-        (corpus / f"{name}.meta.json").write_text(json.dumps(meta))
-    assert build(corpus, tmp_path / "index", FakeEmbedder()).published
-    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, model="fake",
-                        state_dir=tmp_path / "state")  # fmt: skip
+    settings = indexed(tmp_path, {
+        f"paper-{code.lower()}.md": (
+            f"# Session paper\n\nOur administration in {place} moved to electronic manifests.",
+            {"doc_type": "session_paper", "year": 2024, "country": code},
+        )
+        for code, place in (("COK", "Rarotonga"), ("NIU", "Alofi"), ("TON", "Nuku'alofa"))
+    })  # fmt: skip
     with serve(settings) as client:
         bodies = {
             name: client.post("/search", json={"query": f"what did {name} say on manifests"}).json()
